@@ -1,0 +1,4 @@
+{#- A UTC timestamp -> the business-local calendar date that reports group by. -#}
+{% macro utc_to_local_date(column, time_zone=var('business_time_zone')) -%}
+    cast(((cast({{ column }} as timestamp) at time zone 'UTC') at time zone '{{ time_zone }}') as date)
+{%- endmacro %}

@@ -1,0 +1,82 @@
+"""`touchpoint`: the command-line entry point for data engineers and automation.
+
+    touchpoint run [--landing DIR] [--warehouse FILE] [--build-dir DIR]
+    touchpoint generate --out DIR --customers N --days D --seed S [--start-date YYYY-MM-DD]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+
+from warehouse.settings import ENV_LANDING_DIR, ENV_WAREHOUSE, TouchpointPaths
+
+EXIT_OK, EXIT_PIPELINE_FAILED, EXIT_USAGE = 0, 1, 2
+
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "true")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="touchpoint", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="ingest -> dbt build -> quality gate -> publish")
+    run.add_argument("--landing", help=f"landing folder (default: ${ENV_LANDING_DIR} or the demo)")
+    run.add_argument("--warehouse", help=f"published DuckDB file (default: ${ENV_WAREHOUSE})")
+    run.add_argument("--build-dir", help="private build folder (default: beside the warehouse)")
+    run.set_defaults(handler=_run)
+
+    generate = commands.add_parser("generate", help="write a simulated company's extracts")
+    _add_generate_arguments(generate)
+
+    args = parser.parse_args(argv)
+    return args.handler(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from orchestration.lib.pipeline_runner import run_pipeline  # heavy imports only when needed
+
+    paths = TouchpointPaths.resolve(args.landing, args.warehouse, args.build_dir)
+    if not paths.landing_dir.is_dir():
+        print(f"error: landing folder {paths.landing_dir} does not exist", file=sys.stderr)
+        return EXIT_USAGE
+    started = time.perf_counter()
+    outcome = run_pipeline(paths, log=_progress_logger())
+    elapsed = time.perf_counter() - started
+    print(outcome.summary(elapsed))
+    return EXIT_OK if outcome.succeeded else EXIT_PIPELINE_FAILED
+
+
+def _add_generate_arguments(parser: argparse.ArgumentParser) -> None:
+    try:
+        from simulator import cli as simulator_cli
+    except ImportError:  # the simulator package is optional at run time
+        parser.set_defaults(handler=lambda _args: _missing("simulator"))
+        return
+    simulator_cli.add_arguments(parser)
+    parser.set_defaults(handler=simulator_cli.run)
+
+
+def _missing(package: str) -> int:
+    print(f"error: the `{package}` package is not installed", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _progress_logger() -> logging.Logger:
+    logger = logging.getLogger("touchpoint.progress")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s  %(message)s", "%H:%M:%S"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+    return logger
+
+
+if __name__ == "__main__":
+    sys.exit(main())

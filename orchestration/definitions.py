@@ -1,0 +1,26 @@
+"""The Touchpoint code location: landing files -> raw -> dbt -> quality gate -> published warehouse."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.defs import automation, ingestion, publish, quality, transform
+from orchestration.lib.resources import WarehouseResource
+from warehouse.settings import TouchpointPaths
+
+
+def build_definitions(paths: TouchpointPaths | None = None) -> dg.Definitions:
+    """Assemble the code location for one set of paths (flags/env, else the demo defaults)."""
+    paths = paths or TouchpointPaths.resolve()
+    paths.export_env()
+    return dg.Definitions.merge(
+        ingestion.defs,
+        transform.defs,
+        quality.defs,
+        publish.defs,
+        automation.defs,
+        dg.Definitions(resources={"warehouse": WarehouseResource.from_paths(paths)}),
+    )
+
+
+defs = build_definitions()

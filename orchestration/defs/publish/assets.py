@@ -1,0 +1,47 @@
+"""The last step: replace the published warehouse, atomically, once everything upstream passed."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+import dagster as dg
+
+from orchestration.defs.transform.assets import touchpoint_dbt_models
+from orchestration.lib.dbt_project import semantic_manifest_path
+from orchestration.lib.resources import DUCKDB_WRITER_POOL, WarehouseResource
+from warehouse.publication import publish
+
+
+@dg.asset(
+    key="published_warehouse",
+    group_name="publish",
+    deps=touchpoint_dbt_models.keys,
+    pool=DUCKDB_WRITER_POOL,
+    description=(
+        "The warehouse readers use (dashboards, analysts, `mf query`). Runs only when every "
+        "upstream asset materialized and no blocking check failed, so a failed build leaves "
+        "the last good version in place."
+    ),
+)
+def published_warehouse(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    paths = warehouse.paths
+    publication = publish(
+        build_db=paths.build_db,
+        warehouse=paths.warehouse,
+        run_id=context.run_id,
+        landing_dir=paths.landing_dir,
+        semantic_manifest=semantic_manifest_path(),
+    )
+    context.log.info(f"Published version {publication.version} to {publication.path}")
+    return dg.MaterializeResult(
+        metadata={
+            "version": publication.version,
+            "published_at": dg.MetadataValue.timestamp(
+                publication.published_at.replace(tzinfo=UTC).timestamp()
+            ),
+            "path": dg.MetadataValue.path(str(publication.path)),
+            "size_mb": round(publication.path.stat().st_size / 2**20, 1),
+        }
+    )

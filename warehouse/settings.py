@@ -1,0 +1,72 @@
+"""Where Touchpoint reads and writes: one place that resolves every path from flags or env vars."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+
+# MetricFlow renders fully qualified SQL (`touchpoint.marts.fct_...`), so the build database and
+# every reader's attachment of the published copy must carry this catalog name.
+CATALOG = "touchpoint"
+
+DEFAULT_STATE_DIR = REPO_ROOT / ".touchpoint"
+DEFAULT_LANDING_DIR = DEFAULT_STATE_DIR / "demo" / "landing"
+DEFAULT_WAREHOUSE = DEFAULT_STATE_DIR / "warehouse" / "touchpoint.duckdb"
+
+ENV_LANDING_DIR = "TOUCHPOINT_LANDING_DIR"
+ENV_WAREHOUSE = "TOUCHPOINT_WAREHOUSE"
+ENV_BUILD_DIR = "TOUCHPOINT_BUILD_DIR"
+# Read by dbt's profiles.yml; derived from the build dir, never set by hand.
+ENV_BUILD_DB = "TOUCHPOINT_BUILD_DB"
+
+
+@dataclass(frozen=True)
+class TouchpointPaths:
+    """The landing folder (input), the private build database and the published warehouse."""
+
+    landing_dir: Path
+    warehouse: Path
+    build_dir: Path
+
+    @property
+    def build_db(self) -> Path:
+        return self.build_dir / f"{CATALOG}.duckdb"
+
+    @property
+    def reports_dir(self) -> Path:
+        """Quality reports of the latest build (Markdown/HTML), linked from Dagster metadata."""
+        return self.build_dir / "reports"
+
+    @classmethod
+    def resolve(
+        cls,
+        landing_dir: str | Path | None = None,
+        warehouse: str | Path | None = None,
+        build_dir: str | Path | None = None,
+    ) -> TouchpointPaths:
+        """Flags win over environment variables, which win over the embedded demo defaults."""
+        landing = Path(landing_dir or os.environ.get(ENV_LANDING_DIR) or DEFAULT_LANDING_DIR)
+        published = Path(warehouse or os.environ.get(ENV_WAREHOUSE) or DEFAULT_WAREHOUSE)
+        published = published.expanduser().resolve()
+        build = build_dir or os.environ.get(ENV_BUILD_DIR) or _default_build_dir(published)
+        return cls(
+            landing_dir=landing.expanduser().resolve(),
+            warehouse=published,
+            build_dir=Path(build).expanduser().resolve(),
+        )
+
+    def export_env(self) -> None:
+        """Make the paths visible to child processes (dbt, Dagster step workers)."""
+        os.environ[ENV_LANDING_DIR] = str(self.landing_dir)
+        os.environ[ENV_WAREHOUSE] = str(self.warehouse)
+        os.environ[ENV_BUILD_DIR] = str(self.build_dir)
+        os.environ[ENV_BUILD_DB] = str(self.build_db)
+
+
+def _default_build_dir(published: Path) -> Path:
+    # Beside the published file, so the final copy + rename never crosses a file system.
+    return published.parent / f".{published.stem}.build"
