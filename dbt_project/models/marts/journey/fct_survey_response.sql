@@ -7,7 +7,10 @@ responses as (
 ),
 
 contacts as (
-    select contact_id, contact_id_15 from {{ ref('stg_crm__contacts') }}
+    select
+        contact_id,
+        contact_id_15
+    from {{ ref('stg_crm__contacts') }}
 )
 
 select

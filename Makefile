@@ -1,0 +1,70 @@
+# The verbs a newcomer types. CI runs `make test`, exactly as the README says.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+
+export DO_NOT_TRACK := 1
+export GX_ANALYTICS_ENABLED := false
+export DAGSTER_HOME := $(CURDIR)/.dagster_home
+export TOUCHPOINT_DBT_TARGET := published
+
+# The embedded demo: a simulated company, built into .touchpoint/
+DEMO_DIR := $(CURDIR)/.touchpoint/demo
+DEMO_CUSTOMERS ?= 3000
+DEMO_DAYS ?= 180
+DEMO_SEED ?= 42
+export TOUCHPOINT_LANDING_DIR ?= $(DEMO_DIR)/landing
+export TOUCHPOINT_WAREHOUSE ?= $(CURDIR)/.touchpoint/warehouse/touchpoint.duckdb
+DASHBOARD_PORT ?= 8501
+DAGSTER_PORT ?= 3000
+
+.PHONY: help install demo pipeline serve test test-fast lint format clean
+
+help:  ## list the verbs
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(UV):
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen
+	@touch $@
+
+install: $(VENV)/.installed  ## create .venv from the lock file (idempotent)
+
+demo: install  ## demo company -> full pipeline -> dashboards + Dagster UI on localhost
+	@scripts/demo_landing.sh "$(DEMO_DIR)" $(DEMO_CUSTOMERS) $(DEMO_DAYS) $(DEMO_SEED)
+	$(BIN)/touchpoint run
+	@$(MAKE) --no-print-directory serve
+
+pipeline: install  ## run the pipeline once on $$TOUCHPOINT_LANDING_DIR
+	$(BIN)/touchpoint run
+
+serve: install  ## serve the dashboards and the Dagster UI (Ctrl-C stops both)
+	@scripts/serve.sh $(DASHBOARD_PORT) $(DAGSTER_PORT)
+
+test: install  ## the whole test suite (installs what it needs)
+	@scripts/install_browser.sh
+	$(BIN)/pytest
+
+test-fast: install  ## tests without the end-to-end pipeline runs and the browser
+	$(BIN)/pytest -m "not slow and not browser"
+
+lint: install  ## ruff + sqlfluff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint dbt_project/models dbt_project/macros
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	$(BIN)/sqlfluff fix dbt_project/models
+
+clean:  ## remove built state (keeps .venv)
+	rm -rf .touchpoint dbt_project/target dbt_project/logs .dagster_home/storage .dagster_home/logs .dagster_home/history .dagster_home/schedules
