@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from dagster_dbt import DbtProject
@@ -13,6 +14,12 @@ from warehouse.settings import DBT_PROJECT_DIR
 BUILD_TARGET = "build"
 
 os.environ.setdefault("DO_NOT_TRACK", "1")  # dbt: no anonymous usage stats (and no 30 s stalls)
+
+# dagster-dbt looks `dbt` up on PATH; the console scripts of this environment may not be on it
+# (e.g. `.venv/bin/touchpoint` run without activating the venv).
+_ENV_BIN = str(Path(sys.executable).parent)
+if _ENV_BIN not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = os.pathsep.join([_ENV_BIN, os.environ.get("PATH", "")])
 
 DBT_PROJECT = DbtProject(
     project_dir=DBT_PROJECT_DIR,

@@ -1,6 +1,5 @@
 """The last step: replace the published warehouse, atomically, once everything upstream passed."""
 
-from __future__ import annotations
 
 from datetime import UTC
 

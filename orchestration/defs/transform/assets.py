@@ -1,6 +1,5 @@
 """dbt models as Dagster assets; dbt tests become asset checks (severity error blocks publish)."""
 
-from __future__ import annotations
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets

@@ -1,0 +1,25 @@
+{#- One value of a GA4 `event_params` list (`[{key, value: {string_value, int_value, double_value}}]`).
+    GA4 stores a parameter in whichever slot fits the value it received, so each type falls back on
+    the other slots: 'string' -> text of any slot, 'int' -> int_value or a numeric string,
+    'double' -> double_value, int_value or a numeric string. Null when the key is absent.
+    `params` is the list column (qualify it when the select qualifies its references). -#}
+{% macro ga4_param(key, value_type='string', params='event_params') -%}
+    {%- set value = "list_filter(" ~ params ~ ", lambda p: p.key = '" ~ key ~ "')[1].value" -%}
+    {%- if value_type == 'string' -%}
+        coalesce(
+            {{ value }}.string_value,
+            cast({{ value }}.int_value as varchar),
+            cast({{ value }}.double_value as varchar)
+        )
+    {%- elif value_type == 'int' -%}
+        coalesce({{ value }}.int_value, try_cast({{ value }}.string_value as bigint))
+    {%- elif value_type == 'double' -%}
+        coalesce(
+            {{ value }}.double_value,
+            cast({{ value }}.int_value as double),
+            try_cast({{ value }}.string_value as double)
+        )
+    {%- else -%}
+        {{ exceptions.raise_compiler_error("ga4_param: value_type must be string, int or double, got " ~ value_type) }}
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,35 @@
+-- Latest version of each Stripe charge (by delivery, then position), cents converted to dollars.
+with
+
+latest as (
+    {{ latest_version(source('billing', 'charges'), key='id') }}
+)
+
+select
+    cast(latest.id as varchar) as charge_id,
+    cast(latest.customer as varchar) as customer_id,
+    nullif(trim(latest.metadata ->> 'order_id'), '') as order_id,
+    {{ unix_seconds_to_utc('latest.created') }} as created_at,
+    {{ cents_to_dollars('latest.amount') }} as amount,
+    {{ cents_to_dollars('latest.amount_refunded') }} as amount_refunded,
+    {{ cents_to_dollars('latest.amount - latest.amount_refunded') }} as net_amount,
+    -- Out of domain (kept, flagged): a negative amount, or a refunded amount outside 0..amount.
+    coalesce(
+        latest.amount >= 0 and latest.amount_refunded between 0 and latest.amount, false
+    ) as is_valid_amount,
+    upper(latest.currency) as currency,
+    latest.status as charge_status,
+    nullif(latest.failure_code, '') as failure_code,
+    latest.paid as is_paid,
+    latest.refunded as is_refunded,
+    nullif(trim(latest.billing_details.email), '') as billing_email,
+    nullif(trim(latest.billing_details.name), '') as billing_name,
+    nullif(trim(latest.billing_details.phone), '') as billing_phone,
+    nullif(trim(latest.billing_details.address.postal_code), '') as billing_postal_code,
+    latest.payment_method_details.type as payment_method_type,
+    latest.payment_method_details.card.brand as card_brand,
+    latest.payment_method_details.card.last4 as card_last4,
+    latest.metadata,
+    latest._source_file,
+    latest._delivery_date
+from latest

@@ -1,0 +1,22 @@
+-- Latest version of each Stripe refund (by delivery, then position), cents converted to dollars.
+with
+
+latest as (
+    {{ latest_version(source('billing', 'refunds'), key='id') }}
+)
+
+select
+    cast(latest.id as varchar) as refund_id,
+    cast(latest.charge as varchar) as charge_id,
+    nullif(trim(latest.metadata ->> 'ticket_id'), '') as ticket_id,
+    {{ unix_seconds_to_utc('latest.created') }} as created_at,
+    {{ cents_to_dollars('latest.amount') }} as amount,
+    coalesce(latest.amount >= 0, false) as is_valid_amount,
+    upper(latest.currency) as currency,
+    latest.reason as refund_reason,
+    latest.status as refund_status,
+    latest.status = 'succeeded' as is_succeeded,
+    latest.metadata,
+    latest._source_file,
+    latest._delivery_date
+from latest

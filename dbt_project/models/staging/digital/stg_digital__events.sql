@@ -1,0 +1,91 @@
+-- One row per GA4 event. Events have no id: an event re-sent (in the same or a later file) is
+-- recognised by its key (user_pseudo_id, event_timestamp, event_name, ga_session_id) and its
+-- latest delivery is kept.
+with
+
+source as (
+    select * from {{ source('digital', 'events') }}
+),
+
+keyed as (
+    select
+        source.*,
+        {{ ga4_param('ga_session_id', 'int', params='source.event_params') }} as ga_session_number
+    from source
+),
+
+latest as (
+    {{ latest_version('keyed', key='user_pseudo_id, event_timestamp, event_name, ga_session_number') }}
+),
+
+flattened as (
+    select
+        md5(
+            concat_ws(
+                '|',
+                latest.user_pseudo_id,
+                cast(latest.event_timestamp as varchar),
+                latest.event_name,
+                coalesce(cast(latest.ga_session_number as varchar), '')
+            )
+        ) as event_id,
+        {{ unix_micros_to_utc('latest.event_timestamp') }} as event_at,
+        cast(try_strptime(latest.event_date, '%Y%m%d') as date) as event_on,
+        latest.event_name,
+        nullif(trim(latest.user_id), '') as user_id,
+        latest.user_pseudo_id,
+        cast(latest.ga_session_number as varchar) as ga_session_id,
+        latest.platform,
+        {{ ga4_param('page_location', params='latest.event_params') }} as page_location,
+        {{ ga4_param('item_id', params='latest.event_params') }} as item_id,
+        {{ ga4_param('article_id', params='latest.event_params') }} as article_id,
+        latest.device.category as device_category,
+        latest.device.operating_system as device_operating_system,
+        latest.geo.country as geo_country,
+        latest.geo.region as geo_region,
+        latest.traffic_source.source as traffic_source,
+        latest.traffic_source.medium as traffic_medium,
+        latest.traffic_source.name as traffic_campaign,
+        nullif(trim(latest.ecommerce.transaction_id), '') as transaction_id,
+        latest.ecommerce.purchase_revenue as purchase_revenue_raw,
+        latest.items,
+        latest.event_params,
+        latest._source_file,
+        latest._delivery_date
+    from latest
+)
+
+select
+    event_id,
+    event_at,
+    event_on,
+    event_name,
+    user_id,
+    user_pseudo_id,
+    ga_session_id,
+    -- A session is identified by the device and GA4's session number together.
+    user_pseudo_id || ':' || ga_session_id as session_key,
+    platform,
+    case platform
+        when 'WEB' then 'web'
+        when 'IOS' then 'ios_app'
+        when 'ANDROID' then 'android_app'
+    end as channel,
+    page_location,
+    item_id,
+    article_id,
+    device_category,
+    device_operating_system,
+    geo_country,
+    geo_region,
+    traffic_source,
+    traffic_medium,
+    traffic_campaign,
+    transaction_id,
+    try_cast(purchase_revenue_raw as decimal(18, 2)) as purchase_revenue,
+    purchase_revenue_raw is null or purchase_revenue_raw >= 0 as is_valid_purchase_revenue,
+    items,
+    event_params,
+    _source_file,
+    _delivery_date
+from flattened

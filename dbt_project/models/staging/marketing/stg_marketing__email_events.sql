@@ -1,0 +1,28 @@
+-- Latest version of each Klaviyo e-mail event (by delivery, then position), time in UTC.
+with
+
+latest as (
+    {{ latest_version(source('marketing', 'email_events'), key='"Event ID"') }}
+)
+
+select
+    cast("Event ID" as varchar) as event_id,
+    cast("Profile ID" as varchar) as profile_id,
+    nullif(trim("Email"), '') as email,
+    "Event" as event_name,
+    case "Event"
+        when 'Received Email' then 'received'
+        when 'Opened Email' then 'opened'
+        when 'Clicked Email' then 'clicked'
+        when 'Unsubscribed' then 'unsubscribed'
+        when 'Bounced Email' then 'bounced'
+        when 'Marked Email as Spam' then 'marked_spam'
+    end as event_type,
+    -- Local New York time without an offset (the repeated DST hour is read as its first occurrence).
+    {{ local_to_utc('"Timestamp"') }} as event_at,
+    nullif(trim("Campaign ID"), '') as campaign_id,
+    nullif(trim("Campaign Name"), '') as campaign_name,
+    nullif(trim("Subject"), '') as subject,
+    _source_file,
+    _delivery_date
+from latest

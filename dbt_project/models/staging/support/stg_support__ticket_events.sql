@@ -1,0 +1,22 @@
+-- Latest version of each Zendesk ticket audit (by delivery, then position), child events kept.
+with
+
+latest as (
+    {{ latest_version(source('support', 'ticket_events'), key='id') }}
+)
+
+select
+    cast(id as varchar) as ticket_event_id,
+    cast(ticket_id as varchar) as ticket_id,
+    {{ to_utc('created_at') }} as created_at,
+    -- Automations update as user -1, which is no user.
+    cast(nullif(updater_id, -1) as varchar) as updater_id,
+    coalesce(updater_id = -1 or via = 'rule', false) as is_automated,
+    via,
+    {{ zendesk_channel('via') }} as channel,
+    event_type,
+    child_events,
+    len(child_events) as child_event_count,
+    _source_file,
+    _delivery_date
+from latest

@@ -1,0 +1,63 @@
+-- Latest version of each Zendesk ticket (by updated_at, then delivery), times in UTC, the via
+-- channel mapped to the warehouse's channel values and the custom fields pivoted into columns.
+with
+
+latest as (
+    {{ latest_version(source('support', 'tickets'), key='id', updated_at=to_utc('updated_at')) }}
+),
+
+flattened as (
+    select
+        cast(latest.id as varchar) as ticket_id,
+        {{ to_utc('latest.created_at') }} as created_at,
+        {{ to_utc('latest.updated_at') }} as updated_at,
+        nullif(latest.type, '') as ticket_type,
+        latest.subject,
+        latest.status as ticket_status,
+        nullif(latest.priority, '') as priority,
+        cast(latest.requester_id as varchar) as requester_id,
+        cast(latest.submitter_id as varchar) as submitter_id,
+        cast(latest.assignee_id as varchar) as assignee_id,
+        cast(latest.group_id as varchar) as group_id,
+        latest.via.channel as via_channel,
+        latest.tags,
+        latest.satisfaction_rating.score as satisfaction_score,
+        nullif(latest.satisfaction_rating.comment, '') as satisfaction_comment,
+        -- Custom fields: 360001 = Shopify order id, 360002 = SKU, 360003 = contact reason.
+        nullif(trim(list_filter(latest.custom_fields, lambda cf: cf.id = 360001)[1].value), '') as order_id,
+        nullif(trim(list_filter(latest.custom_fields, lambda cf: cf.id = 360002)[1].value), '') as sku,
+        nullif(trim(list_filter(latest.custom_fields, lambda cf: cf.id = 360003)[1].value), '') as contact_reason,
+        latest._source_file,
+        latest._delivery_date
+    from latest
+)
+
+select
+    ticket_id,
+    created_at,
+    updated_at,
+    ticket_type,
+    subject,
+    ticket_status,
+    ticket_status in ('solved', 'closed') as is_solved,
+    priority,
+    requester_id,
+    submitter_id,
+    assignee_id,
+    group_id,
+    via_channel,
+    {{ zendesk_channel('via_channel') }} as channel,
+    tags,
+    satisfaction_score,
+    -- CSAT: good = satisfied, bad = not; unoffered/offered (no answer) are null and excluded.
+    case satisfaction_score
+        when 'good' then true
+        when 'bad' then false
+    end as is_satisfied,
+    satisfaction_comment,
+    order_id,
+    sku,
+    contact_reason,
+    _source_file,
+    _delivery_date
+from flattened
