@@ -6,10 +6,6 @@ import streamlit as st
 
 st.set_page_config(page_title="Touchpoint", layout="wide")
 navigation = st.navigation(
-    {
-        "Customer experience": [
-            st.Page("app_pages/nps.py", title="NPS", icon=":material/thumb_up:", url_path="nps")
-        ]
-    }
+    {"Customer experience": [st.Page("app_pages/nps.py", title="NPS", icon=":material/thumb_up:")]}
 )
 navigation.run()

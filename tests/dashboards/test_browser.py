@@ -31,7 +31,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-PAGES = {"nps": "NPS"}
+# URL path of each page ("" = the default page, which Streamlit always serves at "/") -> its title.
+PAGES = {"": "Net Promoter Score"}
 
 
 def _free_port() -> int:
@@ -98,14 +99,15 @@ def browser():
 
 @pytest.mark.parametrize("page_path", sorted(PAGES))
 def test_page_loads_without_exception(served_app: str, browser, page_path: str) -> None:
+    title = PAGES[page_path]
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(f"{served_app}/{page_path}", wait_until="networkidle")
     page.wait_for_selector("[data-testid='stMetric']", timeout=60_000)
     page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=60_000)
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.get_by_text("Page not found").count() == 0
-    assert page.get_by_role("heading", name="Net Promoter Score").is_visible()
+    assert page.get_by_role("heading", name=title).is_visible()
     assert page.locator(".js-plotly-plot").count() >= 1
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{page_path}.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{page_path or 'home'}.png"), full_page=True)
     page.close()
