@@ -1,0 +1,32 @@
+"""Landing files -> DuckDB raw layer. Pure Python + DuckDB (no Dagster), so tests and the
+benchmark use it directly and Dagster assets are thin wrappers (orchestration/defs/ingestion).
+
+Public API:
+    SPECS, ENTITIES, get_spec, EntitySpec, Field  - the input contract as data
+    ingest_entity, ingest_all, EntityLoadResult  - load one / every entity
+    reconcile, Reconciliation                    - rows read = loaded + quarantined + duplicate
+    LEDGER, QUARANTINE, AUDIT                    - table names of the bookkeeping tables
+"""
+
+from orchestration.lib.ingest.contract import ENTITIES, SPECS, EntitySpec, Field, get_spec
+from orchestration.lib.ingest.loader import EntityLoadResult, ingest_all, ingest_entity, new_load_id
+from orchestration.lib.ingest.reconciliation import Reconciliation, reconcile
+from orchestration.lib.ingest.schema import AUDIT, LEDGER, QUARANTINE, RAW_SCHEMA
+
+__all__ = [
+    "AUDIT",
+    "ENTITIES",
+    "LEDGER",
+    "QUARANTINE",
+    "RAW_SCHEMA",
+    "SPECS",
+    "EntityLoadResult",
+    "EntitySpec",
+    "Field",
+    "Reconciliation",
+    "get_spec",
+    "ingest_all",
+    "ingest_entity",
+    "new_load_id",
+    "reconcile",
+]

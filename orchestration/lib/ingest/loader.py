@@ -1,0 +1,249 @@
+"""Ingest one entity: discover files, load new and changed ones, keep the ledger and audit.
+
+One generic loader driven by the entity's spec. Each batch of files is staged by the format's
+reader and then published in a single transaction: earlier rows of re-delivered files are
+deleted, the new rows and quarantined records inserted, the ledger written. A crash in the
+middle leaves the raw layer as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from orchestration.lib.ingest import ledger, quarantine
+from orchestration.lib.ingest.contract import SPECS, EntitySpec
+from orchestration.lib.ingest.csv_reader import stage_csv_file
+from orchestration.lib.ingest.discovery import discover
+from orchestration.lib.ingest.jsonl_reader import stage_jsonl_files
+from orchestration.lib.ingest.reconciliation import Reconciliation, reconcile
+from orchestration.lib.ingest.schema import (
+    AUDIT,
+    add_columns,
+    ensure_raw_layer,
+    ensure_raw_table,
+)
+from orchestration.lib.ingest.stage import STAGE_ROWS, FileStage, drop_stage, reset_stage
+
+#: JSONL files are read together up to about this many (uncompressed) bytes per transaction.
+DEFAULT_BATCH_BYTES = 1 << 30
+_GZIP_RATIO = 8  # rough expansion of gzip'd JSON, to size batches
+
+
+@dataclass
+class EntityLoadResult:
+    system: str
+    entity: str
+    table: str
+    load_id: str
+    folder_exists: bool
+    files_seen: int = 0
+    files_new: int = 0
+    files_changed: int = 0
+    files_skipped: int = 0
+    files_rejected: int = 0
+    files_empty: int = 0
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    rows_duplicate: int = 0
+    table_rows: int = 0
+    rejected: list[str] = field(default_factory=list)  # one message per rejected file
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # drift, empty files
+    reconciliation: Reconciliation | None = None
+
+
+def new_load_id() -> str:
+    now = dt.datetime.now(dt.UTC)
+    return f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+
+
+def ingest_entity(
+    con: duckdb.DuckDBPyConnection,
+    landing_dir: Path,
+    spec: EntitySpec,
+    *,
+    load_id: str | None = None,
+    run_id: str | None = None,
+    batch_bytes: int = DEFAULT_BATCH_BYTES,
+) -> EntityLoadResult:
+    started = dt.datetime.now(dt.UTC)
+    load_id = load_id or new_load_id()
+    ensure_raw_layer(con)
+    ensure_raw_table(con, spec)
+    found = discover(Path(landing_dir), spec)
+    res = EntityLoadResult(
+        spec.system,
+        spec.entity,
+        spec.qualified_table,
+        load_id,
+        found.folder_exists,
+        files_seen=len(found.files),
+    )
+    if not found.folder_exists:
+        res.warnings.append(
+            f"folder {spec.system}/{spec.entity} does not exist in the landing folder: "
+            "no files loaded, the table keeps its schema and earlier rows"
+        )
+    for name in found.ignored:
+        res.warnings.append(
+            f"ignored {spec.system}/{spec.entity}/{name}: not <YYYY-MM-DD>[.partNN].{spec.ext}[.gz]"
+        )
+
+    plan = ledger.plan_files(con, spec, found.files)
+    res.files_skipped = len(plan.skipped)
+    loaded_at = dt.datetime.now(dt.UTC)
+    for batch in _batches(spec, plan.to_load, batch_bytes):
+        _load_batch(con, spec, batch, load_id, loaded_at, res)
+    drop_stage(con)
+
+    res.table_rows = con.execute(f"SELECT count(*) FROM {spec.qualified_table}").fetchone()[0]
+    res.reconciliation = reconcile(con, spec)
+    con.execute(
+        f"INSERT INTO {AUDIT} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            load_id,
+            run_id,
+            spec.system,
+            spec.entity,
+            started,
+            dt.datetime.now(dt.UTC),
+            res.folder_exists,
+            res.files_seen,
+            res.files_new,
+            res.files_changed,
+            res.files_skipped,
+            res.files_rejected,
+            res.files_empty,
+            res.rows_read,
+            res.rows_loaded,
+            res.rows_quarantined,
+            res.rows_duplicate,
+            res.table_rows,
+            res.warnings + res.rejected,
+        ],
+    )
+    return res
+
+
+def ingest_all(
+    con: duckdb.DuckDBPyConnection, landing_dir: Path, specs: Sequence[EntitySpec] = SPECS, **kw
+) -> list[EntityLoadResult]:
+    return [ingest_entity(con, landing_dir, spec, **kw) for spec in specs]
+
+
+def _batches(
+    spec: EntitySpec, planned: list[ledger.PlannedFile], batch_bytes: int
+) -> Iterator[list[ledger.PlannedFile]]:
+    if spec.format == "csv":  # headers (and so columns) may differ from file to file
+        for p in planned:
+            yield [p]
+        return
+    for gz in (False, True):  # one read per compression
+        batch: list[ledger.PlannedFile] = []
+        size = 0
+        for p in (p for p in planned if p.file.gzip == gz):
+            batch.append(p)
+            size += p.file.size * (_GZIP_RATIO if gz else 1)
+            if size >= batch_bytes:
+                yield batch
+                batch, size = [], 0
+        if batch:
+            yield batch
+
+
+def _load_batch(
+    con: duckdb.DuckDBPyConnection,
+    spec: EntitySpec,
+    batch: list[ledger.PlannedFile],
+    load_id: str,
+    loaded_at: dt.datetime,
+    res: EntityLoadResult,
+) -> None:
+    reset_stage(con, spec)
+    if spec.format == "csv":
+        stages = {p.file.rel: stage_csv_file(con, spec, p.file) for p in batch}
+    else:
+        stages = stage_jsonl_files(con, spec, [p.file for p in batch])
+    loaded = dict(
+        con.execute(f"SELECT _source_file, count(*) FROM {STAGE_ROWS} GROUP BY ALL").fetchall()
+    )
+    quarantined = quarantine.counts_by_file(con)
+
+    entries = [_entry(p, stages[p.file.rel], loaded, quarantined) for p in batch]
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _batch_files (_source_file VARCHAR, delivery_date DATE, "
+        "status VARCHAR, replace_rows BOOLEAN)"
+    )
+    con.executemany(
+        "INSERT INTO _batch_files VALUES (?, ?, ?, ?)",
+        [
+            [e.planned.file.rel, e.planned.file.delivery_date, e.status, ledger.replaces_rows(e)]
+            for e in entries
+        ],
+    )
+    replaces = any(e.planned.change == "changed" and ledger.replaces_rows(e) for e in entries)
+    new_columns = [
+        c for e in entries if e.status != "rejected" for c in stages[e.planned.file.rel].new_columns
+    ]
+    con.execute("BEGIN TRANSACTION")
+    try:
+        add_columns(con, spec, new_columns)
+        if replaces:  # a re-delivery replaces the rows of the earlier version of the file
+            con.execute(
+                f"""DELETE FROM {spec.qualified_table} WHERE _source_file IN
+                (SELECT _source_file FROM _batch_files WHERE replace_rows)"""
+            )
+            quarantine.forget_files(con, spec)
+        con.execute(
+            f"""INSERT INTO {spec.qualified_table} BY NAME
+            SELECT s.*, b.delivery_date AS _delivery_date, ? AS _load_id, ? AS _loaded_at
+            FROM {STAGE_ROWS} s JOIN _batch_files b USING (_source_file)
+            WHERE b.status <> 'rejected'""",
+            [load_id, loaded_at],
+        )
+        quarantine.publish_staged(con, spec, load_id, loaded_at)
+        ledger.record(con, spec, entries, load_id, loaded_at)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+    for e in entries:
+        st = stages[e.planned.file.rel]
+        res.files_new += e.planned.change == "new"
+        res.files_changed += e.planned.change == "changed"
+        res.files_rejected += e.status == "rejected"
+        res.files_empty += e.status == "empty"
+        res.rows_read += e.rows_read
+        res.rows_loaded += e.rows_loaded
+        res.rows_quarantined += e.rows_quarantined
+        res.rows_duplicate += e.rows_duplicate
+        if st.rejected:
+            res.rejected.append(st.rejected)
+        res.notes += st.notes
+
+
+def _entry(
+    p: ledger.PlannedFile, st: FileStage, loaded: dict[str, int], quarantined: dict[str, int]
+) -> ledger.LedgerEntry:
+    if st.rejected:
+        return ledger.LedgerEntry(p, "rejected", 0, 0, 0, 0, st.rejected)
+    rel = p.file.rel
+    status = "loaded" if st.rows_read else "empty"
+    message = "; ".join(st.notes) or None
+    return ledger.LedgerEntry(
+        p,
+        status,
+        st.rows_read,
+        loaded.get(rel, 0),
+        quarantined.get(rel, 0),
+        st.rows_duplicate,
+        message,
+    )
