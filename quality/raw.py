@@ -15,7 +15,14 @@ import duckdb
 
 from orchestration.lib.ingest.contract import ENTITIES, EntitySpec, quote_ident, render_type
 from quality.runner import ExpectationOutcome, Runner, SuiteResult
-from quality.suites import BLOCKING, DOMAINS, KEY_VERSIONS, build_suite, key_version_columns
+from quality.suites import (
+    BLOCKING,
+    DOMAINS,
+    KEY_VERSIONS,
+    build_suite,
+    key_version_columns,
+    tolerated_mostly,
+)
 
 DEFAULT_SAMPLE_ROWS = 200_000
 
@@ -31,8 +38,10 @@ def validate_raw_entity(
 ) -> SuiteResult:
     spec = ENTITIES[(system, entity)]
     runner = runner or Runner()
-    suite = build_suite(system, entity) if mostly is None else build_suite(system, entity, mostly)
     total = con.execute(f"SELECT count(*) FROM {spec.qualified_table}").fetchone()[0]
+    if mostly is None:
+        mostly = tolerated_mostly(min(total, sample_rows))
+    suite = build_suite(system, entity, mostly)
     df = con.execute(_frame_sql(spec, total, sample_rows)).df()
     result = runner.validate(df, suite, table=spec.qualified_table, rows_total=total)
     result.outcomes.insert(0, _type_check(con, spec))

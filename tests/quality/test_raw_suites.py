@@ -66,7 +66,7 @@ def test_a_systematic_break_fails_blocking(tmp_path, runner):
     assert q1.unexpected_count == 50 and "11" in q1.examples
 
 
-def test_duplicate_key_versions_across_files_are_judged(tmp_path, runner):
+def test_duplicate_key_versions_are_flagged_not_blocking(tmp_path, runner):
     landing = tmp_path / "landing"
     rows = "".join(klaviyo_row(i) for i in range(20))
     put(landing, "marketing/email_events/2026-03-02.csv", KLAVIYO_HEADER + rows)
@@ -80,7 +80,22 @@ def test_duplicate_key_versions_across_files_are_judged(tmp_path, runner):
     assert r.passed
     con.execute("UPDATE raw.marketing__email_events SET _delivery_date = DATE '2026-03-02'")
     r = validate_raw_entity(con, "marketing", "email_events", runner=runner)
-    assert [o.column for o in r.blocking_failures] == ["_q_rows_per_key_version"]
+    # the same record re-sent is a defect the contract expects (staging keeps one): flagged only
+    assert r.passed
+    flagged = [o for o in r.outcomes if o.column == "_q_rows_per_key_version" and not o.success]
+    assert flagged and flagged[0].severity == "warning" and flagged[0].unexpected_count == 40
+
+
+def test_occasional_defects_in_a_small_table_do_not_block(tmp_path, runner):
+    # 2 of 57 rows out of range (3.5 %) is chance at a 2 % defect rate; 12 of 57 is not.
+    occasional = validate_raw_entity(
+        _surveys(tmp_path / "a", [9] * 55 + [11] * 2), "surveys", "responses", runner=runner
+    )
+    assert occasional.passed
+    systematic = validate_raw_entity(
+        _surveys(tmp_path / "b", [9] * 45 + [11] * 12), "surveys", "responses", runner=runner
+    )
+    assert [o.column for o in systematic.blocking_failures] == ["Q1"]
 
 
 def test_big_tables_are_sampled(tmp_path, runner):
