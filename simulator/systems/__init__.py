@@ -1,0 +1,1 @@
+"""Record shapes and renderers, one module per source system (vendor export formats)."""
