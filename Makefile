@@ -15,8 +15,8 @@ export TOUCHPOINT_DBT_TARGET := published
 
 # The embedded demo: a simulated company, built into .touchpoint/
 DEMO_DIR := $(CURDIR)/.touchpoint/demo
-DEMO_CUSTOMERS ?= 3000
-DEMO_DAYS ?= 180
+DEMO_CUSTOMERS ?= 5000
+DEMO_DAYS ?= 365
 DEMO_SEED ?= 42
 export TOUCHPOINT_LANDING_DIR ?= $(DEMO_DIR)/landing
 export TOUCHPOINT_WAREHOUSE ?= $(CURDIR)/.touchpoint/warehouse/touchpoint.duckdb
