@@ -1,10 +1,11 @@
-"""The Touchpoint code location: landing files -> raw -> dbt -> quality gate -> published warehouse."""
+"""The Touchpoint code location: landing files -> raw -> dbt (staging, identity resolution in
+Python, marts) -> quality gate -> published warehouse."""
 
 from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.defs import automation, ingestion, publish, quality, transform
+from orchestration.defs import automation, identity, ingestion, publish, quality, transform
 from orchestration.lib.resources import WarehouseResource
 from warehouse.settings import TouchpointPaths
 
@@ -16,6 +17,7 @@ def build_definitions(paths: TouchpointPaths | None = None) -> dg.Definitions:
     return dg.Definitions.merge(
         ingestion.defs,
         transform.defs,
+        identity.defs,
         quality.defs,
         publish.defs,
         automation.defs,

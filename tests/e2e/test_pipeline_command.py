@@ -48,10 +48,17 @@ def test_local_survey_times_are_stored_in_utc(published_con) -> None:
 
 
 def test_salesforce_15_character_reference_finds_the_contact(published_con) -> None:
-    (customer_id,) = published_con.execute(
-        "select customer_id from marts.fct_survey_response where response_id = 'R_1bbbbbbbbbbbbbb'"
+    # R_1bbb... carries Bob's Contact Id in its 15-character form.
+    respondent, contact_customer = published_con.execute(
+        """
+        select
+            (select customer_id from marts.fct_survey_response where response_id = 'R_1bbbbbbbbbbbbbb'),
+            (select customer_id from marts.customer_identity_map
+             where source_system = 'crm' and source_record_id = '0035g00000XyZwVAAV')
+        """
     ).fetchone()
-    assert customer_id == "0035g00000XyZwVAAV"
+    assert contact_customer is not None
+    assert respondent == contact_customer
 
 
 def test_publication_is_recorded(published_con, handmade_run: PipelineRun) -> None:

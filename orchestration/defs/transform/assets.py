@@ -20,5 +20,10 @@ DBT_PROJECT.prepare_if_dev()
     pool=DUCKDB_WRITER_POOL,
 )
 def touchpoint_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """`dbt build`: models in dependency order, each followed by its tests."""
-    yield from dbt.cli(["build"], context=context).stream()
+    """`dbt build`: models in dependency order, each followed by its tests.
+
+    Dagster may split this into several dbt steps around Python assets (identity resolution).
+    `buildable` runs a test only in the step where all its parents exist; dbt's default (eager)
+    would run a multi-model test as soon as any one parent is selected.
+    """
+    yield from dbt.cli(["build", "--indirect-selection", "buildable"], context=context).stream()

@@ -11,17 +11,30 @@ contacts as (
         contact_id,
         contact_id_15
     from {{ ref('stg_crm__contacts') }}
+),
+
+identity_map as (
+    select * from {{ ref('customer_identity_map') }}
+),
+
+-- The service issue of the ticket a ticket_solved survey embeds.
+ticket_issues as (
+    select
+        ticket_id,
+        issue_id
+    from {{ ref('int_service_issues_grouped') }}
+    where ticket_id is not null
 )
 
 select
     responses.response_id,
-    -- Until identity resolution lands, a respondent is known through the Salesforce Contact Id
-    -- carried in ExternalReference (18-character form, or its case-sensitive 15-character form).
-    contacts.contact_id as customer_id,
+    -- The respondent's resolved customer: that of the response itself, else that of the
+    -- Salesforce contact its ExternalReference names (18-character id or 15-character form).
+    coalesce(respondents.customer_id, crm_customers.customer_id) as customer_id,
     responses.recorded_at as responded_at,
     {{ utc_to_local_date('responses.recorded_at') }} as responded_on,
     responses.survey_trigger as trigger,
-    cast(null as varchar) as issue_id,
+    ticket_issues.issue_id,
     responses.ticket_id,
     responses.order_id,
     responses.nps_score,
@@ -39,3 +52,15 @@ left join contacts
     on
         responses.external_reference = contacts.contact_id
         or responses.external_reference = contacts.contact_id_15
+left join identity_map as respondents
+    on
+        respondents.source_system = 'surveys'
+        and respondents.source_entity = 'responses'
+        and responses.response_id = respondents.source_record_id
+left join identity_map as crm_customers
+    on
+        crm_customers.source_system = 'crm'
+        and crm_customers.source_entity = 'contacts'
+        and contacts.contact_id = crm_customers.source_record_id
+left join ticket_issues
+    on responses.ticket_id = ticket_issues.ticket_id

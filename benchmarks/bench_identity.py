@@ -1,0 +1,180 @@
+"""Identity resolution: time, peak memory and accuracy, deterministic-only baseline vs full.
+
+    uv run python benchmarks/bench_identity.py --simulate 100000 --workdir /tmp/bench_id
+    uv run python benchmarks/bench_identity.py --landing DIR --truth DIR --workdir /tmp/bench_id
+    uv run python benchmarks/bench_identity.py --build-db DB --truth DIR   # already staged
+
+Preparation (simulate, ingest, `dbt build +int_identity_records`) is timed but not part of the
+measured step. The measured step is what the Dagster asset does: read int_identity_records,
+resolve, write identity.resolved_records. Each mode runs in a fresh child process on its own copy
+of the build database, so each peak RSS is its own. Accuracy is pairwise precision / recall / F1
+against the simulator's truth/record_links.csv, plus the number of trap pairs (shared e-mail,
+shared phone, same name) merged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+MODES = ("deterministic", "full")
+
+
+def build_identity_records(landing: Path, build_db: Path, threads: int | None = None) -> dict:
+    """Ingest a landing folder and `dbt build` everything int_identity_records needs."""
+    from orchestration.lib.ingest import ingest_all
+    from warehouse.connections import connect_build
+    from warehouse.settings import DBT_PROJECT_DIR, ENV_BUILD_DB
+
+    t0 = time.perf_counter()
+    con = connect_build(build_db)
+    try:
+        if threads:
+            con.execute(f"SET threads = {int(threads)}")
+        ingest_all(con, landing)
+    finally:
+        con.close()
+    t1 = time.perf_counter()
+    env = {**os.environ, ENV_BUILD_DB: str(build_db), "TOUCHPOINT_DBT_TARGET": "build",
+           "DO_NOT_TRACK": "1"}
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("dbt")), "build", "--select", "+int_identity_records",
+         "--indirect-selection", "cautious", "--target", "build", "--profiles-dir", "."],
+        cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=7200,
+    )
+    if result.returncode != 0:
+        raise RuntimeError("dbt build failed:\n" + result.stdout[-5000:] + result.stderr[-2000:])
+    return {"ingest_seconds": t1 - t0, "dbt_seconds": time.perf_counter() - t1}
+
+
+def _measure(mode: str, build_db: Path, truth: Path | None, threads: int | None) -> dict:
+    """One mode in this (child) process: the asset's work, then the scores."""
+    import duckdb
+    import pandas as pd
+
+    from identity import ResolutionConfig, pairwise_scores, resolve_in_warehouse
+    from identity.evaluation import merged_person_pairs
+    from identity.probabilistic import ProbabilisticConfig
+
+    config = ResolutionConfig(
+        probabilistic=ProbabilisticConfig(threads=threads) if mode == "full" else None
+    )
+    con = duckdb.connect(str(build_db))
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    t0 = time.perf_counter()
+    resolution = resolve_in_warehouse(con, config=config)
+    seconds = time.perf_counter() - t0
+    con.close()
+    out = {
+        "mode": mode,
+        "seconds": round(seconds, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "records": len(resolution.records),
+        "customers": int(resolution.stats["customers"]),
+        "stage_seconds": {k: round(v, 1) for k, v in resolution.stats.items()
+                          if k.endswith("_seconds")},
+    }
+    if truth is not None:
+        links = pd.read_csv(truth / "record_links.csv", dtype=str, keep_default_na=False)
+        scores = pairwise_scores(resolution.records, links)
+        traps = pd.read_csv(truth / "traps.csv", dtype=str, keep_default_na=False)
+        fallen = merged_person_pairs(resolution.records, links, traps)
+        out.update(
+            precision=round(scores.precision, 5), recall=round(scores.recall, 5),
+            f1=round(scores.f1, 5), truth_records_unresolved=scores.missing_from_resolution,
+            traps_merged=fallen["trap"].value_counts().to_dict(),
+            trap_pairs=len(traps),
+        )
+        colliding = _gmail_collisions(truth)
+        if colliding:
+            clean = pairwise_scores(resolution.records, links[~links["person_id"].isin(colliding)])
+            out["without_gmail_collisions"] = {
+                "persons_dropped": len(colliding), "precision": round(clean.precision, 5),
+                "recall": round(clean.recall, 5), "f1": round(clean.f1, 5),
+            }
+    return out
+
+
+def _gmail_collisions(truth: Path) -> set[str]:
+    """People the simulator gave Gmail addresses that differ only in dots (`ann.lee@` and
+    `annlee@`): one mailbox for Gmail, two people in the truth. Scored separately."""
+    import pandas as pd
+
+    from identity.normalise import normalise_email
+
+    persons = pd.read_csv(truth / "persons.csv", dtype=str, keep_default_na=False)
+    keys = persons["email"].map(normalise_email)
+    shared = keys.notna() & keys.duplicated(keep=False)
+    # household addresses are shared on purpose (family_email); only own addresses count
+    own = persons["email"] != persons["family_email"]
+    return set(persons.loc[shared & own, "person_id"])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--simulate", type=int, metavar="CUSTOMERS",
+                        help="generate a demo company of this size first")
+    source.add_argument("--landing", type=Path, help="an existing landing folder")
+    source.add_argument("--build-db", type=Path, help="a build database with int_identity_records")
+    parser.add_argument("--truth", type=Path, help="truth/ folder (default: beside the landing)")
+    parser.add_argument("--days", type=int, default=180)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/touchpoint_bench_identity"))
+    parser.add_argument("--threads", type=int, default=2, help="DuckDB threads (default 2)")
+    parser.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
+    parser.add_argument("--child", nargs=2, metavar=("MODE", "DB"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.child:  # a measured run, started by the parent below
+        truth = args.truth if args.truth and args.truth.exists() else None
+        print(json.dumps(_measure(args.child[0], Path(args.child[1]), truth, args.threads)))
+        return 0
+
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    prep: dict = {}
+    if args.simulate:
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "simulator", "--out", str(args.workdir),
+                        "--customers", str(args.simulate), "--days", str(args.days),
+                        "--seed", str(args.seed), "--quiet", "--force"], check=True)
+        prep["simulate_seconds"] = time.perf_counter() - t
+        args.landing = args.workdir / "landing"
+    truth = args.truth or (args.landing.parent / "truth" if args.landing else None)
+    if args.landing:
+        build_db = args.workdir / "identity_bench.duckdb"
+        build_db.unlink(missing_ok=True)
+        prep.update(build_identity_records(args.landing, build_db, args.threads))
+    else:
+        build_db = args.build_db
+    print("preparation:", {k: round(v, 1) for k, v in prep.items()})
+
+    for mode in args.modes:
+        copy = args.workdir / f"measure_{mode}.duckdb"
+        shutil.copyfile(build_db, copy)
+        cmd = [sys.executable, __file__, "--build-db", str(copy), "--child", mode, str(copy),
+               "--threads", str(args.threads)]
+        if truth:
+            cmd += ["--truth", str(truth)]
+        result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            print(result.stdout[-3000:], result.stderr[-3000:], file=sys.stderr)
+            return 1
+        print(json.dumps(json.loads(result.stdout.strip().splitlines()[-1]), indent=None))
+        copy.unlink(missing_ok=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,9 @@
+-- One row per person-identifying source record and the customer it resolves to.
+select
+    source_system,
+    source_entity,
+    source_record_id,
+    customer_id,
+    match_method,
+    match_probability
+from {{ source('identity', 'resolved_records') }}

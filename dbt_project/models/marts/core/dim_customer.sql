@@ -1,0 +1,151 @@
+-- One row per resolved person. Survivorship: each attribute comes from the most trusted system
+-- holding it (customer-entered accounts before staff-typed and derived records), and within a
+-- system from the most recently seen record; first and last name come from one record together.
+-- The latest explicit e-mail marketing signal (Shopify consent state, Salesforce opt-out,
+-- Klaviyo unsubscribe or spam complaint) decides consent.
+with
+
+resolved as (
+    select * from {{ source('identity', 'resolved_records') }}
+),
+
+records as (
+    select
+        resolved.customer_id,
+        resolved.source_system,
+        resolved.source_record_id,
+        resolved.match_probability,
+        resolved.phone_e164,
+        resolved.postal_code5,
+        identity_records.first_name,
+        identity_records.last_name,
+        nullif(lower(trim(identity_records.email)), '') as email,
+        identity_records.observed_at,
+        coalesce(identity_records.last_observed_at, identity_records.observed_at) as last_observed_at,
+        -- 1 = most trusted: accounts the customer keeps (Shopify, Stripe) before staff-typed CRM
+        -- contacts (the most typos), help-desk users and records that only echo an address.
+        case resolved.source_system
+            when 'shop' then 1
+            when 'billing' then 2
+            when 'crm' then 3
+            when 'support' then 4
+            when 'marketing' then 5
+            when 'surveys' then 6
+            when 'contact_center' then 7
+            else 8
+        end as trust_rank
+    from resolved
+    inner join {{ ref('int_identity_records') }} as identity_records
+        on
+            resolved.source_system = identity_records.source_system
+            and resolved.source_entity = identity_records.source_entity
+            and resolved.source_record_id = identity_records.source_record_id
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by customer_id
+            order by trust_rank asc, last_observed_at desc nulls last, source_record_id asc
+        ) as survivor_rank
+    from records
+),
+
+survivors as (
+    select
+        customer_id,
+        arg_min(first_name, survivor_rank) filter (where first_name is not null and last_name is not null)
+            as first_name,
+        arg_min(last_name, survivor_rank) filter (where first_name is not null and last_name is not null)
+            as last_name,
+        arg_min(email, survivor_rank) filter (where email is not null) as primary_email,
+        arg_min(phone_e164, survivor_rank) filter (where phone_e164 is not null) as primary_phone,
+        arg_min(postal_code5, survivor_rank) filter (where postal_code5 is not null)
+            as primary_postal_code,
+        min(observed_at) as first_seen_at,
+        max(last_observed_at) as last_seen_at,
+        count(*) as n_source_records,
+        count(distinct source_system) as n_source_systems,
+        string_agg(distinct source_system, ',' order by source_system) as source_systems,
+        min(match_probability) as min_match_probability
+    from ranked
+    group by customer_id
+),
+
+consent_signals as (
+    select
+        resolved.customer_id,
+        shop.is_email_marketing_subscribed as consent,
+        coalesce(shop.email_marketing_consent_updated_at, shop.updated_at) as signalled_at,
+        'shop' as signal_source
+    from {{ ref('stg_shop__customers') }} as shop
+    inner join resolved
+        on
+            resolved.source_system = 'shop'
+            and resolved.source_entity = 'customers'
+            and shop.customer_id = resolved.source_record_id
+    where shop.is_email_marketing_subscribed is not null
+    union all
+    select
+        resolved.customer_id,
+        false as consent,
+        crm.updated_at as signalled_at,
+        'crm' as signal_source
+    from {{ ref('stg_crm__contacts') }} as crm
+    inner join resolved
+        on
+            resolved.source_system = 'crm'
+            and resolved.source_entity = 'contacts'
+            and crm.contact_id = resolved.source_record_id
+    where crm.has_opted_out_of_email
+    union all
+    select
+        resolved.customer_id,
+        false as consent,
+        email_events.event_at as signalled_at,
+        'marketing' as signal_source
+    from {{ ref('stg_marketing__email_events') }} as email_events
+    inner join resolved
+        on
+            resolved.source_system = 'marketing'
+            and resolved.source_entity = 'email_events'
+            and email_events.profile_id = resolved.source_record_id
+    where email_events.event_type in ('unsubscribed', 'marked_spam')
+),
+
+-- On a tie an opt-out (false) wins.
+consent as (
+    select
+        customer_id,
+        consent as email_marketing_consent,
+        signal_source as email_consent_source,
+        signalled_at as email_consent_updated_at
+    from consent_signals
+    qualify row_number() over (
+        partition by customer_id
+        order by signalled_at desc nulls last, consent asc, signal_source asc
+    ) = 1
+)
+
+select
+    survivors.customer_id,
+    survivors.first_name,
+    survivors.last_name,
+    survivors.first_name || ' ' || survivors.last_name as full_name,
+    survivors.primary_email,
+    survivors.primary_phone,
+    survivors.primary_postal_code,
+    consent.email_marketing_consent,
+    consent.email_consent_source,
+    consent.email_consent_updated_at,
+    survivors.first_seen_at,
+    {{ utc_to_local_date('survivors.first_seen_at') }} as first_seen_on,
+    survivors.last_seen_at,
+    survivors.n_source_records,
+    survivors.n_source_systems,
+    survivors.source_systems,
+    survivors.min_match_probability
+from survivors
+left join consent
+    on survivors.customer_id = consent.customer_id

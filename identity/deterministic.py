@@ -1,0 +1,284 @@
+"""Deterministic linking: explicit ids unconditionally, then shared e-mails/phones through guards.
+
+1. Records sharing a value in an id namespace (`schema.ID_RULES`) form *strong* components.
+2. Shared contact points (normalised e-mail, E.164 phone) join strong components:
+
+   - A *named* component (one with a first name) joins a value through `guards.merge_profiles`:
+     a household's shared value links each member's records only to records whose names agree.
+     Values are claimed in order: uses in systems where people give their own details
+     (`schema.OWNERSHIP_SYSTEMS`) before staff-typed CRM and billing details, then oldest first.
+     The first claimant that used the value for themselves *owns* it. A value the guards kept
+     from linking two named clusters is *shared* (a household's): it is returned so that the
+     probabilistic step does not take it for evidence.
+   - A *nameless* component (a Klaviyo profile, a call, a survey with nothing but an address)
+     carries no name to check. It joins a value's owner; failing an owner, the named holder
+     first seen in the same session (within the hour: the newsletter sign-up at the checkout
+     that created the CRM contact), else the holder whose first name the address spells
+     (`jane.doe@` names Jane, `thedoes@` nobody); else it stays with the value's other nameless
+     records only. A value known only from another member's CRM contact or payer details
+     therefore links nothing nameless to them.
+3. `link_session_typos`: a nameless cluster whose e-mail is one typo away from that of a named
+   record first seen in the same session joins it.
+
+Components where none of this can refuse a link skip the sequential pass of step 2: for them
+the guarded result equals the plain connected component (`_needs_guarded_pass`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from identity.components import (
+    GuardedUnionFind,
+    components,
+    dense_labels,
+    shared_key_components,
+)
+from identity.guards import EMPTY, profiles_by_label, suspect_components
+from identity.normalise import first_name_keys
+from identity.schema import CONTACT_POINTS, ID_RULES, OWNERSHIP_SYSTEMS
+
+KeySpace = list[np.ndarray]
+
+#: A nameless record created this close to a named record carrying the same value (a newsletter
+#: sign-up during the store visit that created the CRM contact, at a guest checkout) belongs to
+#: that record's person even when nobody used the value for themselves.
+SESSION_SECONDS = 3600
+SAME_SESSION = np.timedelta64(SESSION_SECONDS, "s")
+
+
+def key_space(prepared: pd.DataFrame, columns: Sequence[str]) -> KeySpace:
+    """Integer codes per column (-1 = null); equal values share a code across the columns."""
+    n = len(prepared)
+    stacked = pd.concat([prepared[c] for c in columns], ignore_index=True)
+    codes, _ = pd.factorize(stacked, use_na_sentinel=True)
+    return [codes[i * n : (i + 1) * n].astype(np.int64) for i in range(len(columns))]
+
+
+def id_key_spaces(prepared: pd.DataFrame) -> list[KeySpace]:
+    namespaces = dict.fromkeys(r.namespace for r in ID_RULES)
+    return [
+        key_space(prepared, [r.column for r in ID_RULES if r.namespace == ns]) for ns in namespaces
+    ]
+
+
+def contact_point_key_spaces(prepared: pd.DataFrame) -> list[KeySpace]:
+    return [key_space(prepared, columns) for columns in CONTACT_POINTS.values()]
+
+
+def strong_components(prepared: pd.DataFrame) -> np.ndarray:
+    """Component label per record, linked by explicit ids only."""
+    return shared_key_components(len(prepared), id_key_spaces(prepared))
+
+
+def contact_point_edges(
+    prepared: pd.DataFrame, strong: np.ndarray, rank: np.ndarray
+) -> pd.DataFrame:
+    """One row per (record, contact value): strong component, value node, record age, whether
+    the record's system establishes ownership, and whether its strong component has a name.
+
+    Value nodes are numbered from 0, one space after the other (e-mails, then phones).
+    """
+    named_component = (
+        pd.Series(prepared["first_name_norm"].notna().to_numpy()).groupby(strong).any()
+    )
+    owning = prepared["source_system"].isin(OWNERSHIP_SYSTEMS).to_numpy()
+    observed = prepared["observed_at"].to_numpy(dtype="datetime64[ns]")
+    parts, offset = [], 0
+    for columns, space in zip(CONTACT_POINTS.values(), contact_point_key_spaces(prepared),
+                              strict=True):
+        width = 0
+        for column, codes in zip(columns, space, strict=True):
+            has = np.flatnonzero(codes >= 0)
+            parts.append(pd.DataFrame({
+                "record": has,
+                "value": prepared[column].to_numpy(dtype=object)[has],
+                "strong": strong[has],
+                "node": codes[has] + offset,
+                "rank": rank[has],
+                "time": observed[has],
+                "owning": owning[has],
+                "named": named_component.reindex(strong[has]).to_numpy(),
+            }))
+            width = max(width, int(codes.max()) + 1 if len(has) else 0)
+        offset += width
+    return pd.concat(parts, ignore_index=True)
+
+
+def link_contact_points(
+    prepared: pd.DataFrame, strong: np.ndarray, observation_rank: np.ndarray
+) -> tuple[np.ndarray, frozenset[str]]:
+    """Deterministic cluster label per record (strong components joined by guarded e-mails and
+    phones), and the *shared* values: those the guards kept from linking two named clusters, i.e.
+    a household's, which identify no single person."""
+    n = len(prepared)
+    edges = contact_point_edges(prepared, strong, observation_rank)
+    unguarded = _components_through_values(n, strong, edges)
+    suspect = suspect_components(prepared, unguarded) | _needs_guarded_pass(edges, unguarded)
+    in_suspect = suspect[unguarded]
+    labels = unguarded.copy()
+    shared: frozenset[str] = frozenset()
+    if in_suspect.any():
+        idx = np.flatnonzero(in_suspect)
+        position = np.full(n, -1, dtype=np.int64)
+        position[idx] = np.arange(len(idx))
+        sub_edges = edges[in_suspect[edges["record"].to_numpy()]].copy()
+        sub_edges["record"] = position[sub_edges["record"].to_numpy()]
+        guarded, shared = _guarded_union(
+            prepared.iloc[idx].reset_index(drop=True), strong[idx], sub_edges
+        )
+        labels[idx] = guarded + int(labels.max()) + 1
+    return dense_labels(labels), shared
+
+
+def _components_through_values(n: int, strong: np.ndarray, edges: pd.DataFrame) -> np.ndarray:
+    """Plain connected components of records through strong ids and shared values."""
+    n_strong = int(strong.max()) + 1 if n else 0
+    left = np.concatenate([np.arange(n), edges["record"].to_numpy()])
+    right = np.concatenate([n + strong, n + n_strong + edges["node"].to_numpy()])
+    n_nodes = n + n_strong + (int(edges["node"].max()) + 1 if len(edges) else 0)
+    return dense_labels(components(n_nodes, left, right)[:n])
+
+
+def _needs_guarded_pass(edges: pd.DataFrame, labels: np.ndarray) -> np.ndarray:
+    """Per component: does it hold a nameless record carrying a value that named records use
+    only in non-owning systems? That link would be refused even without any name conflict."""
+    named = edges[edges["named"]]
+    owned = named.groupby("node")["owning"].any()
+    unowned_named = owned.index[~owned.to_numpy()]
+    nameless = edges[~edges["named"] & edges["node"].isin(unowned_named)]
+    flag = np.zeros(int(labels.max()) + 1 if len(labels) else 0, dtype=bool)
+    flag[np.unique(labels[nameless["record"].to_numpy()])] = True
+    return flag
+
+
+def _guarded_union(
+    records: pd.DataFrame, strong: np.ndarray, edges: pd.DataFrame
+) -> tuple[np.ndarray, frozenset[str]]:
+    """The sequential pass: named claims (owning systems first, then oldest first) through the
+    guards, then nameless records (oldest first) onto the values' owners."""
+    strong = dense_labels(strong)
+    if edges.empty:  # suspect only through explicit ids: nothing to add to them
+        return strong, frozenset()
+    n_strong = int(strong.max()) + 1
+    profile_map = profiles_by_label(records, strong)
+    nodes = dense_labels(edges["node"].to_numpy())
+    n_nodes = int(nodes.max()) + 1
+    edges = edges.assign(strong=strong[edges["record"].to_numpy()], node=nodes + n_strong)
+    # per value: one node named claims and owners join, one spare for nameless records only
+    uf = GuardedUnionFind([profile_map[i] for i in range(n_strong)] + [EMPTY] * (2 * n_nodes))
+
+    named = edges[edges["named"]].sort_values(["owning", "rank", "node"],
+                                              ascending=[False, True, True], kind="stable")
+    owned: set[int] = set()
+    shared: set[str] = set()
+    for component, node, owning, value in zip(
+        named["strong"].tolist(), named["node"].tolist(), named["owning"].tolist(),
+        named["value"].tolist(), strict=True,
+    ):
+        if not uf.union(component, node):
+            shared.add(value)
+        elif owning:
+            owned.add(node)
+
+    # named holders of each value, oldest first, for the nameless records' fallbacks
+    holders = named.sort_values(["node", "rank"], kind="stable")
+    holder_node = holders["node"].to_numpy()
+    holder_time = holders["time"].to_numpy()
+    holder_strong = holders["strong"].to_numpy()
+    holder_first = records["first_name_norm"].to_numpy(dtype=object)[holders["record"].to_numpy()]
+
+    nameless = edges[~edges["named"]].sort_values(["rank", "node"], kind="stable")
+    for component, node, time, value in zip(
+        nameless["strong"].tolist(), nameless["node"].tolist(), nameless["time"].tolist(),
+        nameless["value"].tolist(), strict=True,
+    ):
+        lo = int(np.searchsorted(holder_node, node, "left"))
+        hi = int(np.searchsorted(holder_node, node, "right"))
+        if node in owned or lo == hi:
+            uf.union(component, node)
+            continue
+        if not pd.isna(time):
+            gap = np.abs(holder_time[lo:hi] - np.datetime64(time, "ns"))
+            if gap.min() <= SAME_SESSION:  # (NaT gaps compare False)
+                uf.union(component, int(holder_strong[lo + int(np.argmin(gap))]))
+                continue
+        named_in_address = [
+            i for i in range(lo, hi) if _address_names(value, holder_first[i])
+        ]
+        if named_in_address:  # the oldest holder the address names
+            uf.union(component, int(holder_strong[named_in_address[0]]))
+        else:
+            uf.union(component, node + n_nodes)  # the value's nameless records stay together
+    return dense_labels(uf.labels()[:n_strong][strong]), frozenset(shared)
+
+
+def _address_names(value: str, first_name: str) -> bool:
+    """Does the e-mail's local part spell the holder's first name (or the name it is a nickname
+    of)? `jane.doe@` names Jane; a household's `thedoes@` names nobody."""
+    local, at, _ = value.partition("@")
+    return bool(at) and any(len(k) >= 3 and k in local for k in first_name_keys(first_name))
+
+
+def link_session_typos(
+    prepared: pd.DataFrame, labels: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Attach nameless clusters to a named record first seen in the same session whose e-mail
+    differs from theirs by one typo (a newsletter sign-up with `jhon@` during the checkout of
+    `john@`). Returns the new labels and which records were attached this way.
+
+    Exact e-mails were decided by the ownership rules above; here only typo'd ones, and only
+    within `SAME_SESSION`, where a stranger with a one-typo address is very unlikely.
+    """
+    has_name = prepared["first_name_norm"].notna().to_numpy()
+    named_cluster = pd.Series(has_name).groupby(labels).any().to_numpy()
+    email = prepared["email_key"].to_numpy(dtype=object)
+    observed = prepared["observed_at"].to_numpy(dtype="datetime64[ns]")
+    present = pd.notna(email) & ~np.isnat(observed)
+    left_idx = np.flatnonzero(present & ~named_cluster[labels])
+    right_idx = np.flatnonzero(present & has_name)
+    attached = np.zeros(len(prepared), dtype=bool)
+    if not len(left_idx) or not len(right_idx):
+        return labels, attached
+    con = duckdb.connect(config={"autoinstall_known_extensions": False})
+    try:
+        con.register("l", pd.DataFrame({"rec": left_idx, "email": email[left_idx],
+                                        "t": observed[left_idx]}))
+        con.register("r", pd.DataFrame({"rec": right_idx, "email": email[right_idx],
+                                        "t": observed[right_idx]}))
+        pairs = con.execute(f"""
+            select l.rec as left_rec, r.rec as right_rec
+            from l join r
+                on r.t between l.t - interval {SESSION_SECONDS} second
+                and l.t + interval {SESSION_SECONDS} second
+            where l.email <> r.email
+                -- Damerau-Levenshtein is slow in DuckDB: only for similar pairs
+                and case when jaro_winkler_similarity(l.email, r.email) >= 0.8
+                    then damerau_levenshtein(l.email, r.email) <= 1 else false end
+            order by l.rec, abs(epoch(l.t) - epoch(r.t)), r.rec""").df()
+    finally:
+        con.close()
+    if pairs.empty:
+        return labels, attached
+    closest = pairs.drop_duplicates("left_rec")  # per nameless record, the nearest in time
+    left_labels = labels[closest["left_rec"].to_numpy()]
+    right_labels = labels[closest["right_rec"].to_numpy()]
+    involved = np.unique(np.concatenate([left_labels, right_labels]))
+    member = np.isin(labels, involved)
+    local = np.searchsorted(involved, labels[member])
+    profiles = profiles_by_label(prepared.loc[member].reset_index(drop=True), local)
+    uf = GuardedUnionFind([profiles[i] for i in range(len(involved))])
+    joined = np.array([
+        uf.union(int(a), int(b))
+        for a, b in zip(np.searchsorted(involved, left_labels),
+                        np.searchsorted(involved, right_labels), strict=True)
+    ], dtype=bool)
+    merged = labels.copy()
+    merged[member] = involved[uf.labels()[local]]
+    attached_labels = left_labels[joined]
+    attached = np.isin(labels, attached_labels)
+    return dense_labels(merged), attached

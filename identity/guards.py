@@ -1,0 +1,148 @@
+"""When two clusters of records may NOT be merged: the guards against household and name traps.
+
+A cluster carries a `Profile`: what must stay consistent inside one person. Any merge that is
+not forced by an explicit id (a shared e-mail or phone, a probabilistic match) goes through
+`merge_profiles`, which refuses it when the result would hold
+
+- first names that are not all compatible: the intersection of their nickname keys must hold a
+  name the records use (`Bill`, `William` and `Will` may be one person; `Bill` and `Mary` may
+  not, nor `Mandy` and `Randy`, whose only common key is a `Miranda` nobody is called),
+- two clusters agreeing neither on a family name nor on an exact given name (a nickname bridge,
+  `Kris` ~ `Tina` through `Kristina`, needs the family name; a changed family name needs the same
+  given name),
+- two different birth dates, or
+- two different records of a namespace a person holds only once (two Shopify customers, two
+  Salesforce contacts, ...; `schema.EXCLUSIVE_NAMESPACES`).
+
+A household's shared e-mail or phone therefore links each member's records to each other only
+as far as the names agree; nameless records (a Klaviyo profile, a call) join whichever cluster
+claimed the value first (see `deterministic`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from identity.normalise import first_name_keys
+from identity.schema import EXCLUSIVE_NAMESPACES, ID_RULES
+
+
+@dataclass(slots=True)
+class Profile:
+    """What one cluster asserts about its person. `first_keys` None: no named record yet."""
+
+    first_keys: frozenset[str] | None = None
+    birth_date: dt.date | None = None
+    ids: dict[str, frozenset[str]] = field(default_factory=dict)
+    first_names: frozenset[str] = frozenset()
+    last_names: frozenset[str] = frozenset()
+
+
+EMPTY = Profile()
+
+
+def merge_profiles(a: Profile, b: Profile) -> Profile | None:
+    """The profile of the merged cluster, or None when the guards refuse the merge."""
+    if a.first_keys is None:
+        first_keys = b.first_keys
+    elif b.first_keys is None:
+        first_keys = a.first_keys
+    else:
+        first_keys = a.first_keys & b.first_keys
+        # the shared key must be a name one of them uses: `Bill` and `William` are one person,
+        # `Mandy` and `Randy` are not made one by a `Miranda` neither is called
+        if first_keys.isdisjoint(a.first_names | b.first_names):
+            return None
+        # a nickname bridge needs the family name, a changed family name the exact given name
+        if (a.last_names and b.last_names and not _last_names_overlap(a.last_names, b.last_names)
+                and a.first_names.isdisjoint(b.first_names)):
+            return None
+    if a.birth_date is not None and b.birth_date is not None and a.birth_date != b.birth_date:
+        return None
+    ids = dict(a.ids)
+    for namespace, values in b.ids.items():
+        if namespace in ids and ids[namespace] != values:
+            return None
+        ids[namespace] = values
+    return Profile(first_keys, a.birth_date or b.birth_date, ids,
+                   a.first_names | b.first_names, a.last_names | b.last_names)
+
+
+def _last_names_overlap(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Equal family names, or an initial (`John S.` in Zendesk) that fits."""
+    return any(x == y or (min(len(x), len(y)) == 1 and x[0] == y[0]) for x in a for y in b)
+
+
+def profiles_by_label(prepared: pd.DataFrame, labels: np.ndarray) -> dict[int, Profile]:
+    """Profiles of the clusters `labels` assigns, built from their records.
+
+    These clusters were formed by explicit ids, which are facts: if their first names disagree
+    (a nickname the list does not know) the profile keeps the union of the keys rather than
+    refusing every later merge.
+    """
+    profiles: dict[int, Profile] = {int(lbl): Profile() for lbl in np.unique(labels)}
+    for label, firsts in _sets_by_label(labels, prepared["first_name_norm"]).items():
+        keys = [first_name_keys(f) for f in firsts]
+        common = frozenset.intersection(*keys)
+        profile = profiles[label]
+        profile.first_keys = common or frozenset().union(*keys)
+        profile.first_names = firsts
+    for label, lasts in _sets_by_label(labels, prepared["last_name_norm"]).items():
+        profiles[label].last_names = lasts
+    for label, births in _sets_by_label(labels, prepared["birth_date"]).items():
+        profiles[label].birth_date = min(births)
+    for namespace in EXCLUSIVE_NAMESPACES:
+        columns = [r.column for r in ID_RULES if r.namespace == namespace]
+        values = pd.concat([prepared[c] for c in columns], ignore_index=True)
+        for label, ids in _sets_by_label(np.tile(labels, len(columns)), values).items():
+            profiles[label].ids[namespace] = ids
+    return profiles
+
+
+def _sets_by_label(labels: np.ndarray, values: pd.Series) -> dict[int, frozenset]:
+    """label -> set of its non-null values (numpy grouping: fast for many small groups)."""
+    array = values.to_numpy(dtype=object)
+    present = pd.notna(array)
+    keys, array = labels[present], array[present]
+    order = np.argsort(keys, kind="stable")
+    keys, array = keys[order], array[order]
+    uniques, starts = np.unique(keys, return_index=True)
+    groups = np.split(array, starts[1:]) if len(uniques) else []
+    return {int(k): frozenset(g.tolist()) for k, g in zip(uniques, groups, strict=True)}
+
+
+def suspect_components(prepared: pd.DataFrame, labels: np.ndarray) -> np.ndarray:
+    """Per component label: could the guards refuse some merge inside it?
+
+    A vectorised over-approximation: a component with one first-name class, at most one birth
+    date and at most one value per exclusive namespace passes every guard whatever the order of
+    merges, so only suspect components need the exact, sequential guarded union.
+    """
+    n_labels = int(labels.max()) + 1 if len(labels) else 0
+    suspect = np.zeros(n_labels, dtype=bool)
+    checks = [("first_name_class",), ("birth_date",)]
+    checks += [
+        tuple(r.column for r in ID_RULES if r.namespace == ns) for ns in EXCLUSIVE_NAMESPACES
+    ]
+    for columns in checks:
+        suspect |= _distinct(prepared, labels, columns, n_labels) > 1
+    several_names = (_distinct(prepared, labels, ("first_name_norm",), n_labels) > 1) & (
+        _distinct(prepared, labels, ("last_name_norm",), n_labels) > 1
+    )
+    return suspect | several_names
+
+
+def _distinct(
+    prepared: pd.DataFrame, labels: np.ndarray, columns: tuple[str, ...], n_labels: int
+) -> np.ndarray:
+    """Distinct non-null values of `columns` (taken together) per label."""
+    parts = [pd.DataFrame({"label": labels, "value": prepared[c].to_numpy()}) for c in columns]
+    values = pd.concat(parts).dropna().drop_duplicates()
+    counts = np.zeros(n_labels, dtype=np.int64)
+    sizes = values.groupby("label").size()
+    counts[sizes.index.to_numpy()] = sizes.to_numpy()
+    return counts

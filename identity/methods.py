@@ -1,0 +1,91 @@
+"""Why each record belongs to its customer: `match_method` and `match_probability`.
+
+- `singleton`: the customer has this one record (probability null).
+- a deterministic rule: the record shares that key with another record of its deterministic
+  cluster, and that cluster is the customer's core (the one holding its oldest record). The
+  strongest shared key names the rule: an id column of `schema.ID_RULES` in their order, then
+  `email`, then `phone`. Probability 1.
+- `email_typo_same_session`: a nameless record attached to a named record first seen in the same
+  session whose e-mail differs by one typo (`deterministic.link_session_typos`), and that named
+  record when nothing else links it. Probability 1.
+- `probabilistic`: the record's deterministic cluster joined the customer through a Splink
+  match; probability = the strongest accepted match touching that cluster.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from identity.deterministic import contact_point_key_spaces, key_space
+from identity.schema import (
+    CONTACT_POINTS,
+    EMAIL_TYPO_SAME_SESSION,
+    ID_RULES,
+    PROBABILISTIC,
+    SINGLETON,
+)
+
+
+def _shared(labels: np.ndarray, codes: list[np.ndarray]) -> list[np.ndarray]:
+    """Per column: does the record's value occur in another record of its cluster?"""
+    frames = [
+        pd.DataFrame({"label": labels, "code": c, "record": np.arange(len(c))}) for c in codes
+    ]
+    both = pd.concat(frames, ignore_index=True)
+    both = both[both["code"] >= 0]
+    holders = both.drop_duplicates(["label", "code", "record"]).groupby(["label", "code"]).size()
+    out = []
+    for c in codes:
+        keys = pd.MultiIndex.from_arrays([labels, c])
+        count = holders.reindex(keys).to_numpy(dtype=np.float64)
+        out.append((c >= 0) & (np.nan_to_num(count) >= 2))
+    return out
+
+
+def deterministic_rule(prepared: pd.DataFrame, clusters: np.ndarray) -> np.ndarray:
+    """The strongest key each record shares within its deterministic cluster (None if none)."""
+    rule = np.full(len(prepared), None, dtype=object)
+    candidates: list[tuple[str, np.ndarray]] = []
+    for namespace in dict.fromkeys(r.namespace for r in ID_RULES):
+        columns = [r.column for r in ID_RULES if r.namespace == namespace]
+        shared = _shared(clusters, key_space(prepared, columns))
+        candidates += list(zip(columns, shared, strict=True))
+    candidates.sort(key=lambda c: [r.column for r in ID_RULES].index(c[0]))
+    for name, space in zip(CONTACT_POINTS, contact_point_key_spaces(prepared), strict=True):
+        candidates.append((name, np.logical_or.reduce(_shared(clusters, space))))
+    for name, shared in candidates:
+        rule[(rule == None) & shared] = name  # noqa: E711 (element-wise)
+    return rule
+
+
+def match_methods(
+    prepared: pd.DataFrame,
+    deterministic: np.ndarray,
+    final: np.ndarray,
+    rank: np.ndarray,
+    absorbed_probability: dict[int, float],
+    session_typos: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(match_method, match_probability) per record."""
+    n = len(prepared)
+    size = np.bincount(final)[final]
+    # the core deterministic cluster of each customer: the one holding its oldest record
+    oldest = pd.Series(rank).groupby(final).idxmin()
+    core = pd.Series(deterministic[oldest.to_numpy()], index=oldest.index)
+    in_core = deterministic == core.reindex(final).to_numpy()
+    det_size = np.bincount(deterministic)[deterministic]
+    linked_by_rule = in_core & (det_size > 1)
+
+    method = np.full(n, PROBABILISTIC, dtype=object)
+    probability = np.array(
+        [absorbed_probability.get(int(c), np.nan) for c in deterministic], dtype=np.float64
+    )
+    rule = deterministic_rule(prepared, deterministic)
+    # the one deterministic link that shares no exact key: the named side of a typo'd sign-up
+    rule[session_typos | (rule == None)] = EMAIL_TYPO_SAME_SESSION  # noqa: E711 (element-wise)
+    method[linked_by_rule] = rule[linked_by_rule]
+    probability[linked_by_rule] = 1.0
+    method[size == 1] = SINGLETON
+    probability[size == 1] = np.nan
+    return method, probability

@@ -1,0 +1,282 @@
+"""Probabilistic linking (Splink, DuckDB backend) of what the deterministic rules left apart.
+
+Only named records take part (a name is what a typo'd e-mail or a changed surname leaves to
+compare), one row per distinct identity within a deterministic cluster, and predictions only
+compare rows of *different* clusters. The Fellegi-Sunter parameters come from the data:
+
+- lambda (the prior that two random rows match) from the deterministic clusters themselves;
+- u by random sampling of row pairs (`estimate_u_using_random_sampling`, seeded);
+- m by expectation maximisation on two blocking rules (`estimate_parameters_using_...`).
+
+A pair is accepted when its evidence (match weight without the prior) reaches the threshold and
+it agrees on a contact point (`ACCEPTANCE`); accepted pairs then merge clusters strongest first,
+through the same guards as the deterministic links (`guards.merge_profiles`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+from identity.components import GuardedUnionFind
+from identity.guards import profiles_by_label
+from identity.normalise import first_name_keys
+
+log = logging.getLogger(__name__)
+
+#: Acceptance threshold on the evidence of a pair: Splink's match weight without the prior, i.e.
+#: the log2 Bayes factor of its comparisons. The prior (lambda) shrinks as 1/records, so a
+#: threshold on the match probability would mean something else at every data size; the
+#: evidence does not. Chosen on the simulator's precision/recall curves (docs/identity.md).
+DEFAULT_MIN_EVIDENCE_BITS = 20.0
+
+_SPLINK_COLUMNS = ["first_name", "last_name", "email", "phone", "phone2", "postal_code"]
+
+# Predictions compare rows of different deterministic clusters only: within a cluster the
+# question is already answered.
+_PREDICTION_BLOCKS = (
+    ("last_name", "postal_code"),
+    ("first_class", "postal_code"),
+    ("email_local",),
+    ("first_class", "last_name", "email_domain", "email_initial"),
+)
+
+
+#: Names and a postal code never merge two records on their own: household members and namesakes
+#: share them. An accepted pair must agree on a contact point and contradict on none (two
+#: different phones, two different postal codes). The contact point is a phone in common, or an
+#: e-mail one typo away where one of the two addresses is used only once (a typo is a one-off):
+#: addresses are made of names, so namesakes' addresses are often one edit apart, and that
+#: evidence is not independent of the name agreement the model already counts.
+_PHONE_IN_COMMON = "(phone_l in (phone_r, phone2_r) or phone2_l in (phone_r, phone2_r))"
+ACCEPTANCE = (
+    f"((damerau_levenshtein(email_l, email_r) <= 1 and least(email_uses_l, email_uses_r) = 1) "
+    f"or {_PHONE_IN_COMMON}) "
+    f"and (phone_l is null or phone_r is null or {_PHONE_IN_COMMON}) "
+    "and (postal_code_l is null or postal_code_r is null or postal_code_l = postal_code_r)"
+)
+
+
+EM_BLOCKING_RULES = (("first_class", "last_name", "postal_code"), ("email",))
+
+
+@dataclass(frozen=True)
+class ProbabilisticConfig:
+    min_evidence_bits: float = DEFAULT_MIN_EVIDENCE_BITS
+    u_max_pairs: float = 2e6
+    em_max_pairs: float = 2e6
+    seed: int = 20260101
+    threads: int | None = None  # DuckDB threads for Splink; None = DuckDB's default
+    #: Below this many rows there are too few pairs to estimate m and u: the step is skipped.
+    min_rows: int = 1000
+
+
+@dataclass(frozen=True)
+class ScoredPairs:
+    """Accepted cross-cluster pairs as record indices, with Splink's match probability and the
+    evidence (log2 Bayes factor) it rests on."""
+
+    record_l: np.ndarray
+    record_r: np.ndarray
+    probability: np.ndarray
+    evidence_bits: np.ndarray
+    rows_compared: int
+    lambda_prior: float
+
+
+def splink_rows(
+    prepared: pd.DataFrame, clusters: np.ndarray, shared_values: frozenset[str] = frozenset()
+) -> pd.DataFrame:
+    """Named records, one per distinct identity within its deterministic cluster.
+
+    Shared (household) e-mails and phones are blanked: they identify no single person, and left
+    in they make household members look like one person with a changed first name.
+    """
+    personal = {
+        c: prepared[c].where(~prepared[c].isin(shared_values))
+        for c in ("email_key", "phone_e164", "secondary_phone_e164")
+    }
+    email = personal["email_key"]
+    uses = email.map(email.value_counts())
+    rows = pd.DataFrame({
+        "unique_id": np.arange(len(prepared), dtype=np.int64),
+        "cluster": clusters,
+        "first_name": prepared["first_name_norm"],
+        "first_class": prepared["first_name_class"],
+        "last_name": prepared["last_name_norm"],
+        "email": email,
+        "email_local": email.str.split("@").str[0],
+        "email_domain": email.str.split("@").str[-1],
+        "email_initial": email.str[:1],
+        "email_uses": uses,
+        "phone": personal["phone_e164"].where(personal["phone_e164"].notna(),
+                                              personal["secondary_phone_e164"]),
+        "phone2": personal["secondary_phone_e164"].where(personal["phone_e164"].notna()),
+        "postal_code": prepared["postal_code5"],
+    })
+    rows = rows[rows["first_name"].notna() & rows["last_name"].notna()]
+    rows = rows.drop_duplicates(["cluster", *_SPLINK_COLUMNS])
+    return rows.reset_index(drop=True)
+
+
+def _lambda_prior(rows: pd.DataFrame) -> float:
+    """P(two random rows match), estimated as the share of row pairs inside one cluster."""
+    sizes = rows.groupby("cluster").size().to_numpy(dtype=np.float64)
+    within = float((sizes * (sizes - 1) / 2).sum())
+    n = float(len(rows))
+    total = n * (n - 1) / 2
+    return min(max(within / total, 1e-9), 0.5) if total else 1e-6
+
+
+def _settings(lambda_prior: float) -> SettingsCreator:
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        probability_two_random_records_match=lambda_prior,
+        comparisons=[
+            cl.CustomComparison(
+                output_column_name="first_name",
+                comparison_levels=[
+                    cll.NullLevel("first_name"),
+                    cll.ExactMatchLevel("first_name"),
+                    cll.CustomLevel("list_has_any(first_keys_l, first_keys_r)", "nickname"),
+                    cll.JaroWinklerLevel("first_name", 0.9),
+                    cll.ElseLevel(),
+                ],
+            ),
+            cl.JaroWinklerAtThresholds("last_name", [0.92]),
+            cl.CustomComparison(
+                output_column_name="email",
+                comparison_levels=[
+                    cll.NullLevel("email"),
+                    cll.ExactMatchLevel("email"),
+                    # Damerau-Levenshtein is slow in DuckDB: only computed for similar pairs
+                    cll.CustomLevel(
+                        "case when jaro_winkler_similarity(email_l, email_r) >= 0.8 "
+                        "then damerau_levenshtein(email_l, email_r) <= 1 else false end",
+                        "one typo",
+                    ),
+                    cll.ElseLevel(),
+                ],
+            ),
+            cl.CustomComparison(
+                output_column_name="phone",
+                comparison_levels=[
+                    # `phone` is null only when the row has no phone at all (phone2 is then null)
+                    cll.CustomLevel("phone_l is null or phone_r is null", "null").configure(
+                        is_null_level=True
+                    ),
+                    cll.CustomLevel(
+                        "phone_l = phone_r or phone_l = phone2_r or phone2_l = phone_r "
+                        "or phone2_l = phone2_r",
+                        "a phone in common",
+                    ),
+                    cll.ElseLevel(),
+                ],
+            ),
+            cl.ExactMatch("postal_code"),
+        ],
+        blocking_rules_to_generate_predictions=[
+            " and ".join([*(f"l.{c} = r.{c}" for c in cols), "l.cluster <> r.cluster"])
+            for cols in _PREDICTION_BLOCKS
+        ],
+        additional_columns_to_retain=["cluster", "email_uses"],
+        retain_matching_columns=True,
+    )
+
+
+def score_pairs(
+    prepared: pd.DataFrame,
+    clusters: np.ndarray,
+    config: ProbabilisticConfig,
+    shared_values: frozenset[str] = frozenset(),
+) -> ScoredPairs:
+    """Train the model on this data and score cross-cluster pairs above the threshold."""
+    rows = splink_rows(prepared, clusters, shared_values)
+    empty = np.zeros(0, dtype=np.int64)
+    if len(rows) < config.min_rows or rows["cluster"].nunique() < 2:
+        return ScoredPairs(empty, empty, np.zeros(0), np.zeros(0), len(rows), 0.0)
+    lambda_prior = _lambda_prior(rows)
+    table = pa.Table.from_pandas(rows, preserve_index=False).append_column(
+        "first_keys",
+        pa.array(
+            [sorted(first_name_keys(f)) for f in rows["first_name"]],
+            pa.list_(pa.string()),
+        ),
+    )
+    con = duckdb.connect(config={"autoinstall_known_extensions": False})
+    if config.threads:
+        con.execute(f"SET threads = {int(config.threads)}")
+    try:
+        linker = Linker(
+            DuckDBAPI(con).register(table, dataset_display_name="identity_rows"),
+            _settings(lambda_prior),
+            log_level=logging.ERROR,  # levels the data never shows are expected (no name typos)
+        )
+        linker.training.estimate_u_using_random_sampling(
+            max_pairs=config.u_max_pairs, seed=config.seed
+        )
+        for rule in EM_BLOCKING_RULES:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                block_on(*rule), max_pairs=config.em_max_pairs
+            )
+        prior_bits = float(np.log2(lambda_prior / (1 - lambda_prior)))
+        predictions = linker.inference.predict(
+            threshold_match_weight=config.min_evidence_bits + prior_bits, warning_mode="never"
+        )
+        scored = con.execute(
+            f"select unique_id_l, unique_id_r, match_probability, match_weight - ? as evidence "
+            f"from {predictions.physical_name} where {ACCEPTANCE} "
+            "order by unique_id_l, unique_id_r",
+            [prior_bits],
+        ).fetchnumpy()
+    finally:
+        con.close()
+    return ScoredPairs(
+        scored["unique_id_l"].astype(np.int64),
+        scored["unique_id_r"].astype(np.int64),
+        scored["match_probability"].astype(np.float64),
+        scored["evidence"].astype(np.float64),
+        len(rows),
+        lambda_prior,
+    )
+
+
+def merge_scored_pairs(
+    prepared: pd.DataFrame, clusters: np.ndarray, pairs: ScoredPairs
+) -> tuple[np.ndarray, dict[int, float]]:
+    """Merge deterministic clusters along accepted pairs, most probable first, through the guards.
+
+    Returns the new label per record and, per absorbed deterministic cluster, the probability of
+    the strongest accepted pair that touches it.
+    """
+    if len(pairs.probability) == 0:
+        return clusters, {}
+    cl_l, cl_r = clusters[pairs.record_l], clusters[pairs.record_r]
+    involved = np.unique(np.concatenate([cl_l, cl_r]))
+    local = {int(c): i for i, c in enumerate(involved)}
+    member = np.isin(clusters, involved)
+    local_labels = np.searchsorted(involved, clusters[member])
+    profiles = profiles_by_label(prepared.loc[member].reset_index(drop=True), local_labels)
+    uf = GuardedUnionFind([profiles[i] for i in range(len(involved))])
+
+    order = np.lexsort((pairs.record_r, pairs.record_l, -pairs.evidence_bits))
+    best: dict[int, float] = {}
+    for i in order.tolist():
+        a, b = local[int(cl_l[i])], local[int(cl_r[i])]
+        if uf.union(a, b):
+            p = float(pairs.probability[i])
+            for c in (int(cl_l[i]), int(cl_r[i])):
+                best[c] = max(best.get(c, 0.0), p)
+    roots = uf.labels()
+    merged = clusters.copy()
+    merged[member] = involved[roots[local_labels]]
+    return merged, best

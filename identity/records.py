@@ -1,0 +1,75 @@
+"""Source records in the input layout -> one frame with normalised keys, in a fixed order."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from identity.normalise import (
+    first_name_class,
+    map_unique,
+    normalise_email,
+    normalise_name,
+    normalise_phone,
+    normalise_postal_code,
+)
+from identity.schema import ID_COLUMNS, INPUT_COLUMNS, RECORD_KEY
+
+#: normalised column <- (raw column, normaliser)
+_NORMALISED = {
+    "email_key": ("email", normalise_email),
+    "phone_e164": ("phone", normalise_phone),
+    "secondary_phone_e164": ("secondary_phone", normalise_phone),
+    "postal_code5": ("postal_code", normalise_postal_code),
+    "first_name_norm": ("first_name", normalise_name),
+    "last_name_norm": ("last_name", normalise_name),
+}
+
+
+def prepare(records: pd.DataFrame) -> pd.DataFrame:
+    """Validate, sort by record key (so every later step is deterministic) and normalise.
+
+    Row i of the result is record i everywhere downstream.
+    """
+    missing = [c for c in INPUT_COLUMNS if c not in records.columns]
+    if missing:
+        raise ValueError(f"identity records lack columns {missing}")
+    frame = records.loc[:, list(INPUT_COLUMNS)].copy()
+    for column in (*RECORD_KEY, *ID_COLUMNS):
+        frame[column] = _as_text(frame[column])
+    duplicated = frame.duplicated(list(RECORD_KEY))
+    if duplicated.any():
+        example = frame.loc[duplicated, list(RECORD_KEY)].iloc[0].tolist()
+        raise ValueError(f"{int(duplicated.sum())} duplicate record keys, e.g. {example}")
+    frame = frame.sort_values(list(RECORD_KEY), kind="stable", ignore_index=True)
+
+    for target, (source, normaliser) in _NORMALISED.items():
+        frame[target] = map_unique(frame[source], normaliser)
+    # A secondary phone equal to the primary adds nothing.
+    same = frame["secondary_phone_e164"] == frame["phone_e164"]
+    frame.loc[same, "secondary_phone_e164"] = None
+    frame["first_name_class"] = map_unique(frame["first_name_norm"], first_name_class)
+    frame["birth_date"] = pd.to_datetime(frame["birth_date"], errors="coerce", format="ISO8601").dt.date
+    frame["birth_date"] = frame["birth_date"].astype(object).where(frame["birth_date"].notna(), None)
+    observed = pd.to_datetime(frame["observed_at"], errors="coerce", utc=True, format="ISO8601")
+    frame["observed_at"] = observed.dt.tz_localize(None)
+    return frame
+
+
+def observation_order(prepared: pd.DataFrame) -> np.ndarray:
+    """Rank of each record from oldest to newest (unknown times last, ties by record key)."""
+    observed = prepared["observed_at"].to_numpy(dtype="datetime64[ns]")
+    missing = np.isnat(observed)
+    ns = observed.astype(np.int64)
+    ns[missing] = np.iinfo(np.int64).max
+    order = np.lexsort((np.arange(len(prepared)), ns))  # records are already in key order
+    rank = np.empty(len(prepared), dtype=np.int64)
+    rank[order] = np.arange(len(prepared))
+    return rank
+
+
+def _as_text(column: pd.Series) -> pd.Series:
+    """Trimmed text with None for null or blank (vectorised: millions of ids)."""
+    text = column.astype("string").str.strip()
+    text = text.where(text != "")
+    return pd.Series(text.to_numpy(dtype=object, na_value=None), index=column.index, dtype=object)

@@ -1,0 +1,126 @@
+"""Normalisers: each identifier to the key records are compared on."""
+
+from __future__ import annotations
+
+import random
+
+import phonenumbers
+import pytest
+
+from identity.normalise import (
+    first_name_class,
+    first_name_keys,
+    map_unique,
+    names_compatible,
+    normalise_email,
+    normalise_name,
+    normalise_phone,
+    normalise_postal_code,
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        (" John.Smith@Gmail.com\t", "johnsmith@gmail.com"),
+        ("j.o.h.n.smith+shop@googlemail.com", "johnsmith@gmail.com"),
+        ("JOHN.SMITH@YAHOO.COM", "john.smith@yahoo.com"),  # dots only matter outside Gmail
+        ("bob+news@outlook.com", "bob@outlook.com"),
+        ("a b@example.org", "ab@example.org"),
+        ("not an address", None),
+        ("@example.com", None),
+        ("x@localhost", None),
+        ("+tag@example.com", None),
+        (None, None),
+    ],
+)
+def test_email(raw: str | None, key: str | None) -> None:
+    assert normalise_email(raw) == key
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["(212) 555-0147", "212.555.0147", "+1 212 555 0147", "2125550147", "1-212-555-0147",
+     "+12125550147", " 212 555 0147 "],
+)
+def test_phone_formats_of_one_number(raw: str) -> None:
+    assert normalise_phone(raw) == "+12125550147"
+
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        ("+44 20 7946 0958", "+442079460958"),  # not North American: the library parses it
+        ("555-0147", None),  # local number without area code: would match strangers
+        ("phone", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_phone_other_cases(raw: str | None, key: str | None) -> None:
+    assert normalise_phone(raw) == key
+
+
+def test_phone_fast_path_agrees_with_libphonenumber() -> None:
+    """The fast path for plain North American numbers must give exactly what the library gives."""
+    rnd = random.Random(7)
+    formats = ("({a}) {b}-{c}", "{a}.{b}.{c}", "+1 {a} {b} {c}", "{a}{b}{c}", "1-{a}-{b}-{c}",
+               "{a} {b} {c}", "+1{a}{b}{c}")
+    for _ in range(2000):
+        a = f"{rnd.randrange(200, 1000)}"
+        b = f"{rnd.randrange(0, 1000):03d}"
+        c = f"{rnd.randrange(0, 10000):04d}"
+        raw = rnd.choice(formats).format(a=a, b=b, c=c)
+        parsed = phonenumbers.parse(raw, "US")
+        expected = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        assert normalise_phone(raw) == expected, raw
+
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [("José", "jose"), ("O'Brien", "obrien"), ("Smith Jr.", "smith"), ("de la Cruz", "delacruz"),
+     ("Mary-Ann", "maryann"), ("  ", None), (None, None), ("Zoë", "zoe")],
+)
+def test_name(raw: str | None, key: str | None) -> None:
+    assert normalise_name(raw) == key
+
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [("2134", "02134"), ("02134", "02134"), ("10001-1234", "10001"), ("100011234", "10001"),
+     ("501", "00501"), ("2134-5678", "02134"), ("ABC 12", None), ("123456", None), (None, None)],
+)
+def test_postal_code(raw: str | None, key: str | None) -> None:
+    assert normalise_postal_code(raw) == key
+
+
+def test_nicknames_are_compatible_with_their_names_and_each_other() -> None:
+    assert {"bill", "william"} <= first_name_keys("bill")
+    assert names_compatible("bill", "william")
+    assert names_compatible("bill", "will")  # two nicknames of one name
+    assert names_compatible("william", "william")
+    assert not names_compatible("william", "mary")
+    assert not names_compatible("christopher", "christine")  # `chris` would fit both, they do not
+    assert names_compatible(None, "mary")  # an unknown name contradicts nothing
+
+
+def test_name_class_is_shared_only_by_compatible_names() -> None:
+    assert first_name_class("william") == "william"
+    assert first_name_class(None) is None
+    names = ["bill", "will", "william", "liz", "elizabeth", "beth", "mary", "chris", "peggy"]
+    for a in names:
+        for b in names:
+            if first_name_class(a) == first_name_class(b):
+                assert names_compatible(a, b), (a, b)
+
+
+def test_map_unique_keeps_nulls_and_order() -> None:
+    calls: list[str] = []
+
+    def upper(v: str) -> str:
+        calls.append(v)
+        return v.upper()
+
+    out = map_unique(["a", None, "b", "a"], upper)
+    assert list(out) == ["A", None, "B", "A"]
+    assert sorted(calls) == ["a", "b"]  # once per distinct value

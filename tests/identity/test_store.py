@@ -1,0 +1,42 @@
+"""Reading records from DuckDB, writing the resolution, keeping state across runs."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from identity import ALIASES, RESOLVED_RECORDS, ResolutionConfig, resolve_in_warehouse
+from tests.identity.builders import records
+
+DETERMINISTIC = ResolutionConfig(probabilistic=None)
+
+
+def _load(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> None:
+    con.execute("create schema if not exists intermediate")
+    con.register("_frame", frame.astype({"observed_at": "datetime64[ns]"}))
+    con.execute("create or replace table intermediate.int_identity_records as select * from _frame")
+    con.unregister("_frame")
+
+
+def test_resolution_round_trip_keeps_ids_and_records_aliases() -> None:
+    con = duckdb.connect()
+    ann_a = dict(system="shop", id="1", first_name="Ann", last_name="Lee", email="ann@x.com",
+                 shop_customer_id="1", observed_at="2025-01-01")
+    ann_b = dict(system="marketing", id="2", email="ann.lee@y.com", observed_at="2025-02-01")
+    _load(con, records(ann_a, ann_b))
+    first = resolve_in_warehouse(con, config=DETERMINISTIC)
+    stored = con.execute(f"select * from {RESOLVED_RECORDS} order by source_record_id").df()
+    assert list(stored.columns) == list(first.records.columns)
+    assert stored["customer_id"].nunique() == 2
+
+    # a CRM contact of Ann's shop account with her second address merges the two clusters
+    crm = dict(system="crm", id="003", first_name="Ann", last_name="Lee", email="ann.lee@y.com",
+               salesforce_contact_id="003", shop_customer_id="1", observed_at="2025-03-01")
+    _load(con, records(ann_a, ann_b, crm))
+    resolve_in_warehouse(con, config=DETERMINISTIC)
+    after = con.execute(f"select source_record_id, customer_id from {RESOLVED_RECORDS}").df()
+    ids = dict(zip(after["source_record_id"], after["customer_id"], strict=True))
+    old = dict(zip(stored["source_record_id"], stored["customer_id"], strict=True))
+    assert ids["1"] == ids["2"] == ids["003"] == old["1"]  # the oldest id survives
+    aliases = con.execute(f"select retired_customer_id, customer_id from {ALIASES}").fetchall()
+    assert aliases == [(old["2"], old["1"])]
