@@ -20,8 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import great_expectations as gx
-from scipy.stats import binom
 import great_expectations.expectations as gxe
+from scipy.stats import binom
 
 from orchestration.lib.ingest.contract import ENTITIES, EntitySpec
 
