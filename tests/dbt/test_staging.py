@@ -330,7 +330,7 @@ class StagingBuild:
 def build_staging(database: Path, workdir: Path) -> StagingBuild:
     """``dbt build --select staging`` on the build target pointed at ``database``."""
     result = subprocess.run(
-        [str(DBT), "build", "--select", "staging", "--target", "build",
+        [str(DBT), "build", "--select", "staging", "--indirect-selection", "buildable", "--target", "build",
          "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
          "--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs")],
         cwd=DBT_PROJECT,
