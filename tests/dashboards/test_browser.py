@@ -107,7 +107,7 @@ def test_page_loads_without_exception(served_app: str, browser, page_path: str) 
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.get_by_text("Page not found").count() == 0
     assert page.get_by_role("heading", name=title).is_visible()
-    assert page.locator(".js-plotly-plot").count() >= 1
+    page.wait_for_selector(".js-plotly-plot", timeout=60_000)  # charts render after the metrics
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{page_path or 'home'}.png"), full_page=True)
     page.close()
