@@ -1,33 +1,37 @@
-"""CSV files (Salesforce, Klaviyo, Qualtrics) into the stage tables with DuckDB's CSV reader.
+"""CSV files (Salesforce, Klaviyo, Qualtrics) into the stage tables, a batch of files at a time.
 
-Every column is read as text with ``read_csv(..., store_rejects=true)``; typing happens in SQL
-afterwards so that a value which fails its type quarantines its record with a precise reason
-instead of failing the file. Malformed records land in DuckDB's reject table.
-
-One DuckDB behaviour needs help: after an unbalanced quote its reader swallows every following
-line up to the next quote character into one rejected "record". Only the line with the stray
-quote is bad: it is replaced by a placeholder in a temporary copy and the file read again (see
-``_parse``), so the good records behind a stray quote still load, as a line-oriented reader
-would do, and the stray line is quarantined with its original text.
-
-Record numbers: DuckDB keeps the order of good records (``preserve_insertion_order``) and tells
-the record index of each reject, so the two sequences are merged to number every record of
-the file 1..n.
+1. Python scans each file once (``csv_scan``): header, good records, malformed records (with the
+   contract checker's re-sync rule: an unbalanced quote costs only its own line). A file with
+   malformed records gets a temporary copy in which each is a placeholder line.
+2. DuckDB parses the values: one strict ``read_csv`` per (header, compression) group over the
+   original files or their cleaned copies, with the file's index. Each file's records must come
+   back as the scan counted them, with no reject; a file that does not (a dialect corner where
+   the two parsers disagree) is loaded from the scan's own values instead.
+3. A record's number is its position in the file (placeholders included). One SQL statement
+   per group drops Qualtrics' header rows 2-3, keeps the first of exact repeats, and types the
+   text columns; the stage is a view over the result, so values that fail their type are
+   quarantined and the rest copied once, into the raw table.
 """
 
 from __future__ import annotations
 
-import csv
-import gzip as gzip_module
-import io
-import shutil
-import tempfile
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from orchestration.lib.ingest.contract import EntitySpec, quote_ident, render_type
+from orchestration.lib.ingest.csv_scan import (
+    CsvScan,
+    has_bare_cr,
+    read_text,
+    scan_lines,
+    scan_text,
+    split_lines,
+    with_placeholders,
+)
 from orchestration.lib.ingest.discovery import LandingFile
 from orchestration.lib.ingest.stage import (
     MALFORMED_CSV,
@@ -35,70 +39,82 @@ from orchestration.lib.ingest.stage import (
     STAGE_ROWS,
     TYPE_CAST,
     FileStage,
+    sql_list,
     sql_str,
+    temp_table,
 )
 
-_HEADER_PROBE_BYTES = 1 << 20
-_MAX_LINE_SIZE = 256 << 20  # a blob after a stray quote can span many lines
+_MAX_LINE_SIZE = 256 << 20
+#: First field of the line that stands in for a malformed record in a cleaned copy.
+_PLACEHOLDER = "\x01malformed\x01"
+_READ_OPTIONS = (
+    "header=true, auto_detect=false, delim=',', quote='\"', escape='\"', strict_mode=true, "
+    f"max_line_size={_MAX_LINE_SIZE}, store_rejects=true, rejects_table='_csv_rejects', "
+    "rejects_scan='_csv_reject_scans'"
+)
 
 
 @dataclass
-class _Malformed:
-    pos: int
-    text: str
-    detail: str
+class _Source:
+    """A file that passed the header checks, and what DuckDB is to read for it."""
+
+    src: int  # index in the batch
+    file: LandingFile
+    scan: CsvScan
+    path: Path  # the file itself, or its copy with placeholders for the malformed records
+    gzip: bool
 
 
-def stage_csv_file(con: duckdb.DuckDBPyConnection, spec: EntitySpec, f: LandingFile) -> FileStage:
-    """Parse one file into the stage tables (which must exist; see ``stage.reset_stage``)."""
-    out = FileStage(f.rel)
-    header = read_header(f.path, f.gzip)
-    if header is None:
-        out.notes.append(f"{f.rel}: zero bytes (no header row); read as an empty file")
-        return out
-    problem = _header_problem(spec, header)
+def stage_csv_files(
+    con: duckdb.DuckDBPyConnection, spec: EntitySpec, files: list[LandingFile], tmp: Path
+) -> dict[str, FileStage]:
+    """Parse a batch of files into the stage tables; one FileStage per file. ``tmp`` holds the
+    cleaned copies while the batch is staged."""
+    stages = {f.rel: FileStage(f.rel) for f in files}
+    sources = [
+        s for i, f in enumerate(files) if (s := _scan(spec, i, f, stages[f.rel], tmp)) is not None
+    ]
+    _stage_malformed(con, spec, sources)
+    groups: dict[tuple[str, ...], list[_Source]] = defaultdict(list)
+    for s in sources:
+        groups[tuple(s.scan.header or ())].append(s)
+    typed = []
+    for g, (header, members) in enumerate(groups.items()):
+        reads = _read_group(con, g, list(header), members)
+        _check_header_rows(con, spec, reads, header[0], members, stages)
+        ok = [m for m in members if not stages[m.file.rel].rejected]
+        typed.append(_type_group(con, spec, g, list(header), reads, ok, stages))
+    _stage_view(con, spec, typed)
+    return stages
+
+
+def _scan(spec: EntitySpec, src: int, f: LandingFile, out: FileStage, tmp: Path) -> _Source | None:
+    """Scan one file (Python); None when there is nothing for DuckDB to read."""
+    text, utf8 = read_text(f.path, f.gzip)
+    lines = split_lines(text)
+    scan = scan_lines(lines, bare_cr=has_bare_cr(text), check_utf8=not utf8)
+    if scan.header is None:
+        if text.strip():
+            out.rejected = f"{f.rel}: the header row cannot be parsed"
+        else:
+            out.notes.append(f"{f.rel}: no header row; read as an empty file")
+        return None
+    problem = _header_problem(spec, scan.header)
     if problem:
         out.rejected = f"{f.rel}: {problem}"
-        return out
+        return None
     known = set(spec.field_names)
-    out.new_columns = [(c, "VARCHAR") for c in header if c not in known]
+    out.new_columns = [(c, "VARCHAR") for c in scan.header if c not in known]
     if out.new_columns:
         names = ", ".join(c for c, _ in out.new_columns)
         out.notes.append(f"{f.rel}: columns not in the contract kept in raw: {names}")
-
-    with tempfile.TemporaryDirectory(prefix="touchpoint-csv-") as tmp:
-        malformed, total = _parse(
-            con, f.path, header, "_csv_0", has_header=True, gzip=f.gzip, tmp=Path(tmp)
-        )
-    extra_headers = spec.header_rows - 1
-    if extra_headers:
-        problem = _drop_extra_header_rows(con, header, extra_headers, malformed)
-        if problem:
-            out.rejected = f"{f.rel}: {problem}"
-            return out
-        malformed = [_Malformed(m.pos - extra_headers, m.text, m.detail) for m in malformed]
-        total -= extra_headers
-
-    out.rows_read = total
-    if malformed:
-        con.executemany(
-            f"INSERT INTO {STAGE_QUARANTINE} VALUES (?, ?, ?, '{MALFORMED_CSV}', ?)",
-            [[f.rel, m.pos, m.text, m.detail] for m in malformed],
-        )
-    out.rows_duplicate = _stage_typed(con, spec, f.rel, header, out.new_columns)
-    con.execute("DROP TABLE IF EXISTS _csv_0")
-    return out
-
-
-def read_header(path: Path, is_gzip: bool) -> list[str] | None:
-    """Column names from the first CSV record (a BOM is dropped); None for a zero-byte file."""
-    with path.open("rb") as raw:
-        fh = gzip_module.GzipFile(fileobj=raw) if is_gzip else raw
-        probe = fh.read(_HEADER_PROBE_BYTES)
-    if not probe:
-        return None
-    text = probe.decode("utf-8-sig", errors="replace")
-    return next(csv.reader(io.StringIO(text)), [])
+    out.rows_read = scan.records - (spec.header_rows - 1)  # Qualtrics rows 2-3: checked later
+    if not scan.malformed:
+        return _Source(src, f, scan, f.path, f.gzip)
+    copy = tmp / f"{src}.csv"
+    text = with_placeholders(lines, scan, _PLACEHOLDER + "," * (len(scan.header) - 1))
+    copy.write_bytes(text.encode("utf-8", "surrogateescape"))
+    return _Source(src, f, scan, copy, False)
 
 
 def _header_problem(spec: EntitySpec, header: list[str]) -> str | None:
@@ -108,164 +124,174 @@ def _header_problem(spec: EntitySpec, header: list[str]) -> str | None:
     dupes = sorted({c for c in header if header.count(c) > 1})
     if dupes:
         return "duplicate column " + ", ".join(repr(c) for c in dupes)
+    try:
+        "".join(header).encode("utf-8")
+    except UnicodeEncodeError:
+        return "the header row is not UTF-8"
     return None
 
 
-def _parse(
-    con: duckdb.DuckDBPyConnection,
-    path: Path,
-    names: list[str],
-    table: str,
-    *,
-    has_header: bool,
-    gzip: bool,
-    tmp: Path,
-) -> tuple[list[_Malformed], int]:
-    """Create ``table`` (``_pos`` + one VARCHAR column per name) with the good records of the
-    file and return the malformed records and the number of records, both numbered 1..n.
-
-    A stray quote makes DuckDB swallow the lines up to the next quote into one reject. Each such
-    line is replaced by a one-field placeholder (which DuckDB then rejects as a single record,
-    keeping every record's number) and the file is read again, until no reject spans lines.
-    Stray quotes pair up in a pass, so this takes a few passes however many there are.
-    """
-    columns = "{" + ", ".join(f"{sql_str(n)}: 'VARCHAR'" for n in names) + "}"
-    stray: dict[str, str] = {}  # placeholder -> the original line
-    source, compressed = path, gzip
-    fallback: tuple[Path, bool, dict[str, str]] | None = None
-    while True:
-        con.execute("DROP TABLE IF EXISTS _csv_rejects; DROP TABLE IF EXISTS _csv_reject_scans")
-        try:
-            _read(con, table, source, columns, has_header=has_header, gzip=compressed)
-        except duckdb.InvalidInputException:
-            if fallback is None:
-                raise
-            # The rewritten copy confuses the parser: keep the previous pass, where the blob is
-            # one quarantined record (its lines are in raw_text, counted, not loaded).
-            source, compressed, stray = fallback
-            fallback = None
-            con.execute("DROP TABLE IF EXISTS _csv_rejects; DROP TABLE IF EXISTS _csv_reject_scans")
-            _read(con, table, source, columns, has_header=has_header, gzip=compressed)
-            rejects = _rejects(con)
-            break
-        rejects = _rejects(con)
-        blobs = [
-            r[1] for r in rejects if r[2] == "UNQUOTED VALUE" and "\n" in (r[4] or "").strip("\r\n")
-        ]
-        if not blobs:
-            break
-        target = tmp / f"{table}_pass{len(stray)}.csv"
-        fallback = (source, compressed, dict(stray))
-        stray.update(_replace_lines(source, compressed, blobs, target, len(stray)))
-        source, compressed = target, False
-
-    malformed = []
-    steps = []  # (good records before the reject, rejects so far)
-    for m, (line, _, etype, message, text) in enumerate(rejects):
-        good_before = line - (1 if has_header else 0) - 1 - m
-        raw = (text or "").strip("\r\n")
-        if raw in stray:
-            malformed.append(_Malformed(good_before + 1 + m, stray[raw], "unbalanced quote"))
-        else:
-            malformed.append(_Malformed(good_before + 1 + m, raw, f"{etype}: {message}"))
-        steps.append((good_before, m + 1))
-    con.execute("CREATE OR REPLACE TEMP TABLE _csv_steps (k BIGINT, cum BIGINT)")
-    if steps:
-        con.executemany("INSERT INTO _csv_steps VALUES (?, ?)", [list(x) for x in steps])
-    # A good record's number: its index among good records plus the rejects before it.
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE {table} AS
-        SELECT g.k + 1 + coalesce(s.cum, 0) AS _pos, g.* EXCLUDE (k)
-        FROM (SELECT rowid AS k, * FROM {table}_read) g
-        ASOF LEFT JOIN (SELECT k, max(cum) AS cum FROM _csv_steps GROUP BY k) s ON g.k >= s.k"""
-    )
-    n_good = con.execute(f"SELECT count(*) FROM {table}_read").fetchone()[0]
-    con.execute(f"DROP TABLE {table}_read")
-    return malformed, n_good + len(rejects)
-
-
-def _read(
-    con: duckdb.DuckDBPyConnection,
-    table: str,
-    source: Path,
-    columns: str,
-    *,
-    has_header: bool,
-    gzip: bool,
+def _stage_malformed(
+    con: duckdb.DuckDBPyConnection, spec: EntitySpec, sources: list[_Source]
 ) -> None:
+    """Quarantine the malformed records."""
+    extra = spec.header_rows - 1
+    bad = [(s, m) for s in sources for m in s.scan.malformed]
+    temp_table(
+        con,
+        "_csv_malformed",
+        pa.table(
+            {
+                "_src": pa.array([s.src for s, _ in bad], pa.int64()),
+                "row_number": pa.array([m.pos - extra for _, m in bad], pa.int64()),
+                "raw_text": pa.array([m.text for _, m in bad], pa.string()),
+                "detail": pa.array([f"line {m.line}: {m.detail}" for _, m in bad], pa.string()),
+            }
+        ),
+    )
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE {table}_read AS
-        SELECT * FROM read_csv({sql_str(str(source))}, columns={columns}, header={has_header},
-            auto_detect=false, delim=',', quote='"', escape='"', strict_mode=true,
-            compression='{"gzip" if gzip else "none"}', max_line_size={_MAX_LINE_SIZE},
-            store_rejects=true, rejects_table='_csv_rejects', rejects_scan='_csv_reject_scans')"""
+        f"""INSERT INTO {STAGE_QUARANTINE}
+        SELECT _src, row_number, raw_text, '{MALFORMED_CSV}', detail FROM _csv_malformed"""
     )
 
 
-def _rejects(con: duckdb.DuckDBPyConnection) -> list[tuple]:
-    # One record can raise several errors; the first one (by byte position) describes it.
-    return con.execute(
-        """SELECT line, min(line_byte_position), arg_min(error_type, byte_position),
-                  arg_min(error_message, byte_position), arg_min(csv_line, byte_position)
-           FROM _csv_rejects GROUP BY line ORDER BY line"""
-    ).fetchall()
+def _read_group(
+    con: duckdb.DuckDBPyConnection, g: int, header: list[str], members: list[_Source]
+) -> str:
+    """SQL of the group's records: ``_src``, ``_pos`` (record number in the file), the header's
+    columns as text. DuckDB reads the files, one call per compression, into temp tables: every
+    record, malformed ones as placeholders, so a row's position in its file is its number."""
+    parts = []
+    fallback = []
+    for gz in (False, True):
+        part = [m for m in members if m.gzip == gz and m.scan.good]  # else: nothing to load
+        if part:
+            table = f"_csv_read_{g}_{int(gz)}"
+            good = {m.src for m in _read_part(con, table, header, part, gz)}
+            fallback += [m for m in part if m.src not in good]
+            if good:
+                keep = ", ".join(map(str, sorted(good)))
+                rows = _positioned(con, table, [m.src for m in part])
+                first = quote_ident(header[0])
+                parts.append(
+                    f"SELECT * EXCLUDE (_k), _k + 1 AS _pos FROM ({rows}) "
+                    f"WHERE _src IN ({keep}) AND {first} IS DISTINCT FROM {sql_str(_PLACEHOLDER)}"
+                )
+    if fallback:
+        table = f"_csv_scanned_{g}"
+        temp_table(con, table, _scanned_values(header, fallback))
+        parts.append(f"SELECT * FROM {table}")
+    if not parts:
+        columns = ", ".join(f"NULL::VARCHAR AS {quote_ident(c)}" for c in header)
+        parts.append(f"SELECT NULL::BIGINT AS _src, {columns}, NULL::BIGINT AS _pos LIMIT 0")
+    return " UNION ALL BY NAME ".join(parts)
 
 
-def _replace_lines(
-    source: Path, is_gzip: bool, offsets: list[int], target: Path, first_id: int
-) -> dict[str, str]:
-    """Copy the file, replacing the lines that start at the given (decompressed) byte offsets
-    with unique one-field placeholders; return placeholder -> original line."""
-    replaced = {}
-    with source.open("rb") as raw, target.open("wb") as out:
-        fh = gzip_module.GzipFile(fileobj=raw) if is_gzip else raw
-        pos = 0
-        for n, offset in enumerate(sorted(offsets)):
-            # DuckDB's offset lands on or just after the line start: the line starts after the
-            # last newline before it.
-            back = min(2, offset - pos)
-            _copy_bytes(fh, out, offset - back - pos)
-            before = fh.read(back)
-            cut = before.rfind(b"\n") + 1
-            out.write(before[:cut])
-            rest = fh.readline()
-            pos = offset + len(rest)  # source bytes consumed so far
-            line = before[cut:] + rest
-            while line in (b"\n", b"\r\n", b"\r"):  # blank lines before the stray one
-                out.write(line)
-                line = fh.readline()
-                pos += len(line)
-            body = line.rstrip(b"\r\n")
-            marker = f"\x01stray-quote-{first_id + n}\x01"
-            replaced[marker] = body.decode("utf-8", errors="replace")
-            out.write(marker.encode() + line[len(body) :])
-        shutil.copyfileobj(fh, out, 1 << 20)
-    return replaced
+def _read_part(
+    con: duckdb.DuckDBPyConnection, table: str, header: list[str], part: list[_Source], gz: bool
+) -> list[_Source]:
+    """Read files of one compression into ``table`` (``_fi`` = index in ``part``); return the
+    files DuckDB read exactly as the scan found them: no reject, as many records, as many
+    placeholders as malformed ones."""
+    types = "{" + ", ".join(f"{sql_str(c)}: 'VARCHAR'" for c in header) + "}"
+    con.execute("DROP TABLE IF EXISTS _csv_rejects; DROP TABLE IF EXISTS _csv_reject_scans")
+    try:
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {table} AS
+            SELECT file_index AS _fi, * FROM read_csv(
+                {sql_list([str(m.path) for m in part])}, columns={types},
+                compression='{"gzip" if gz else "none"}', {_READ_OPTIONS})"""
+        )
+    except duckdb.Error:  # the reader gave up on some file: let the scan's values stand in
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+        return []
+    rejected = {
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT s.file_path FROM _csv_rejects r JOIN _csv_reject_scans s "
+            "USING (scan_id, file_id)"
+        ).fetchall()
+    }
+    counts = {
+        fi: (n, marked)
+        for fi, n, marked in con.execute(
+            f"SELECT _fi, count(*), count(*) FILTER ({quote_ident(header[0])} = "
+            f"{sql_str(_PLACEHOLDER)}) FROM {table} GROUP BY ALL"
+        ).fetchall()
+    }
+    return [
+        m
+        for i, m in enumerate(part)
+        if str(m.path) not in rejected and counts.get(i) == (m.scan.records, len(m.scan.malformed))
+    ]
 
 
-def _copy_bytes(src, dst, n: int) -> None:
-    while n > 0:
-        chunk = src.read(min(n, 1 << 20))
-        if not chunk:
-            return
-        dst.write(chunk)
-        n -= len(chunk)
+def _positioned(con: duckdb.DuckDBPyConnection, read: str, srcs: list[int]) -> str:
+    """SQL over ``read``, a temp table of a multi-file read with ``_fi`` (``file_index``) of the
+    files ``srcs`` (batch file numbers) in that order: ``_src``, ``_k`` (0-based position in
+    the file) and the read's other columns.
+
+    The rows keep the order of the file list and of each file (insertion order is preserved),
+    so a row's rowid minus the first rowid of its file is its position. The first rowids are
+    fetched and inlined as a constant list: a join would copy every row into a hash table.
+    """
+    first = dict(con.execute(f"SELECT _fi, min(rowid) FROM {read} GROUP BY _fi").fetchall())
+    base = [first.get(i, 0) for i in range(len(srcs))]
+    return f"""SELECT {_int_list(srcs)}[_fi::BIGINT + 1] AS _src,
+            rowid - {_int_list(base)}[_fi::BIGINT + 1] AS _k, * EXCLUDE (_fi)
+        FROM {read}"""
 
 
-def _drop_extra_header_rows(
-    con: duckdb.DuckDBPyConnection, header: list[str], n: int, malformed: list[_Malformed]
-) -> str | None:
+def _int_list(items: list[int]) -> str:
+    return "([" + ", ".join(map(str, items)) + "]::BIGINT[])"
+
+
+def _scanned_values(header: list[str], files: list[_Source]) -> pa.Table:
+    """The scan's own values, for files DuckDB read differently (a dialect corner case)."""
+    src: list[int] = []
+    pos: list[int] = []
+    rows: list[list[str]] = []
+    for m in files:
+        text, utf8 = read_text(m.file.path, m.file.gzip)
+        scanned = scan_text(text, check_utf8=not utf8, keep_rows=True)
+        bad = {b.pos for b in scanned.malformed}
+        src += [m.src] * scanned.good
+        pos += [n for n in range(1, scanned.records + 1) if n not in bad]
+        rows += scanned.rows or []
+    data = {"_src": pa.array(src, pa.int64())}
+    for i, name in enumerate(header):  # an empty field is NULL, as DuckDB's reader has it
+        data[name] = pa.array([r[i] or None for r in rows], pa.string())
+    data["_pos"] = pa.array(pos, pa.int64())
+    return pa.table(data)
+
+
+def _check_header_rows(
+    con: duckdb.DuckDBPyConnection,
+    spec: EntitySpec,
+    records: str,
+    first_column: str,
+    members: list[_Source],
+    stages: dict[str, FileStage],
+) -> None:
     """Qualtrics: records 1..n after the id row are question texts and ImportIds, not data."""
-    if any(m.pos <= n for m in malformed):
-        return f"header rows 2-{n + 1} are malformed"
-    last = con.execute(
-        f"SELECT {quote_ident(header[0])} FROM _csv_0 WHERE _pos = ?", [n]
-    ).fetchone()
-    if last is None or "ImportId" not in (last[0] or ""):
-        return f"expected {n + 1} header rows; row {n + 1} is not the ImportId row"
-    con.execute(f"DELETE FROM _csv_0 WHERE _pos <= {n}")
-    con.execute(f"UPDATE _csv_0 SET _pos = _pos - {n}")
-    return None
+    n = spec.header_rows - 1
+    if not n:
+        return
+    with_import_ids = {
+        r[0]
+        for r in con.execute(
+            f"SELECT _src FROM ({records}) WHERE _pos = {n} "
+            f"AND contains({quote_ident(first_column)}, 'ImportId')"
+        ).fetchall()
+    }
+    for m in members:
+        st = stages[m.file.rel]
+        if any(b.pos <= n for b in m.scan.malformed):
+            st.rejected = f"{m.file.rel}: header rows 2-{n + 1} are malformed"
+        elif m.src not in with_import_ids:
+            st.rejected = (
+                f"{m.file.rel}: expected {n + 1} header rows; row {n + 1} is not the ImportId row"
+            )
 
 
 def _typed(dtype: str, col: str) -> str:
@@ -281,59 +307,82 @@ def _typed(dtype: str, col: str) -> str:
     return f"TRY_CAST({x} AS {dtype})"
 
 
-def _stage_typed(
+def _type_group(
     con: duckdb.DuckDBPyConnection,
     spec: EntitySpec,
-    rel: str,
+    g: int,
     header: list[str],
-    new_columns: list[tuple[str, str]],
-) -> int:
-    """Deduplicate exact repeats, type the columns, quarantine type failures; return duplicates."""
-    for name, dtype in new_columns:
-        con.execute(
-            f"ALTER TABLE {STAGE_ROWS} ADD COLUMN IF NOT EXISTS {quote_ident(name)} {dtype}"
-        )
-    cols = [quote_ident(c) for c in header]
-    typed = []
-    errors = []
+    records: str,
+    members: list[_Source],
+    stages: dict[str, FileStage],
+) -> str:
+    """``_csv_typed_<g>``: the group's records of files not rejected, without exact repeats
+    (the first one stays), typed, with ``_errors`` (values that fail their type) and ``_raw``
+    (the record as JSON, for the quarantine). Returns the table's name."""
+    table = f"_csv_typed_{g}"
+    extra = spec.header_rows - 1
+    text = {c: f"_c{i}" for i, c in enumerate(header)}  # text values, named apart from typed ones
+    drift = [c for c in header if c not in set(spec.field_names)]
+    typed, failed, errors = [], [], []
     for fld in spec.fields:
-        q = quote_ident(fld.name)
-        dtype = render_type(fld.type)
-        expr = _typed(dtype, q)
-        typed.append(f"{expr} AS {q}")
+        q, dtype, t = quote_ident(fld.name), render_type(fld.type), text[fld.name]
+        typed.append(f"{_typed(dtype, t)} AS {q}")
         if dtype != "VARCHAR":
+            failed.append(f"({q} IS NULL AND nullif(trim({t}), '') IS NOT NULL)")
             errors.append(
-                f"CASE WHEN nullif(trim({q}), '') IS NOT NULL AND ({expr}) IS NULL "
-                f"THEN {sql_str(fld.name + ': ')} || {q} || ' is not {dtype}' END"
+                f"CASE WHEN {failed[-1]} THEN {sql_str(fld.name + ': ')} || {t} "
+                f"|| ' is not {dtype}' END"
             )
-    typed += [quote_ident(n) for n, _ in new_columns]
+    typed += [f"{text[c]} AS {quote_ident(c)}" for c in drift]
+    # Most records type cleanly: build the list of messages only for those that do not.
     err_list = (
-        f"list_filter([{', '.join(errors)}]::VARCHAR[], lambda e: e IS NOT NULL)"
+        f"CASE WHEN {' OR '.join(failed)} THEN list_filter([{', '.join(errors)}]::VARCHAR[], "
+        "lambda e: e IS NOT NULL) ELSE []::VARCHAR[] END"
         if errors
         else "[]::VARCHAR[]"
     )
-    raw_json = "json_object(" + ", ".join(f"{sql_str(c)}, {quote_ident(c)}" for c in header) + ")"
+    raw_json = "json_object(" + ", ".join(f"{sql_str(c)}, {t}" for c, t in text.items()) + ")"
+    renamed = ", ".join(f"{quote_ident(c)} AS {t}" for c, t in text.items())
+    srcs = ", ".join(str(m.src) for m in members) or "NULL"
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _csv_typed AS
-        SELECT _pos, _h, {", ".join(typed)}, {err_list} AS _errors,
+        f"""CREATE OR REPLACE TEMP TABLE {table} AS
+        WITH recs AS (
+            SELECT _src, _pos - {extra} AS _pos, hash({", ".join(map(quote_ident, header))}) AS _h,
+                   {renamed}
+            FROM ({records}) WHERE _src IN ({srcs}) AND _pos > {extra}),
+        repeats AS (
+            SELECT _src, _h, min(_pos) AS _first FROM recs GROUP BY ALL HAVING count(*) > 1),
+        firsts AS (
+            SELECT recs.* FROM recs LEFT JOIN repeats USING (_src, _h)
+            WHERE repeats._first IS NULL OR repeats._first = recs._pos)
+        SELECT _src, _pos, _h, {", ".join(typed)}, {err_list} AS _errors,
                CASE WHEN len(_errors) > 0 THEN {raw_json} END AS _raw
-        FROM (SELECT *, hash({", ".join(cols)}) AS _h FROM _csv_0)
-        QUALIFY row_number() OVER (PARTITION BY _h ORDER BY _pos) = 1"""
+        FROM firsts"""
     )
+    distinct = dict(con.execute(f"SELECT _src, count(*) FROM {table} GROUP BY ALL").fetchall())
+    for m in members:  # good records less the header rows (checked good), less the distinct
+        stages[m.file.rel].rows_duplicate = m.scan.good - extra - distinct.get(m.src, 0)
+    return table
+
+
+def _stage_view(con: duckdb.DuckDBPyConnection, spec: EntitySpec, typed: list[str]) -> None:
+    """Quarantine the values that fail their type; the stage is a view over the other rows."""
+    cols = ", ".join(f"{quote_ident(f.name)} {render_type(f.type)}" for f in spec.fields)
+    # An empty table with the contract's columns, so that the view has them even with no group.
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _csv_none (_src BIGINT, _pos BIGINT, _h UBIGINT, {cols}, "
+        "_errors VARCHAR[], _raw VARCHAR)"
+    )
+    union = " UNION ALL BY NAME ".join(f"SELECT * FROM {t}" for t in ["_csv_none", *typed])
+    con.execute(f"CREATE OR REPLACE TEMP VIEW _csv_all AS {union}")
     con.execute(
         f"""INSERT INTO {STAGE_QUARANTINE}
-        SELECT {sql_str(rel)}, _pos, _raw, '{TYPE_CAST}', array_to_string(_errors, '; ')
-        FROM _csv_typed WHERE len(_errors) > 0"""
+        SELECT _src, _pos, _raw, '{TYPE_CAST}', array_to_string(_errors, '; ')
+        FROM _csv_all WHERE len(_errors) > 0"""
     )
-    out_cols = [quote_ident(f.name) for f in spec.fields] + [quote_ident(n) for n, _ in new_columns]
     con.execute(
-        f"""INSERT INTO {STAGE_ROWS} BY NAME
-        SELECT {sql_str(rel)} AS _source_file, _pos AS _row_number, _h AS _record_hash,
-               {", ".join(out_cols)}
-        FROM _csv_typed WHERE len(_errors) = 0"""
+        f"""CREATE TEMP VIEW {STAGE_ROWS} AS
+        SELECT _src, _pos AS _row_number, _h AS _record_hash,
+               * EXCLUDE (_src, _pos, _h, _errors, _raw)
+        FROM _csv_all WHERE len(_errors) = 0"""
     )
-    distinct, parsed = con.execute(
-        "SELECT (SELECT count(*) FROM _csv_typed), (SELECT count(*) FROM _csv_0)"
-    ).fetchone()
-    con.execute("DROP TABLE _csv_typed")
-    return parsed - distinct

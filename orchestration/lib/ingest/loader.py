@@ -1,25 +1,32 @@
 """Ingest one entity: discover files, load new and changed ones, keep the ledger and audit.
 
-One generic loader driven by the entity's spec. Each batch of files is staged by the format's
-reader and then published in a single transaction: earlier rows of re-delivered files are
-deleted, the new rows and quarantined records inserted, the ledger written. A crash in the
-middle leaves the raw layer as it was.
+One generic loader driven by the entity's spec. The entity's new and changed files are found
+first, then loaded in batches of many files (about ``batch_bytes`` of text each): a batch is
+staged by the format's reader with a handful of set-based statements, whatever its number of
+files, and then published in a single transaction: earlier rows of re-delivered files are
+deleted, the new rows and quarantined records inserted, the ledger written (two statements).
+A crash in the middle leaves the raw layer as it was. New files are hashed for the ledger on a
+worker thread while DuckDB stages the batch (both release the GIL).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from orchestration.lib.ingest import ledger, quarantine
 from orchestration.lib.ingest.contract import SPECS, EntitySpec
-from orchestration.lib.ingest.csv_reader import stage_csv_file
-from orchestration.lib.ingest.discovery import discover
+from orchestration.lib.ingest.csv_reader import stage_csv_files
+from orchestration.lib.ingest.discovery import content_hash, discover
 from orchestration.lib.ingest.jsonl_reader import stage_jsonl_files
 from orchestration.lib.ingest.reconciliation import Reconciliation, reconcile
 from orchestration.lib.ingest.schema import (
@@ -28,11 +35,18 @@ from orchestration.lib.ingest.schema import (
     ensure_raw_layer,
     ensure_raw_table,
 )
-from orchestration.lib.ingest.stage import STAGE_ROWS, FileStage, drop_stage, reset_stage
+from orchestration.lib.ingest.stage import (
+    STAGE_ROWS,
+    FileStage,
+    drop_stage,
+    reset_stage,
+    temp_table,
+)
 
-#: JSONL files are read together up to about this many (uncompressed) bytes per transaction.
+#: Files are read together up to about this many (uncompressed) bytes per transaction.
 DEFAULT_BATCH_BYTES = 1 << 30
-_GZIP_RATIO = 8  # rough expansion of gzip'd JSON, to size batches
+_GZIP_RATIO = 8  # rough expansion of gzip'd text, to size batches
+_SHM = "/dev/shm"
 
 
 @dataclass
@@ -99,8 +113,11 @@ def ingest_entity(
     plan = ledger.plan_files(con, spec, found.files)
     res.files_skipped = len(plan.skipped)
     loaded_at = dt.datetime.now(dt.UTC)
-    for batch in _batches(spec, plan.to_load, batch_bytes):
-        _load_batch(con, spec, batch, load_id, loaded_at, res)
+    scratch = _scratch(batch_bytes)
+    with ThreadPoolExecutor(1, thread_name_prefix="touchpoint-hash") as hasher:
+        for batch in _batches(plan.to_load, batch_bytes):
+            with tempfile.TemporaryDirectory(prefix="touchpoint-ingest-", dir=scratch) as tmp:
+                _load_batch(con, spec, batch, load_id, loaded_at, res, Path(tmp), hasher)
     drop_stage(con)
 
     res.table_rows = con.execute(f"SELECT count(*) FROM {spec.qualified_table}").fetchone()[0]
@@ -138,24 +155,30 @@ def ingest_all(
     return [ingest_entity(con, landing_dir, spec, **kw) for spec in specs]
 
 
+def _scratch(batch_bytes: int) -> str | None:
+    """Where a batch's scratch copies go (cleaned CSV, decompressed JSONL): they are written and
+    read back at once, so RAM-backed /dev/shm when it has room, else the default temp folder."""
+    try:
+        if shutil.disk_usage(_SHM).free > 4 * batch_bytes:
+            return _SHM
+    except OSError:
+        pass
+    return None
+
+
 def _batches(
-    spec: EntitySpec, planned: list[ledger.PlannedFile], batch_bytes: int
+    planned: list[ledger.PlannedFile], batch_bytes: int
 ) -> Iterator[list[ledger.PlannedFile]]:
-    if spec.format == "csv":  # headers (and so columns) may differ from file to file
-        for p in planned:
-            yield [p]
-        return
-    for gz in (False, True):  # one read per compression
-        batch: list[ledger.PlannedFile] = []
-        size = 0
-        for p in (p for p in planned if p.file.gzip == gz):
-            batch.append(p)
-            size += p.file.size * (_GZIP_RATIO if gz else 1)
-            if size >= batch_bytes:
-                yield batch
-                batch, size = [], 0
-        if batch:
+    batch: list[ledger.PlannedFile] = []
+    size = 0
+    for p in planned:
+        batch.append(p)
+        size += p.file.size * (_GZIP_RATIO if p.file.gzip else 1)
+        if size >= batch_bytes:
             yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
 
 
 def _load_batch(
@@ -165,28 +188,59 @@ def _load_batch(
     load_id: str,
     loaded_at: dt.datetime,
     res: EntityLoadResult,
+    tmp: Path,
+    hasher: ThreadPoolExecutor,
 ) -> None:
-    reset_stage(con, spec)
+    """Stage a batch (the reader), then publish it in one transaction and count it."""
+    hashes = {
+        p.file.rel: hasher.submit(content_hash, p.file.path)
+        for p in batch
+        if p.content_hash is None
+    }
+    reset_stage(con)
+    files = [p.file for p in batch]
     if spec.format == "csv":
-        stages = {p.file.rel: stage_csv_file(con, spec, p.file) for p in batch}
+        stages = stage_csv_files(con, spec, files, tmp)
     else:
-        stages = stage_jsonl_files(con, spec, [p.file for p in batch])
-    loaded = dict(
-        con.execute(f"SELECT _source_file, count(*) FROM {STAGE_ROWS} GROUP BY ALL").fetchall()
-    )
+        stages = stage_jsonl_files(con, spec, files, tmp)
+    for p in batch:
+        if p.content_hash is None:
+            p.content_hash = hashes[p.file.rel].result()
+    loaded = dict(con.execute(f"SELECT _src, count(*) FROM {STAGE_ROWS} GROUP BY ALL").fetchall())
     quarantined = quarantine.counts_by_file(con)
+    entries = [
+        _entry(p, stages[p.file.rel], loaded.get(i, 0), quarantined.get(i, 0))
+        for i, p in enumerate(batch)
+    ]
+    _publish(con, spec, entries, stages, load_id, loaded_at)
+    drop_stage(con)  # give the batch's memory back before the next one is read
+    _tally(res, entries, stages)
 
-    entries = [_entry(p, stages[p.file.rel], loaded, quarantined) for p in batch]
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _batch_files (_source_file VARCHAR, delivery_date DATE, "
-        "status VARCHAR, replace_rows BOOLEAN)"
-    )
-    con.executemany(
-        "INSERT INTO _batch_files VALUES (?, ?, ?, ?)",
-        [
-            [e.planned.file.rel, e.planned.file.delivery_date, e.status, ledger.replaces_rows(e)]
-            for e in entries
-        ],
+
+def _publish(
+    con: duckdb.DuckDBPyConnection,
+    spec: EntitySpec,
+    entries: list[ledger.LedgerEntry],
+    stages: dict[str, FileStage],
+    load_id: str,
+    loaded_at: dt.datetime,
+) -> None:
+    """Replace re-delivered files' rows, insert the staged rows and quarantine, write the
+    ledger: one transaction, a fixed number of statements whatever the number of files."""
+    temp_table(
+        con,
+        "_batch_files",
+        pa.table(
+            {
+                "_src": pa.array(range(len(entries)), pa.int64()),
+                "_source_file": [e.planned.file.rel for e in entries],
+                "delivery_date": pa.array(
+                    [e.planned.file.delivery_date for e in entries], pa.date32()
+                ),
+                "status": [e.status for e in entries],
+                "replace_rows": [ledger.replaces_rows(e) for e in entries],
+            }
+        ),
     )
     replaces = any(e.planned.change == "changed" and ledger.replaces_rows(e) for e in entries)
     new_columns = [
@@ -203,8 +257,9 @@ def _load_batch(
             quarantine.forget_files(con, spec)
         con.execute(
             f"""INSERT INTO {spec.qualified_table} BY NAME
-            SELECT s.*, b.delivery_date AS _delivery_date, ? AS _load_id, ? AS _loaded_at
-            FROM {STAGE_ROWS} s JOIN _batch_files b USING (_source_file)
+            SELECT s.* EXCLUDE (_src), b._source_file, b.delivery_date AS _delivery_date,
+                   ? AS _load_id, ? AS _loaded_at
+            FROM {STAGE_ROWS} s JOIN _batch_files b USING (_src)
             WHERE b.status <> 'rejected'""",
             [load_id, loaded_at],
         )
@@ -215,6 +270,10 @@ def _load_batch(
         con.execute("ROLLBACK")
         raise
 
+
+def _tally(
+    res: EntityLoadResult, entries: list[ledger.LedgerEntry], stages: dict[str, FileStage]
+) -> None:
     for e in entries:
         st = stages[e.planned.file.rel]
         res.files_new += e.planned.change == "new"
@@ -231,19 +290,12 @@ def _load_batch(
 
 
 def _entry(
-    p: ledger.PlannedFile, st: FileStage, loaded: dict[str, int], quarantined: dict[str, int]
+    p: ledger.PlannedFile, st: FileStage, loaded: int, quarantined: int
 ) -> ledger.LedgerEntry:
     if st.rejected:
         return ledger.LedgerEntry(p, "rejected", 0, 0, 0, 0, st.rejected)
-    rel = p.file.rel
     status = "loaded" if st.rows_read else "empty"
     message = "; ".join(st.notes) or None
     return ledger.LedgerEntry(
-        p,
-        status,
-        st.rows_read,
-        loaded.get(rel, 0),
-        quarantined.get(rel, 0),
-        st.rows_duplicate,
-        message,
+        p, status, st.rows_read, loaded, quarantined, st.rows_duplicate, message
     )

@@ -17,9 +17,9 @@ def publish_staged(
     """Move the batch's staged quarantine rows (joined to ``_batch_files``) into raw.quarantine."""
     con.execute(
         f"""INSERT INTO {QUARANTINE}
-        SELECT ?, ?, q._source_file, b.delivery_date, q.row_number, q.raw_text, q.reason,
+        SELECT ?, ?, b._source_file, b.delivery_date, q.row_number, q.raw_text, q.reason,
                q.detail, ?, ?
-        FROM {STAGE_QUARANTINE} q JOIN _batch_files b USING (_source_file)
+        FROM {STAGE_QUARANTINE} q JOIN _batch_files b USING (_src)
         WHERE b.replace_rows AND b.status <> 'rejected'""",
         [spec.system, spec.entity, load_id, loaded_at],
     )
@@ -34,9 +34,8 @@ def forget_files(con: duckdb.DuckDBPyConnection, spec: EntitySpec) -> None:
     )
 
 
-def counts_by_file(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+def counts_by_file(con: duckdb.DuckDBPyConnection) -> dict[int, int]:
+    """Staged quarantine rows per file (``_src``)."""
     return dict(
-        con.execute(
-            f"SELECT _source_file, count(*) FROM {STAGE_QUARANTINE} GROUP BY ALL"
-        ).fetchall()
+        con.execute(f"SELECT _src, count(*) FROM {STAGE_QUARANTINE} GROUP BY ALL").fetchall()
     )

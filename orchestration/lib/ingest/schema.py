@@ -110,4 +110,5 @@ def add_columns(
                 f"ALTER TABLE {spec.qualified_table} ADD COLUMN {quote_ident(name)} {dtype}"
             )
             added.append(name)
+            have.add(name)  # several files of a batch may bring the same new column
     return added
