@@ -44,6 +44,14 @@ from identity.schema import CONTACT_POINTS, ID_RULES, OWNERSHIP_SYSTEMS
 
 KeySpace = list[np.ndarray]
 
+
+def one_typo(a: str, b: str) -> str:
+    """SQL: are strings a and b one Damerau-Levenshtein edit apart? DuckDB's implementation is
+    slow, so it only runs where the cheap necessary conditions hold."""
+    return (f"case when abs(length({a}) - length({b})) <= 1 "
+            f"and jaro_winkler_similarity({a}, {b}) >= 0.8 "
+            f"then damerau_levenshtein({a}, {b}) <= 1 else false end")
+
 #: A nameless record created this close to a named record carrying the same value (a newsletter
 #: sign-up during the store visit that created the CRM contact, at a guest checkout) belongs to
 #: that record's person even when nobody used the value for themselves.
@@ -246,20 +254,33 @@ def link_session_typos(
         return labels, attached
     con = duckdb.connect(config={"autoinstall_known_extensions": False})
     try:
-        con.register("l", pd.DataFrame({"rec": left_idx, "email": email[left_idx],
-                                        "t": observed[left_idx]}))
-        con.register("r", pd.DataFrame({"rec": right_idx, "email": email[right_idx],
-                                        "t": observed[right_idx]}))
+        for name, idx in (("l", left_idx), ("r", right_idx)):
+            con.register(f"{name}_frame", pd.DataFrame({
+                "rec": idx, "email": email[idx], "t": observed[idx]}))
+            # One edit leaves either the local part or the domain intact: candidates share one
+            # of them (the domain with the address's first letter, which typos in practice
+            # spare) and an hour cell; the left side also looks into the neighbouring cells.
+            hours = "[h - 1, h, h + 1]" if name == "l" else "[h]"
+            con.execute(f"""
+                create temp table {name} as
+                select rec, email, t, unnest({hours}) as hour,
+                    split_part(email, '@', 1) as local,
+                    split_part(email, '@', 2) || ':' || left(email, 1) as domain_initial
+                from (select *, floor(epoch(t) / {SESSION_SECONDS})::bigint as h
+                      from {name}_frame)""")
         pairs = con.execute(f"""
-            select l.rec as left_rec, r.rec as right_rec
-            from l join r
-                on r.t between l.t - interval {SESSION_SECONDS} second
-                and l.t + interval {SESSION_SECONDS} second
-            where l.email <> r.email
-                -- Damerau-Levenshtein is slow in DuckDB: only for similar pairs
-                and case when jaro_winkler_similarity(l.email, r.email) >= 0.8
-                    then damerau_levenshtein(l.email, r.email) <= 1 else false end
-            order by l.rec, abs(epoch(l.t) - epoch(r.t)), r.rec""").df()
+            with candidates as (
+                select l.rec as left_rec, r.rec as right_rec, l.email as le, r.email as re,
+                    abs(epoch(l.t) - epoch(r.t)) as gap
+                from l join r on l.local = r.local and l.hour = r.hour
+                union all
+                select l.rec, r.rec, l.email, r.email, abs(epoch(l.t) - epoch(r.t))
+                from l join r on l.domain_initial = r.domain_initial and l.hour = r.hour
+            )
+            select left_rec, right_rec
+            from candidates
+            where gap <= {SESSION_SECONDS} and le <> re and {one_typo("le", "re")}
+            order by left_rec, gap, right_rec""").df()
     finally:
         con.close()
     if pairs.empty:

@@ -28,18 +28,27 @@ from identity.schema import (
 
 
 def _shared(labels: np.ndarray, codes: list[np.ndarray]) -> list[np.ndarray]:
-    """Per column: does the record's value occur in another record of its cluster?"""
-    frames = [
-        pd.DataFrame({"label": labels, "code": c, "record": np.arange(len(c))}) for c in codes
-    ]
-    both = pd.concat(frames, ignore_index=True)
-    both = both[both["code"] >= 0]
-    holders = both.drop_duplicates(["label", "code", "record"]).groupby(["label", "code"]).size()
+    """Per column: does the record's value occur in another record of its cluster?
+
+    Numpy only (millions of records): a (cluster, value) key per record and column, counted
+    once per record.
+    """
+    width = int(max((c.max() for c in codes), default=-1)) + 2
+    keys = [labels.astype(np.int64) * width + c for c in codes]
+    records = np.arange(len(labels), dtype=np.int64)
+    present = [c >= 0 for c in codes]
+    all_keys = np.concatenate([k[m] for k, m in zip(keys, present, strict=True)])
+    all_records = np.concatenate([records[m] for m in present])
+    order = np.lexsort((all_records, all_keys))
+    all_keys, all_records = all_keys[order], all_records[order]
+    first = np.ones(len(all_keys), dtype=bool)  # one count per (key, record)
+    first[1:] = (all_keys[1:] != all_keys[:-1]) | (all_records[1:] != all_records[:-1])
+    uniques, counts = np.unique(all_keys[first], return_counts=True)
     out = []
-    for c in codes:
-        keys = pd.MultiIndex.from_arrays([labels, c])
-        count = holders.reindex(keys).to_numpy(dtype=np.float64)
-        out.append((c >= 0) & (np.nan_to_num(count) >= 2))
+    for k, m in zip(keys, present, strict=True):
+        shared = np.zeros(len(labels), dtype=bool)
+        shared[m] = counts[np.searchsorted(uniques, k[m])] >= 2
+        out.append(shared)
     return out
 
 
@@ -78,9 +87,10 @@ def match_methods(
     linked_by_rule = in_core & (det_size > 1)
 
     method = np.full(n, PROBABILISTIC, dtype=object)
-    probability = np.array(
-        [absorbed_probability.get(int(c), np.nan) for c in deterministic], dtype=np.float64
-    )
+    by_cluster = np.full(int(deterministic.max()) + 1 if n else 0, np.nan)
+    if absorbed_probability:
+        by_cluster[list(absorbed_probability)] = list(absorbed_probability.values())
+    probability = by_cluster[deterministic]
     rule = deterministic_rule(prepared, deterministic)
     # the one deterministic link that shares no exact key: the named side of a typo'd sign-up
     rule[session_typos | (rule == None)] = EMAIL_TYPO_SAME_SESSION  # noqa: E711 (element-wise)

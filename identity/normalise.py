@@ -1,8 +1,9 @@
 """Identifiers to comparable keys: e-mail, phone (E.164), names, nicknames, US postal codes.
 
 Each normaliser takes one raw value and returns its key, or None when nothing usable is left.
-`map_unique` applies one to a column through its distinct values, which is what keeps this fast
-at millions of records (most values repeat across systems).
+E-mails and phones (millions of distinct values) have column versions built on Arrow kernels,
+which the one-value versions call, so there is one implementation; names and postal codes go
+through `map_unique`, once per distinct value.
 """
 
 from __future__ import annotations
@@ -16,17 +17,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import phonenumbers
+import pyarrow as pa
+import pyarrow.compute as pc
 from nicknames import NickNamer
 
 DEFAULT_REGION = "US"
 
 # Gmail ignores dots in the local part and both domains are one mailbox.
 _GMAIL_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
-_WHITESPACE = re.compile(r"\s+")
 _NON_LETTERS = re.compile(r"[^a-z]+")
 _NAME_SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}
-# Characters people and staff type around a phone number; anything else goes to phonenumbers.
-_PHONE_PUNCTUATION = str.maketrans("", "", " ()-.+\t")
 
 
 def normalise_email(raw: str | None) -> str | None:
@@ -35,41 +35,68 @@ def normalise_email(raw: str | None) -> str | None:
     Sub-address tags are dropped for every domain: the major providers deliver `a+x@` to `a@`,
     and a tag never tells two people apart.
     """
-    if raw is None:
-        return None
-    email = _WHITESPACE.sub("", str(raw)).lower()
-    local, at, domain = email.rpartition("@")
-    if not at or not local or "." not in domain:
-        return None
-    local = local.split("+", 1)[0]
-    if domain in _GMAIL_DOMAINS:
-        domain = _GMAIL_DOMAINS[domain]
-        local = local.replace(".", "")
-    return f"{local}@{domain}" if local else None
+    return normalise_emails([raw])[0]
+
+
+def normalise_emails(values: Iterable[Any]) -> np.ndarray:
+    """`normalise_email` for a whole column at once (Arrow kernels; millions of addresses)."""
+    text = pc.utf8_lower(pc.replace_substring_regex(_strings(values), r"\s+", ""))
+    # the last @ splits; the domain needs a dot (plain kernels: regexes are slow on millions).
+    # A leading "@" makes every split two parts; it is dropped from the local part again.
+    at_text = pc.binary_join_element_wise(pa.scalar("@"), text, "")
+    parts = pc.split_pattern(at_text, "@", max_splits=1, reverse=True)
+    local = pc.utf8_slice_codeunits(pc.list_element(parts, 0), 1)
+    domain = pc.list_element(parts, 1)
+    nothing = pa.scalar(None, pa.string())
+    local = pc.if_else(pc.match_substring(domain, "."), local, nothing)
+    local = pc.list_element(pc.split_pattern(local, "+", max_splits=1), 0)
+    gmail = pc.is_in(domain, pa.array(list(_GMAIL_DOMAINS)))
+    local = pc.if_else(gmail, pc.replace_substring(local, ".", ""), local)
+    domain = pc.if_else(gmail, pa.scalar("gmail.com"), domain)
+    key = pc.binary_join_element_wise(local, domain, "@")
+    key = pc.if_else(pc.equal(pc.utf8_length(local), 0), pa.scalar(None, pa.string()), key)
+    return key.to_numpy(zero_copy_only=False)
 
 
 def normalise_phone(raw: str | None, region: str = DEFAULT_REGION) -> str | None:
-    """E.164 (`+12125550147`) via Google's libphonenumber; None if it cannot be a number.
+    """E.164 (`+12125550147`) via Google's libphonenumber; None if it cannot be a number."""
+    return normalise_phones([raw], region)[0]
+
+
+def normalise_phones(values: Iterable[Any], region: str = DEFAULT_REGION) -> np.ndarray:
+    """`normalise_phone` for a whole column at once.
 
     Fast path: plain North American numbers (10 digits, or 11 with the country code 1, with the
     usual punctuation) are what phonenumbers returns for them anyway; parsing millions of them
-    with the library would dominate the run time. Everything else is parsed by the library.
+    with the library would dominate the run time. Everything else (a few per cent) is parsed by
+    the library, once per distinct value.
     """
-    if raw is None:
-        return None
-    text = str(raw).strip()
-    if not text:
-        return None
+    text = pc.utf8_trim_whitespace(_strings(values))
+    out = np.full(len(text), None, dtype=object)
     if region == "US":
-        digits = text.translate(_PHONE_PUNCTUATION)
-        if digits.isdigit():
-            if len(digits) == 11 and digits[0] == "1":
-                digits = digits[1:]
-            elif text.startswith("+"):  # an international number other than +1
-                digits = ""
-            if len(digits) == 10 and digits[0] in "23456789":
-                return "+1" + digits
-    return _parse_phone(text, region)
+        digits = pc.replace_substring_regex(text, r"[ ()\-.+\t]", "")
+        with_one = pc.match_substring_regex(digits, r"^1[2-9][0-9]{9}$")
+        plain = pc.and_(pc.match_substring_regex(digits, r"^[2-9][0-9]{9}$"),
+                        pc.invert(pc.starts_with(text, "+")))
+        national = pc.if_else(with_one, pc.utf8_slice_codeunits(digits, 1),
+                              pc.if_else(plain, digits, pa.scalar(None, pa.string())))
+        out = pc.binary_join_element_wise(pa.scalar("+1"), national, "").to_numpy(
+            zero_copy_only=False
+        )
+    rest = np.flatnonzero(pd.isna(out) & pc.greater(pc.utf8_length(text), 0).to_numpy(
+        zero_copy_only=False).astype(bool))
+    if len(rest):
+        raw = text.to_numpy(zero_copy_only=False)[rest]
+        out[rest] = map_unique(raw, lambda t: _parse_phone(t, region))
+    return out
+
+
+def _strings(values: Iterable[Any]) -> pa.Array:
+    """A column of text (None or NaN for missing) as an Arrow string array."""
+    try:
+        return pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all text: convert value by value
+        return pa.array([None if pd.isna(v) else str(v) for v in values], type=pa.string())
 
 
 @lru_cache(maxsize=65536)

@@ -22,11 +22,13 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
 from identity.components import GuardedUnionFind
+from identity.deterministic import one_typo
 from identity.guards import profiles_by_label
 from identity.normalise import first_name_keys
 
@@ -58,7 +60,7 @@ _PREDICTION_BLOCKS = (
 #: evidence is not independent of the name agreement the model already counts.
 _PHONE_IN_COMMON = "(phone_l in (phone_r, phone2_r) or phone2_l in (phone_r, phone2_r))"
 ACCEPTANCE = (
-    f"((damerau_levenshtein(email_l, email_r) <= 1 and least(email_uses_l, email_uses_r) = 1) "
+    f"(({one_typo('email_l', 'email_r')} and least(email_uses_l, email_uses_r) = 1) "
     f"or {_PHONE_IN_COMMON}) "
     f"and (phone_l is null or phone_r is null or {_PHONE_IN_COMMON}) "
     "and (postal_code_l is null or postal_code_r is null or postal_code_l = postal_code_r)"
@@ -100,29 +102,33 @@ def splink_rows(
     Shared (household) e-mails and phones are blanked: they identify no single person, and left
     in they make household members look like one person with a changed first name.
     """
+    named = (prepared["first_name_norm"].notna() & prepared["last_name_norm"].notna()).to_numpy()
+    records = prepared.loc[named]
     personal = {
-        c: prepared[c].where(~prepared[c].isin(shared_values))
+        c: records[c].where(~records[c].isin(shared_values))
         for c in ("email_key", "phone_e164", "secondary_phone_e164")
     }
-    email = personal["email_key"]
-    uses = email.map(email.value_counts())
+    email = pa.array(personal["email_key"], type=pa.string(), from_pandas=True)
+    email_parts = pc.split_pattern(email, "@", max_splits=1)
+    all_emails = prepared["email_key"]
+    uses = all_emails.value_counts()
     rows = pd.DataFrame({
-        "unique_id": np.arange(len(prepared), dtype=np.int64),
-        "cluster": clusters,
-        "first_name": prepared["first_name_norm"],
-        "first_class": prepared["first_name_class"],
-        "last_name": prepared["last_name_norm"],
-        "email": email,
-        "email_local": email.str.split("@").str[0],
-        "email_domain": email.str.split("@").str[-1],
-        "email_initial": email.str[:1],
-        "email_uses": uses,
+        "unique_id": np.flatnonzero(named).astype(np.int64),
+        "cluster": clusters[named],
+        "first_name": records["first_name_norm"].to_numpy(dtype=object),
+        "first_class": records["first_name_class"].to_numpy(dtype=object),
+        "last_name": records["last_name_norm"].to_numpy(dtype=object),
+        "email": email.to_numpy(zero_copy_only=False),
+        "email_local": pc.list_element(email_parts, 0).to_numpy(zero_copy_only=False),
+        "email_domain": pc.list_element(email_parts, 1).to_numpy(zero_copy_only=False),
+        "email_initial": pc.utf8_slice_codeunits(email, 0, 1).to_numpy(zero_copy_only=False),
+        "email_uses": personal["email_key"].map(uses).to_numpy(),
         "phone": personal["phone_e164"].where(personal["phone_e164"].notna(),
-                                              personal["secondary_phone_e164"]),
-        "phone2": personal["secondary_phone_e164"].where(personal["phone_e164"].notna()),
-        "postal_code": prepared["postal_code5"],
+                                              personal["secondary_phone_e164"]).to_numpy(),
+        "phone2": personal["secondary_phone_e164"].where(
+            personal["phone_e164"].notna()).to_numpy(),
+        "postal_code": records["postal_code5"].to_numpy(dtype=object),
     })
-    rows = rows[rows["first_name"].notna() & rows["last_name"].notna()]
     rows = rows.drop_duplicates(["cluster", *_SPLINK_COLUMNS])
     return rows.reset_index(drop=True)
 
@@ -158,12 +164,7 @@ def _settings(lambda_prior: float) -> SettingsCreator:
                 comparison_levels=[
                     cll.NullLevel("email"),
                     cll.ExactMatchLevel("email"),
-                    # Damerau-Levenshtein is slow in DuckDB: only computed for similar pairs
-                    cll.CustomLevel(
-                        "case when jaro_winkler_similarity(email_l, email_r) >= 0.8 "
-                        "then damerau_levenshtein(email_l, email_r) <= 1 else false end",
-                        "one typo",
-                    ),
+                    cll.CustomLevel(one_typo("email_l", "email_r"), "one typo"),
                     cll.ElseLevel(),
                 ],
             ),

@@ -4,25 +4,27 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from identity.normalise import (
     first_name_class,
     map_unique,
-    normalise_email,
+    normalise_emails,
     normalise_name,
-    normalise_phone,
+    normalise_phones,
     normalise_postal_code,
 )
 from identity.schema import ID_COLUMNS, INPUT_COLUMNS, RECORD_KEY
 
-#: normalised column <- (raw column, normaliser)
+#: normalised column <- (raw column, normaliser of a whole column)
 _NORMALISED = {
-    "email_key": ("email", normalise_email),
-    "phone_e164": ("phone", normalise_phone),
-    "secondary_phone_e164": ("secondary_phone", normalise_phone),
-    "postal_code5": ("postal_code", normalise_postal_code),
-    "first_name_norm": ("first_name", normalise_name),
-    "last_name_norm": ("last_name", normalise_name),
+    "email_key": ("email", normalise_emails),
+    "phone_e164": ("phone", normalise_phones),
+    "secondary_phone_e164": ("secondary_phone", normalise_phones),
+    "postal_code5": ("postal_code", lambda v: map_unique(v, normalise_postal_code)),
+    "first_name_norm": ("first_name", lambda v: map_unique(v, normalise_name)),
+    "last_name_norm": ("last_name", lambda v: map_unique(v, normalise_name)),
 }
 
 
@@ -37,14 +39,15 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
     frame = records.loc[:, list(INPUT_COLUMNS)].copy()
     for column in (*RECORD_KEY, *ID_COLUMNS):
         frame[column] = _as_text(frame[column])
-    duplicated = frame.duplicated(list(RECORD_KEY))
+    if not _sorted_by_key(frame):  # read_records already sorts (in DuckDB, much faster)
+        frame = frame.sort_values(list(RECORD_KEY), kind="stable", ignore_index=True)
+    duplicated = _same_key_as_previous(frame)
     if duplicated.any():
         example = frame.loc[duplicated, list(RECORD_KEY)].iloc[0].tolist()
         raise ValueError(f"{int(duplicated.sum())} duplicate record keys, e.g. {example}")
-    frame = frame.sort_values(list(RECORD_KEY), kind="stable", ignore_index=True)
 
-    for target, (source, normaliser) in _NORMALISED.items():
-        frame[target] = map_unique(frame[source], normaliser)
+    for target, (source, normalise_column) in _NORMALISED.items():
+        frame[target] = normalise_column(frame[source])
     # A secondary phone equal to the primary adds nothing.
     same = frame["secondary_phone_e164"] == frame["phone_e164"]
     frame.loc[same, "secondary_phone_e164"] = None
@@ -54,6 +57,32 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
     observed = pd.to_datetime(frame["observed_at"], errors="coerce", utc=True, format="ISO8601")
     frame["observed_at"] = observed.dt.tz_localize(None)
     return frame
+
+
+def _key_columns(frame: pd.DataFrame) -> list[pa.Array]:
+    return [pa.array(frame[c], type=pa.string(), from_pandas=True) for c in RECORD_KEY]
+
+
+def _sorted_by_key(frame: pd.DataFrame) -> bool:
+    """Are the rows in record-key order (ties allowed)? Vectorised tuple comparison."""
+    if len(frame) < 2:
+        return True
+    in_order = pa.scalar(True)
+    for column in reversed(_key_columns(frame)):  # innermost key first
+        before, after = column[:-1], column[1:]
+        in_order = pc.or_(pc.less(before, after), pc.and_(pc.equal(before, after), in_order))
+    return bool(pc.all(in_order).as_py())
+
+
+def _same_key_as_previous(frame: pd.DataFrame) -> np.ndarray:
+    """For rows sorted by key: does a row repeat the key of the row before it?"""
+    repeat = np.zeros(len(frame), dtype=bool)
+    if len(frame) > 1:
+        equal = [pc.equal(c[:-1], c[1:]) for c in _key_columns(frame)]
+        repeat[1:] = pc.and_(pc.and_(equal[0], equal[1]), equal[2]).to_numpy(
+            zero_copy_only=False
+        )
+    return repeat
 
 
 def observation_order(prepared: pd.DataFrame) -> np.ndarray:
