@@ -57,6 +57,11 @@ def build_identity_records(landing: Path, build_db: Path, threads: int | None = 
     return {"ingest_seconds": t1 - t0, "dbt_seconds": time.perf_counter() - t1}
 
 
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _measure(mode: str, build_db: Path, truth: Path | None, threads: int | None) -> dict:
     """One mode in this (child) process: the asset's work, then the scores."""
     import duckdb
@@ -72,13 +77,15 @@ def _measure(mode: str, build_db: Path, truth: Path | None, threads: int | None)
     con = duckdb.connect(str(build_db))
     if threads:
         con.execute(f"SET threads = {int(threads)}")
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), _cpu_seconds()
     resolution = resolve_in_warehouse(con, config=config)
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, _cpu_seconds() - cpu0
     con.close()
     out = {
         "mode": mode,
         "seconds": round(seconds, 1),
+        # CPU seconds of all threads: steadier than wall time on a shared machine
+        "cpu_seconds": round(cpu, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "records": len(resolution.records),
         "customers": int(resolution.stats["customers"]),
