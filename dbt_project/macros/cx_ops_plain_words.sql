@@ -1,0 +1,35 @@
+{#-
+  A sentence for the dashboard comparing a bucket with its driver's baseline, e.g.
+  "Issues with 2+ handoffs: NPS 42 points lower than issues with no handoff (95 % CI -72 to -13;
+  19 vs 63 answers)." `scale` converts the estimate and difference to `unit` (100 for a share in
+  percentage points), `decimals` rounds them, `counted` names what n counts, `level_unit`
+  follows the baseline's level (' %' for a share).
+-#}
+{% macro plain_words(subject, baseline_subject, is_baseline, estimate, difference, ci_low, ci_high, n, baseline_n, metric, unit, scale=1, decimals=0, counted='answers', level_unit='') -%}
+    {%- set fmt = '{:.' ~ decimals ~ 'f}' -%}
+    {%- set signed = '{:+.' ~ decimals ~ 'f}' -%}
+    {%- set capitalised = 'upper(' ~ subject ~ '[1]) || ' ~ subject ~ '[2:]' -%}
+    case
+        when coalesce({{ n }}, 0) = 0 then
+            {{ capitalised }} || ': no {{ metric }} {{ counted }} yet.'
+        when {{ is_baseline }} then format(
+            '{}: {{ metric }} {{ fmt }}{{ level_unit }} from {} {{ counted }}, the baseline.',
+            {{ capitalised }}, ({{ estimate }}) * {{ scale }}, {{ n }}
+        )
+        when coalesce({{ baseline_n }}, 0) = 0 then
+            {{ capitalised }} || ': no baseline {{ counted }} to compare with.'
+        else format(
+            '{}: {{ metric }} {} {{ unit }} {} than {} (95 % CI {}; {} vs {} {{ counted }}){}.',
+            {{ capitalised }},
+            format('{{ fmt }}', abs({{ difference }}) * {{ scale }}),
+            case when {{ difference }} < 0 then 'lower' else 'higher' end,
+            {{ baseline_subject }},
+            case
+                when {{ ci_low }} is null then 'not available'
+                else format('{{ signed }} to {{ signed }}', ({{ ci_low }}) * {{ scale }}, ({{ ci_high }}) * {{ scale }})
+            end,
+            {{ n }}, {{ baseline_n }},
+            case when {{ ci_low }} <= 0 and {{ ci_high }} >= 0 then ', within sampling noise' else '' end
+        )
+    end
+{%- endmacro %}
