@@ -35,11 +35,30 @@ def anonymous_order_share(con: duckdb.DuckDBPyConnection) -> float:
 
     Store purchases paid by card without a customer, e-mail or phone carry nothing an identity
     layer can use, so a repeat purchase made only through them is invisible to the warehouse.
+    Bounded, so that an identity regression cannot hide behind the allowance.
     """
-    return con.execute(
+    share = con.execute(
         "select avg(case when customer_id is null then 1.0 else 0.0 end) "
         "from marts.fct_order where not is_cancelled"
     ).fetchone()[0]
+    assert 0 < share < 0.25
+    return share
+
+
+def assert_repeat_purchase_recovered(
+    rate: float, observed: float, tolerance: float, anonymous: float
+) -> None:
+    """The mart's repeat-purchase rate against the simulator's observed one.
+
+    Above: at most `tolerance` more. Below: `tolerance` plus what the warehouse cannot see. A
+    store purchase paid by card without a customer, e-mail or phone belongs to nobody in the
+    warehouse, while the simulator knows its buyer. If each later order is anonymous with
+    probability a, a customer with k >= 1 later orders is missed with probability a**k <= a, so
+    the warehouse's rate is at least observed x (1 - a) in expectation: the allowance is
+    observed x a, with a measured on the warehouse itself (anonymous_order_share).
+    """
+    assert rate <= observed + tolerance
+    assert rate >= observed * (1 - anonymous) - tolerance
 
 
 def test_nps_by_handoffs(demo_run, demo_published_con):
@@ -64,14 +83,18 @@ def test_csat_by_hold_time(demo_run, demo_published_con):
     effect = demo_run.effects()["csat_by_hold_time"]
     tolerance = effect["tolerance_vs_observed"]
     mart = drivers(demo_published_con, "hold_time")
-    assert list(mart.index) == ["0", "1-120", "121-600", "600+"]
+    assert list(mart.index)[:3] == ["0", "1-120", "121-600"]
     for bucket, observed in effect["buckets"].items():
+        if observed["responses"] == 0:  # nobody answered in this bucket: neither may the mart
+            assert bucket not in mart.index or mart.loc[bucket, "csat_survey_responses"] == 0
+            continue
         assert mart.loc[bucket, "csat_survey"] == pytest.approx(
             observed["csat_share"], abs=tolerance
         ), bucket
-        assert mart.loc[bucket, "csat_zendesk"] == pytest.approx(
-            observed["zendesk_good_share"], abs=tolerance
-        ), bucket
+        if observed["zendesk_ratings"]:
+            assert mart.loc[bucket, "csat_zendesk"] == pytest.approx(
+                observed["zendesk_good_share"], abs=tolerance
+            ), bucket
     # Planted: CSAT falls with every minute on hold.
     assert mart.loc["121-600", "csat_survey_difference"] < 0
 
@@ -96,11 +119,13 @@ def test_refund_cycle(demo_run, demo_published_con):
     """NPS and later repeat purchase by refund cycle time.
 
     NPS within the effect's 6 points. The effect states one tolerance, in NPS points; for the
-    repeat-purchase rate we read it as 6 percentage points (0.06). The warehouse counts a
-    customer in the bucket of their first refunded issue and a repeat purchase from the refund's
-    completion, as the simulator does; it counts non-cancelled orders only (the contract's
-    repeat purchase), and a customer split across two identities by the identity layer can lose
-    a later order: both are within the 0.06.
+    repeat-purchase rate we read it as 6 percentage points (0.06), widened downwards only by the
+    repeat purchases the warehouse cannot see (assert_repeat_purchase_recovered). The warehouse
+    counts a customer in the bucket of their first refunded issue and a repeat purchase from the
+    refund's completion, as the simulator does; it counts non-cancelled orders only (the
+    contract's repeat purchase). A refund quarantined as a malformed line (a planted defect) is
+    missing, so its customer may fall in the bucket of a later refund. The effect's direction is
+    asserted on NPS (the planted penalty is large) and on repeat purchase.
     """
     effect = demo_run.effects()["refund_cycle"]
     tolerance = effect["tolerance_vs_observed"]
@@ -108,13 +133,14 @@ def test_refund_cycle(demo_run, demo_published_con):
     assert list(mart.index) == ["<=24h", "24-72h", ">72h"]
     for bucket, observed in effect["nps"].items():
         assert mart.loc[bucket, "nps"] == pytest.approx(observed["nps"], abs=tolerance), bucket
+    anonymous = anonymous_order_share(demo_published_con)
     for bucket, observed in effect["repeat_purchase"].items():
         assert mart.loc[bucket, "repeat_purchase_customers"] == pytest.approx(
             observed["customers"], rel=0.1
         ), bucket
-        assert mart.loc[bucket, "repeat_purchase_rate"] == pytest.approx(
-            observed["rate"], abs=tolerance / 100
-        ), bucket
+        assert_repeat_purchase_recovered(
+            mart.loc[bucket, "repeat_purchase_rate"], observed["rate"], tolerance / 100, anonymous
+        )
     # Planted: slow refunds cost NPS and repeat purchases.
     assert mart.loc[">72h", "nps_difference"] < 0
     assert mart.loc[">72h", "repeat_purchase_rate_difference"] < 0
@@ -123,29 +149,24 @@ def test_refund_cycle(demo_run, demo_published_con):
 def test_first_service_experience(demo_run, demo_published_con):
     """Later repeat purchase by whether the customer's first resolved issue was an FCR.
 
-    Tolerance: the effect's 0.03 above the observed rate; below it, 0.03 plus the share of
-    repeat purchases the warehouse cannot see. A store purchase paid by card without a customer,
-    e-mail or phone (about a sixth of the demo's orders) belongs to nobody in the warehouse,
-    while the simulator knows its buyer. If each later order is anonymous with probability a, a
-    customer with k >= 1 later orders is missed with probability a**k <= a, so the warehouse's
-    rate is at least observed x (1 - a) in expectation: the allowance is observed x a, measured
-    on the warehouse itself.
+    Rates within the effect's 0.03, widened downwards only by the repeat purchases the warehouse
+    cannot see (assert_repeat_purchase_recovered). The buckets' sizes differ by definition: the
+    contract's FCR fails an issue on any inbound contact within 7 days, the simulator only on
+    the follow-ups it planted, so more first issues are "not FCR" in the warehouse; the number
+    of customers with a first resolved issue is the same.
     """
     effect = demo_run.effects()["first_service_experience"]
     tolerance = effect["tolerance_vs_observed"]
     anonymous = anonymous_order_share(demo_published_con)
-    assert 0 < anonymous < 0.25
     mart = drivers(demo_published_con, "first_service_experience")
-    for bucket, observed in {
-        "yes": effect["buckets"]["fcr"],
-        "no": effect["buckets"]["not_fcr"],
-    }.items():
-        rate = mart.loc[bucket, "repeat_purchase_rate"]
-        assert rate <= observed["rate"] + tolerance, bucket
-        assert rate >= observed["rate"] * (1 - anonymous) - tolerance, bucket
-        assert mart.loc[bucket, "repeat_purchase_customers"] == pytest.approx(
-            observed["customers"], rel=0.1, abs=5
-        ), bucket
+    observed = {"yes": effect["buckets"]["fcr"], "no": effect["buckets"]["not_fcr"]}
+    for bucket, truth in observed.items():
+        assert_repeat_purchase_recovered(
+            mart.loc[bucket, "repeat_purchase_rate"], truth["rate"], tolerance, anonymous
+        )
+    assert mart["repeat_purchase_customers"].sum() == pytest.approx(
+        sum(truth["customers"] for truth in observed.values()), rel=0.02
+    )
     # Planted: a good first service experience raises later purchases.
     assert mart.loc["no", "repeat_purchase_rate_difference"] < 0
 
