@@ -28,6 +28,7 @@
      'buckets': ['<=24h', '24-72h', '>72h'], 'baseline': '<=24h',
      'descriptions': {'<=24h': 'issues refunded within 24 h', '24-72h': 'issues refunded in 24-72 h',
      '>72h': 'issues refunded after more than 72 h'}},
+    {'driver': 'channel', 'bucket': 'first_channel', 'buckets': []},
 ] -%}
 
 with
@@ -80,16 +81,6 @@ assigned as (
         {%- endif %}
         union all
     {%- endfor %}
-    select
-        issue_id,
-        customer_id,
-        opened_at,
-        resolved_at,
-        resolved_at as outcome_at,
-        'channel' as driver,
-        first_channel as bucket
-    from issues
-    union all
     select * from first_resolved_issues
 ),
 
