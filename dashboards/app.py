@@ -1,11 +1,52 @@
-"""Touchpoint dashboards: one navigation over the published warehouse."""
+"""Touchpoint dashboards: one navigation over the published warehouse, scorecard to customer."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-st.set_page_config(page_title="Touchpoint", layout="wide")
+from dashboards.lib.filters import keep_filter_state
+
+st.set_page_config(page_title="Touchpoint", page_icon=":material/hub:", layout="wide")
+keep_filter_state()
 navigation = st.navigation(
-    {"Customer experience": [st.Page("app_pages/nps.py", title="NPS", icon=":material/thumb_up:")]}
+    {
+        "Leadership": [
+            st.Page("app_pages/scorecard.py", title="Scorecard", icon=":material/speed:"),
+            st.Page(
+                "app_pages/drivers.py",
+                title="What moves the experience",
+                icon=":material/insights:",
+                url_path="drivers",
+            ),
+        ],
+        "Customers": [
+            st.Page(
+                "app_pages/journeys.py",
+                title="Journeys",
+                icon=":material/route:",
+                url_path="journeys",
+            ),
+            st.Page(
+                "app_pages/customer_360.py",
+                title="Customer 360",
+                icon=":material/person_search:",
+                url_path="customer-360",
+            ),
+        ],
+        "Operations": [
+            st.Page(
+                "app_pages/service.py",
+                title="Service",
+                icon=":material/support_agent:",
+                url_path="service",
+            ),
+            st.Page(
+                "app_pages/data_health.py",
+                title="Data health",
+                icon=":material/health_and_safety:",
+                url_path="data-health",
+            ),
+        ],
+    }
 )
 navigation.run()

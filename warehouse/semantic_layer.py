@@ -116,6 +116,12 @@ class SemanticLayer:
             key=lambda m: m.name,
         )
 
+    def dimensions(self, metric: str) -> list[str]:
+        """Group-by names (`entity__dimension`) valid for a metric, nearest entity first."""
+        found = self._engine.simple_dimensions_for_metrics([metric])
+        names = {d.dunder_name for d in found if d.dunder_name != "metric_time"}
+        return sorted(names, key=lambda name: (name.count("__"), name))
+
     def compile(
         self,
         metrics: Sequence[str],

@@ -3,11 +3,16 @@
 A connection is cached per published file identity (inode + mtime). When the pipeline publishes,
 the file is replaced by rename, its identity changes, and the next page run opens the new
 version; pages never see a mix of versions and never hold a lock that blocks the pipeline.
+Every result is cached per (file, version, request), so a page run after the first one reads
+memory, not the warehouse.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -17,24 +22,65 @@ import streamlit as st
 from warehouse.connections import connect_published
 from warehouse.publication import latest_publication
 from warehouse.semantic_layer import SemanticLayer
-from warehouse.settings import TouchpointPaths
+from warehouse.settings import CATALOG, TouchpointPaths
 
 
 @dataclass(frozen=True)
 class PublishedWarehouse:
     path: Path
     version: int
-    published_at: object
+    published_at: datetime
     con: duckdb.DuckDBPyConnection
     semantic_layer: SemanticLayer
+    # One DuckDB connection serves every browser session: queries take turns.
+    lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
 
     def metrics(
-        self, metrics: tuple[str, ...], group_by: tuple[str, ...] = (), **kwargs
+        self, metrics: Sequence[str], group_by: Sequence[str] = (), **kwargs
     ) -> pd.DataFrame:
         """Metric values computed by the semantic layer's definitions (cached per version)."""
-        return _cached_metrics(
-            self.path, self.version, metrics, group_by, tuple(sorted(kwargs.items()))
+        options = tuple(
+            sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in kwargs.items())
         )
+        return _cached_metrics(
+            str(self.path), self.version, tuple(metrics), tuple(group_by), options
+        ).copy()
+
+    def sql(self, query: str, params: Sequence[object] | Mapping[str, object] = ()) -> pd.DataFrame:
+        """A parameterised read of the published tables (cached per version and parameters).
+
+        Values always travel as bind parameters (`?` or `$name`), never inside the SQL text, so
+        user input cannot change a query's meaning.
+        """
+        named = tuple(sorted(params.items())) if isinstance(params, Mapping) else None
+        positional = () if named is not None else tuple(params)
+        return _cached_sql(str(self.path), self.version, query, positional, named).copy()
+
+    @property
+    def metric_names(self) -> frozenset[str]:
+        return frozenset(metric.name for metric in self.semantic_layer.metrics)
+
+    def missing_metrics(self, names: Sequence[str]) -> list[str]:
+        return [name for name in names if name not in self.metric_names]
+
+    def columns(self, schema: str, table: str) -> frozenset[str]:
+        """Column names of a published table; empty when this publication lacks the table."""
+        return _cached_columns(str(self.path), self.version, schema, table)
+
+    def has_table(self, schema: str, table: str) -> bool:
+        return bool(self.columns(schema, table))
+
+    def dimensions(self, metric: str) -> tuple[str, ...]:
+        """Group-by names the semantic layer offers for one metric (cached per version); none
+        for a metric this publication does not define."""
+        if metric not in self.metric_names:
+            return ()
+        return _cached_dimensions(str(self.path), self.version, metric)
+
+
+def table(schema: str, name: str) -> str:
+    """A published table's fully qualified name, for SQL text (never built from user input)."""
+    return f"{CATALOG}.{schema}.{name}"
 
 
 def open_published() -> PublishedWarehouse | None:
@@ -64,10 +110,46 @@ def _open(path: str, _inode: int, _mtime_ns: int) -> PublishedWarehouse:
     )
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
-def _cached_metrics(
-    path: Path, version: int, metrics: tuple[str, ...], group_by: tuple[str, ...], options: tuple
-) -> pd.DataFrame:
+def _current(version: int) -> PublishedWarehouse:
     warehouse = open_published()
-    assert warehouse is not None and warehouse.version == version
-    return warehouse.semantic_layer.query(list(metrics), list(group_by), **dict(options))
+    if warehouse is None or warehouse.version != version:
+        raise RuntimeError("The published warehouse changed while the page was running.")
+    return warehouse
+
+
+@st.cache_data(max_entries=1024, show_spinner=False)
+def _cached_metrics(
+    path: str, version: int, metrics: tuple[str, ...], group_by: tuple[str, ...], options: tuple
+) -> pd.DataFrame:
+    warehouse = _current(version)
+    with warehouse.lock:
+        return warehouse.semantic_layer.query(list(metrics), list(group_by), **dict(options))
+
+
+@st.cache_data(max_entries=1024, show_spinner=False)
+def _cached_sql(
+    path: str, version: int, query: str, positional: tuple, named: tuple | None
+) -> pd.DataFrame:
+    warehouse = _current(version)
+    params = dict(named) if named is not None else list(positional)
+    with warehouse.lock:
+        return warehouse.con.execute(query, params).df()
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _cached_columns(path: str, version: int, schema: str, table: str) -> frozenset[str]:
+    warehouse = _current(version)
+    with warehouse.lock:
+        rows = warehouse.con.execute(
+            "select column_name from duckdb_columns() "
+            "where database_name = ? and schema_name = ? and table_name = ?",
+            [CATALOG, schema, table],
+        ).fetchall()
+    return frozenset(row[0] for row in rows)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _cached_dimensions(path: str, version: int, metric: str) -> tuple[str, ...]:
+    warehouse = _current(version)
+    with warehouse.lock:
+        return tuple(warehouse.semantic_layer.dimensions(metric))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -14,12 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from warehouse.connections import connect_published
 from warehouse.settings import REPO_ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SCREENSHOTS = REPO_ROOT / ".touchpoint" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright never downloads a browser here
+SCREENSHOTS = REPO_ROOT / "docs" / "screenshots"  # committed: the README shows them
 # Flags that keep Chromium off this machine's closed network and working as root.
 CHROMIUM_ARGS = [
     "--headless",
@@ -31,8 +31,16 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-# URL path of each page ("" = the default page, which Streamlit always serves at "/") -> its title.
-PAGES = {"": "Net Promoter Score"}
+# URL path of each page ("" = the default page, which Streamlit always serves at "/") -> its
+# title, the element that shows it rendered, whether it draws charts, and its screenshot's name.
+PAGES = {
+    "": ("Scorecard", "[data-testid='stMetric']", True, "scorecard"),
+    "drivers": ("What moves the experience", "[data-testid='stAlert']", False, "drivers"),
+    "journeys": ("Journeys", "[data-testid='stAlert']", True, "journeys"),
+    "service": ("Service", ".js-plotly-plot", True, "service"),
+    "customer-360": ("Customer 360", "[data-testid='stMetric']", True, "customer_360"),
+    "data-health": ("Data health", "[data-testid='stMetric']", True, "data_health"),
+}
 
 
 def _free_port() -> int:
@@ -42,9 +50,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def served_app(handmade_warehouse: Path) -> Iterator[str]:
+def served_app(demo_run) -> Iterator[str]:
     port = _free_port()
-    env = {**os.environ, "TOUCHPOINT_WAREHOUSE": str(handmade_warehouse)}
+    env = {**os.environ, "TOUCHPOINT_WAREHOUSE": str(demo_run.warehouse)}
     server = subprocess.Popen(
         [
             sys.executable,
@@ -97,17 +105,44 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(scope="module")
+def customer_with_history(demo_run) -> str:
+    con = connect_published(demo_run.warehouse)
+    try:
+        (customer_id,) = con.execute(
+            "select customer_id from marts.fct_touchpoint where customer_id is not null "
+            "group by all order by count(distinct source_system) desc, customer_id limit 1"
+        ).fetchone()
+    finally:
+        con.close()
+    return customer_id
+
+
 @pytest.mark.parametrize("page_path", sorted(PAGES))
-def test_page_loads_without_exception(served_app: str, browser, page_path: str) -> None:
-    title = PAGES[page_path]
+def test_page_loads_without_exception(
+    served_app: str, browser, page_path: str, customer_with_history: str
+) -> None:
+    title, rendered, has_charts, screenshot = PAGES[page_path]
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(f"{served_app}/{page_path}", wait_until="networkidle")
-    page.wait_for_selector("[data-testid='stMetric']", timeout=60_000)
+    page.get_by_role("heading", name=title, exact=True).wait_for(timeout=60_000)
+    if page_path == "customer-360":  # a search shows the profile and the timeline
+        box = page.get_by_label("Search by e-mail, phone, name", exact=False)
+        box.fill(customer_with_history)
+        box.press("Enter")
+    page.wait_for_selector(rendered, timeout=60_000)
     page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=60_000)
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.get_by_text("Page not found").count() == 0
-    assert page.get_by_role("heading", name=title).is_visible()
-    page.wait_for_selector(".js-plotly-plot", timeout=60_000)  # charts render after the metrics
+    assert page.get_by_role("heading", name=title, exact=True).is_visible()
+    if has_charts:
+        page.wait_for_selector(".js-plotly-plot", timeout=60_000)  # charts render last
+    page.wait_for_timeout(500)  # let the last chart finish its transition
+    # Streamlit scrolls inside its main container, so grow the window to the content's height
+    # for a screenshot of the whole page.
+    height = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": 1400, "height": min(int(height) + 40, 8000)})
+    page.wait_for_timeout(1000)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{page_path or 'home'}.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{screenshot}.png"), full_page=True)
     page.close()

@@ -1,11 +1,11 @@
 """The last step: replace the published warehouse, atomically, once everything upstream passed."""
 
-
 from datetime import UTC
 
 import dagster as dg
 
 from orchestration.defs.transform.assets import touchpoint_dbt_models
+from orchestration.lib.check_results import record_check_results
 from orchestration.lib.dbt_project import semantic_manifest_path
 from orchestration.lib.resources import DUCKDB_WRITER_POOL, WarehouseResource
 from warehouse.publication import publish
@@ -26,6 +26,9 @@ def published_warehouse(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     paths = warehouse.paths
+    with warehouse.connect() as con:
+        checks = record_check_results(con, context.instance, context.run_id)
+    context.log.info(f"Recorded {checks} check evaluations in ops.check_results")
     publication = publish(
         build_db=paths.build_db,
         warehouse=paths.warehouse,

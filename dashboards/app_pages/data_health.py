@@ -1,0 +1,174 @@
+"""Data health: what was published when, which checks passed, what was kept out and why."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import plotly.express as px
+import streamlit as st
+
+from dashboards.lib.charts import show
+from dashboards.lib.notices import require_tables
+from dashboards.lib.published import PublishedWarehouse, open_published, table
+from dashboards.lib.tables import table_with_download
+
+
+def publication_section(warehouse: PublishedWarehouse) -> None:
+    st.subheader("Publication")
+    history = warehouse.sql(
+        f"select version, published_at, run_id, landing_dir from {table('ops', 'publications')} "
+        "order by version desc"
+    )
+    age = dt.datetime.now(dt.UTC).replace(tzinfo=None) - warehouse.published_at
+    left, middle, right = st.columns(3)
+    left.metric("Published version", f"{warehouse.version}", border=True)
+    middle.metric("Published at (UTC)", f"{warehouse.published_at:%Y-%m-%d %H:%M}", border=True)
+    right.metric("Age", _age(age), border=True)
+    with st.expander(f"Publication history ({len(history)})"):
+        table_with_download(history, "publications")
+
+
+def checks_section(warehouse: PublishedWarehouse) -> None:
+    st.subheader("Quality checks of the published run")
+    if not require_tables(warehouse, "ops", "check_results"):
+        return
+    checks = warehouse.sql(
+        f"select split_part(asset_key, '/', 1) as area, asset_key, check_name, passed, "
+        f"severity, blocking, description from {table('ops', 'check_results')} "
+        "order by passed, severity, asset_key, check_name"
+    )
+    passed = int(checks["passed"].sum())
+    failed = len(checks) - passed
+    left, middle, right = st.columns(3)
+    left.metric("Checks run", f"{len(checks):,}", border=True)
+    middle.metric("Passed", f"{passed:,}", border=True)
+    right.metric(
+        "Failed (warnings)",
+        f"{failed:,}",
+        border=True,
+        help="Only non-blocking checks can fail here: a failed blocking check stops publication.",
+    )
+    by_area = (
+        checks.assign(outcome=checks["passed"].map({True: "passed", False: "failed"}))
+        .groupby(["area", "outcome"], as_index=False)
+        .size()
+    )
+    figure = px.bar(
+        by_area,
+        x="area",
+        y="size",
+        color="outcome",
+        title="Checks by area (asset key prefix)",
+        labels={"area": "Area", "size": "Checks", "outcome": "Outcome"},
+        color_discrete_map={"passed": "#2E7D32", "failed": "#C62828"},
+    )
+    show(figure, key="checks_by_area")
+    table_with_download(
+        checks.drop(columns="area").rename(
+            columns={
+                "asset_key": "Asset",
+                "check_name": "Check",
+                "passed": "Passed",
+                "severity": "Severity",
+                "blocking": "Blocking",
+                "description": "Description",
+            }
+        ),
+        "check_results",
+        height=320,
+    )
+
+
+def quarantine_section(warehouse: PublishedWarehouse) -> None:
+    st.subheader("Rows quarantined per source")
+    quarantined = warehouse.sql(
+        f"select system, entity, reason, count(*) as rows_quarantined, "
+        f"count(distinct source_file) as files, any_value(detail) as example_detail "
+        f"from {table('raw', 'quarantine')} group by all order by rows_quarantined desc"
+    )
+    if quarantined.empty:
+        st.success("No record was quarantined in this publication.")
+        return
+    figure = px.bar(
+        quarantined,
+        x="system",
+        y="rows_quarantined",
+        color="reason",
+        hover_data=["entity"],
+        title="Quarantined records by source system and reason",
+        labels={"system": "Source system", "rows_quarantined": "Records", "reason": "Reason"},
+    )
+    show(figure, key="quarantine")
+    table_with_download(quarantined, "quarantine_by_reason")
+
+
+def reconciliation_section(warehouse: PublishedWarehouse) -> None:
+    st.subheader("Reconciliation: every record read is loaded, quarantined or a duplicate")
+    ledger = warehouse.sql(
+        f"select system, entity, count(*) as files, sum(rows_read) as rows_read, "
+        f"sum(rows_loaded) as rows_loaded, sum(rows_quarantined) as rows_quarantined, "
+        f"sum(rows_duplicate) as rows_duplicate, "
+        f"sum(rows_read) = sum(rows_loaded + rows_quarantined + rows_duplicate) as balances, "
+        f"count(*) filter (where status = 'rejected') as files_rejected "
+        f"from {table('raw', 'load_ledger')} where is_current group by all order by all"
+    )
+    unbalanced = int((~ledger["balances"].astype(bool)).sum())
+    if unbalanced:
+        st.error(f"{unbalanced} source entities do not balance.")
+    else:
+        st.success(
+            f"All {len(ledger)} source entities balance: {int(ledger['rows_read'].sum()):,} "
+            f"records read = {int(ledger['rows_loaded'].sum()):,} loaded + "
+            f"{int(ledger['rows_quarantined'].sum()):,} quarantined + "
+            f"{int(ledger['rows_duplicate'].sum()):,} duplicates."
+        )
+    table_with_download(ledger, "reconciliation")
+
+
+def freshness_section(warehouse: PublishedWarehouse) -> None:
+    st.subheader("Freshness per source")
+    freshness = warehouse.sql(
+        f"""
+        with delivered as (
+            select system, max(delivery_date) as latest_delivery,
+                   max(loaded_at)::timestamp as last_loaded_at
+            from {table("raw", "load_ledger")} group by system
+        ), activity as (
+            select source_system as system, max(occurred_at) as latest_activity_at
+            from {table("marts", "fct_touchpoint")} group by source_system
+        )
+        select system, latest_delivery, last_loaded_at, latest_activity_at,
+               date_diff('day', latest_activity_at::date, ?::date) as days_since_activity
+        from delivered left join activity using (system)
+        order by days_since_activity desc nulls first, system
+        """,
+        [warehouse.published_at.date()],
+    )
+    table_with_download(
+        freshness.rename(
+            columns={
+                "system": "Source system",
+                "latest_delivery": "Latest delivery (file date)",
+                "last_loaded_at": "Last loaded (UTC)",
+                "latest_activity_at": "Latest activity (UTC)",
+                "days_since_activity": "Days from latest activity to publication",
+            }
+        ),
+        "freshness",
+    )
+
+
+def _age(age: dt.timedelta) -> str:
+    hours = age.total_seconds() / 3600
+    return f"{hours:.1f} hours" if hours < 48 else f"{hours / 24:.0f} days"
+
+
+st.title("Data health")
+warehouse = open_published()
+if warehouse is not None:
+    publication_section(warehouse)
+    checks_section(warehouse)
+    if require_tables(warehouse, "raw", "load_ledger", "quarantine"):
+        quarantine_section(warehouse)
+        reconciliation_section(warehouse)
+        freshness_section(warehouse)

@@ -1,0 +1,147 @@
+"""What moves the experience: scores by operational driver bucket, with confidence intervals.
+
+Everything shown is a column of the contract mart `mart_cx_ops_drivers` (scores by the semantic
+layer's definitions, differences and intervals computed in dbt); the page only ranks and draws.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from dashboards.lib.charts import show
+from dashboards.lib.metric_display import display_for
+from dashboards.lib.notices import require_columns, require_tables
+from dashboards.lib.page import publication_caption
+from dashboards.lib.published import PublishedWarehouse, open_published, table
+from dashboards.lib.tables import table_with_download
+
+MART = "mart_cx_ops_drivers"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    label: str
+    metric: str  # the mart column holding the score (named like the semantic metric)
+    plain_words: str  # the mart's sentence column for this score
+    responses: str
+
+
+OUTCOMES = {
+    "NPS": Outcome("NPS", "nps", "plain_words", "nps_responses"),
+    "CSAT": Outcome("CSAT", "csat", "plain_words_csat", "csat_responses"),
+    "CES": Outcome("CES", "ces", "plain_words_ces", "ces_responses"),
+    "Repeat purchase": Outcome(
+        "Repeat purchase",
+        "repeat_purchase_rate",
+        "plain_words_repeat_purchase",
+        "repeat_purchase_customers",
+    ),
+}
+
+
+def load(warehouse: PublishedWarehouse, outcome: Outcome) -> pd.DataFrame:
+    m = outcome.metric
+    frame = warehouse.sql(
+        f"""
+        select driver, bucket, bucket_order, is_baseline, bucket_description, issues,
+               {outcome.responses} as responses, {m} as score, {m}_difference as difference,
+               {m}_difference_ci_low as ci_low, {m}_difference_ci_high as ci_high,
+               {outcome.plain_words} as plain_words
+        from {table("marts", MART)}
+        order by driver, bucket_order
+        """
+    )
+    # A driver's impact: its largest gap from the baseline (ranking only; no score is derived).
+    gaps = frame.loc[~frame["is_baseline"]].groupby("driver")["difference"]
+    impact = gaps.apply(lambda d: d.abs().max()).rename("impact")
+    return frame.merge(impact, on="driver", how="left").sort_values(
+        ["impact", "driver", "bucket_order"], ascending=[False, True, True]
+    )
+
+
+def difference_chart(frame: pd.DataFrame, outcome: Outcome) -> None:
+    display = display_for(outcome.metric)
+    rows = frame.loc[~frame["is_baseline"] & frame["difference"].notna()].copy()
+    for column in ("difference", "ci_low", "ci_high"):
+        rows[column] = [display.value(v) for v in rows[column]]
+    rows["label"] = rows["driver"].str.replace("_", " ") + ": " + rows["bucket"].astype(str)
+    rows["error_plus"] = rows["ci_high"] - rows["difference"]
+    rows["error_minus"] = rows["difference"] - rows["ci_low"]
+    unit = display.delta_unit or display.unit
+    figure = px.scatter(
+        rows,
+        x="difference",
+        y="label",
+        error_x="error_plus",
+        error_x_minus="error_minus",
+        color="driver",
+        hover_data={"plain_words": True, "responses": True, "error_plus": False},
+        title=f"{outcome.label}: difference from each driver's baseline bucket (95 % CI)",
+        labels={
+            "difference": f"Difference in {outcome.label} ({unit})" if unit else "Difference",
+            "label": "Driver: bucket",
+            "driver": "Driver",
+        },
+    )
+    figure.add_vline(x=0, line_dash="dot", line_color="#7B8794")
+    figure.update_yaxes(categoryorder="array", categoryarray=list(rows["label"])[::-1])
+    figure.update_layout(height=max(360, 28 * len(rows)), showlegend=False)
+    show(figure, key=f"drivers_{outcome.metric}")
+
+
+def headline(frame: pd.DataFrame) -> None:
+    """The clearest findings in plain words: intervals that exclude zero, biggest gap first."""
+    clear = frame.loc[
+        ~frame["is_baseline"]
+        & ((frame["ci_low"] > 0) | (frame["ci_high"] < 0))
+        & frame["plain_words"].notna()
+    ]
+    clear = clear.reindex(clear["difference"].abs().sort_values(ascending=False).index)
+    if clear.empty:
+        st.info("No driver bucket differs from its baseline beyond sampling noise.")
+        return
+    st.markdown("\n".join(f"- {sentence}" for sentence in clear["plain_words"].head(8)))
+
+
+st.title("What moves the experience")
+warehouse = open_published()
+if warehouse is not None and require_tables(warehouse, "marts", MART):
+    choice = st.segmented_control(
+        "Outcome", list(OUTCOMES), default="NPS", key="driver_outcome", required=True
+    )
+    outcome = OUTCOMES[choice or "NPS"]
+    needed = [outcome.metric, f"{outcome.metric}_difference", outcome.plain_words]
+    if require_columns(warehouse, "marts", MART, needed):
+        frame = load(warehouse, outcome)
+        st.caption(
+            "Service issues grouped by what happened to them (handoffs, transfers, hold, ...); "
+            "each bucket compared with the driver's best bucket. Drivers ranked by their "
+            "largest gap. All issues in the publication (the sidebar filters do not apply)."
+        )
+        st.subheader("In plain words")
+        headline(frame)
+        difference_chart(frame, outcome)
+        st.subheader("Every driver and bucket")
+        table_with_download(
+            frame.drop(columns=["bucket_order", "impact"]).rename(
+                columns={
+                    "driver": "Driver",
+                    "bucket": "Bucket",
+                    "is_baseline": "Baseline",
+                    "bucket_description": "Issues",
+                    "issues": "Issue count",
+                    "responses": "Answers",
+                    "score": outcome.label,
+                    "difference": "Difference",
+                    "ci_low": "CI low",
+                    "ci_high": "CI high",
+                    "plain_words": "In plain words",
+                }
+            ),
+            f"drivers_{outcome.metric}",
+        )
+    publication_caption(warehouse)

@@ -1,0 +1,185 @@
+"""Service: why customers contact us, how the work moves between teams and systems, and the
+issues with the most friction."""
+
+from __future__ import annotations
+
+import plotly.express as px
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboards.lib.charts import show
+from dashboards.lib.filters import Filters, sidebar_filters
+from dashboards.lib.kpi_tiles import kpi_section
+from dashboards.lib.kpis import compute_kpis
+from dashboards.lib.metric_display import display_for
+from dashboards.lib.notices import require_tables, unavailable_metrics
+from dashboards.lib.page import publication_caption
+from dashboards.lib.published import PublishedWarehouse, open_published, table
+from dashboards.lib.tables import table_with_download
+
+SERVICE_KPIS = (
+    "first_contact_resolution_rate",
+    "repeat_contact_rate",
+    "handoffs_per_issue",
+    "transfers_per_issue",
+    "systems_per_issue",
+    "refund_cycle_time",
+    "first_reply_time",
+    "resolution_time",
+)
+BY_REASON = ("first_contact_resolution_rate", "repeat_contact_rate", "handoffs_per_issue")
+# Issues opened in the period, on the chosen first channels (all when none is chosen).
+ISSUES_IN_PERIOD = f"""
+    from {table("marts", "fct_service_issue")}
+    where opened_at::date between $start and $end
+      and (len($channels) = 0 or list_contains($channels, first_channel))
+"""
+
+
+def period(filters: Filters) -> dict[str, object]:
+    return {"start": filters.start, "end": filters.end, "channels": list(filters.channels)}
+
+
+def by_contact_reason(warehouse: PublishedWarehouse, filters: Filters) -> None:
+    st.subheader("Issues by contact reason")
+    counts = warehouse.sql(
+        f"select contact_reason, count(*) as issues {ISSUES_IN_PERIOD} group by all",
+        period(filters),
+    )
+    reason_dimension = next(
+        (d for d in warehouse.dimensions(BY_REASON[0]) if d.endswith("__contact_reason")),
+        None,
+    )
+    available = [m for m in BY_REASON if m in warehouse.metric_names]
+    if reason_dimension and available:
+        where = list(filters.for_metric(warehouse.dimensions(BY_REASON[0])).where)
+        scores = warehouse.metrics(
+            available, (reason_dimension,), where=where, **filters.time_range
+        ).rename(columns={reason_dimension: "contact_reason"})
+        counts = counts.merge(scores, on="contact_reason", how="left")
+    counts = counts.sort_values("issues", ascending=False)
+    figure = px.bar(
+        counts,
+        x="contact_reason",
+        y="issues",
+        title="Service issues opened in the period, by contact reason",
+        labels={"contact_reason": "Contact reason", "issues": "Issues"},
+    )
+    show(figure, key="reasons")
+    labels = {m.name: m.label for m in warehouse.semantic_layer.metrics}
+    shown = counts.copy()
+    for metric in available:
+        if metric in shown.columns:
+            shown[metric] = [display_for(metric).format(v) for v in shown[metric]]
+    table_with_download(
+        shown.rename(columns={"contact_reason": "Contact reason", "issues": "Issues", **labels}),
+        "issues_by_contact_reason",
+    )
+
+
+def queue_handoffs(warehouse: PublishedWarehouse, filters: Filters) -> None:
+    st.subheader("Handoffs between contact-center queues")
+    moves = warehouse.sql(
+        f"""
+        with legs as (
+            select contact_id, string_split(queue_path, ' > ') as queues
+            from {table("marts", "fct_contact")}
+            where queue_path is not null and started_at::date between $start and $end
+        )
+        select queues[i] as from_queue, queues[i + 1] as to_queue, count(*) as handoffs
+        from legs, range(1, len(queues)) as steps(i)
+        group by all order by handoffs desc
+        """,
+        {"start": filters.start, "end": filters.end},
+    )
+    if moves.empty:
+        st.caption("No call or chat moved between queues in the period.")
+        return
+    queues = sorted(set(moves["from_queue"]) | set(moves["to_queue"]))
+    index = {name: i for i, name in enumerate(queues)}
+    figure = go.Figure(
+        go.Sankey(
+            node={"label": queues, "pad": 18},
+            link={
+                "source": [index[q] for q in moves["from_queue"]],
+                "target": [index[q] for q in moves["to_queue"]],
+                "value": moves["handoffs"].tolist(),
+            },
+        )
+    )
+    figure.update_layout(title="Calls and chats moved from one queue to another (transfers)")
+    show(figure, key="queue_sankey")
+
+
+def systems_and_refunds(warehouse: PublishedWarehouse, filters: Filters) -> None:
+    left, right = st.columns(2)
+    systems = warehouse.sql(
+        f"select systems_touched, count(*) as issues {ISSUES_IN_PERIOD} "
+        "group by all order by issues desc limit 12",
+        period(filters),
+    )
+    with left:
+        show(
+            px.bar(
+                systems,
+                x="issues",
+                y="systems_touched",
+                orientation="h",
+                title="Which systems an issue touched",
+                labels={"issues": "Issues", "systems_touched": "Systems holding activity"},
+            ).update_yaxes(categoryorder="total ascending"),
+            key="systems",
+        )
+    refunds = warehouse.sql(
+        f"select refund_cycle_hours {ISSUES_IN_PERIOD} and refund_cycle_hours is not null",
+        period(filters),
+    )
+    with right:
+        show(
+            px.histogram(
+                refunds,
+                x="refund_cycle_hours",
+                nbins=30,
+                title="Refund cycle time: request to money back",
+                labels={"refund_cycle_hours": "Hours from request to refund", "count": "Refunds"},
+            ).update_layout(yaxis_title="Refunds"),
+            key="refunds",
+        )
+
+
+def worst_friction(warehouse: PublishedWarehouse, filters: Filters) -> None:
+    st.subheader("Issues with the most friction")
+    worst = warehouse.sql(
+        f"""
+        select issue_id, customer_id, opened_at, contact_reason, channels, n_contacts,
+               n_handoffs, n_transfers, auth_repeats, n_systems_touched, systems_touched,
+               round(resolution_minutes / 60.0, 1) as resolution_hours, is_reopened,
+               has_repeat_contact
+        {ISSUES_IN_PERIOD}
+        order by n_handoffs + n_transfers + auth_repeats + n_contacts desc,
+                 n_systems_touched desc, resolution_minutes desc nulls last
+        limit 25
+        """,
+        period(filters),
+    )
+    st.caption(
+        "Ranked by handoffs + transfers + repeated identity checks + contacts, then systems "
+        "touched and time to resolve. Open one in Customer 360 by its customer id."
+    )
+    table_with_download(worst, "worst_friction_issues")
+
+
+st.title("Service")
+warehouse = open_published()
+if warehouse is not None:
+    filters = sidebar_filters(warehouse)
+    st.caption(f"{filters.describe()} — issues by the channel they started on.")
+    kpis = compute_kpis(warehouse, SERVICE_KPIS, filters)
+    kpi_section(kpis, SERVICE_KPIS, key="service", trends=False)
+    unavailable_metrics(warehouse, kpis.unavailable)
+    if require_tables(warehouse, "marts", "fct_service_issue", "fct_contact"):
+        by_contact_reason(warehouse, filters)
+        queue_handoffs(warehouse, filters)
+        systems_and_refunds(warehouse, filters)
+        worst_friction(warehouse, filters)
+    publication_caption(warehouse)

@@ -1,0 +1,38 @@
+"""Plotly charts with titles, units and readable labels, in the app's look."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboards.lib.metric_display import display_for
+
+GRAIN_LABELS = {"metric_time__week": "Week", "metric_time__month": "Month"}
+
+
+def axis_title(label: str, unit: str) -> str:
+    return f"{label} ({unit})" if unit else label
+
+
+def trend_chart(trend: pd.DataFrame, metric: str, label: str, *, height: int = 260) -> go.Figure:
+    """A metric's line over time, in its display unit."""
+    grain = trend.columns[0]
+    display = display_for(metric)
+    shown = pd.DataFrame({grain: trend[grain], label: [display.value(v) for v in trend[metric]]})
+    figure = px.line(
+        shown,
+        x=grain,
+        y=label,
+        markers=True,
+        title=f"{label} by {GRAIN_LABELS.get(grain, grain).lower()}",
+        labels={grain: GRAIN_LABELS.get(grain, grain), label: axis_title(label, display.unit)},
+    )
+    figure.update_layout(height=height, margin={"t": 40, "b": 10, "l": 10, "r": 10})
+    figure.update_yaxes(tickformat=",." + display.number_format.rsplit(".", 1)[-1])
+    return figure
+
+
+def show(figure: go.Figure, key: str | None = None) -> None:
+    st.plotly_chart(figure, width="stretch", key=key, config={"displaylogo": False})

@@ -1,0 +1,49 @@
+"""KPI tiles (value, change versus the previous period, sparkline) and their trend charts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import streamlit as st
+
+from dashboards.lib.charts import show, trend_chart
+from dashboards.lib.kpis import Kpi, KpiSet
+from dashboards.lib.metric_display import display_for
+
+TILES_PER_ROW = 4
+
+
+def kpi_tile(kpi: Kpi) -> None:
+    display = display_for(kpi.metric)
+    note = ""
+    if kpi.not_filtered_by:
+        note = "\n\nNot filtered by " + " or ".join(kpi.not_filtered_by) + " (no such dimension)."
+    sparkline = [v for v in (display.value(x) for x in kpi.trend[kpi.metric]) if v is not None]
+    st.metric(
+        kpi.label,
+        display.format(kpi.current),
+        delta=display.format_delta(kpi.current, kpi.previous),
+        delta_color=display.delta_color,
+        delta_description="vs previous period",
+        help=(kpi.description or kpi.label) + note,
+        border=True,
+        chart_data=sparkline or None,
+    )
+
+
+def kpi_section(kpis: KpiSet, metrics: Sequence[str], *, key: str, trends: bool = True) -> None:
+    """Tiles in rows, then (optionally) one trend chart per KPI, for the available metrics."""
+    shown = [kpis.kpis[m] for m in metrics if m in kpis.kpis]
+    for start in range(0, len(shown), TILES_PER_ROW):
+        for column, kpi in zip(
+            st.columns(TILES_PER_ROW), shown[start : start + TILES_PER_ROW], strict=False
+        ):
+            with column:
+                kpi_tile(kpi)
+    if not trends or not shown:
+        return
+    with st.expander("Trends", expanded=True):
+        for start in range(0, len(shown), 3):
+            for column, kpi in zip(st.columns(3), shown[start : start + 3], strict=False):
+                with column:
+                    show(trend_chart(kpi.trend, kpi.metric, kpi.label), key=f"{key}_{kpi.metric}")

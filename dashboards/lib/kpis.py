@@ -1,0 +1,86 @@
+"""KPI values for a period, the previous period and a trend, all from the semantic layer.
+
+Metrics that take the same filters are asked for in one semantic-layer request; a metric the
+publication lacks, or one the request fails for, is reported as unavailable rather than failing
+the page.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from dashboards.lib.filters import Filters, MetricFilter
+from dashboards.lib.published import PublishedWarehouse
+
+
+@dataclass(frozen=True)
+class Kpi:
+    metric: str
+    label: str
+    description: str
+    current: float | None
+    previous: float | None
+    trend: pd.DataFrame  # columns: the filters' time grain, the metric
+    not_filtered_by: tuple[str, ...] = ()
+
+
+@dataclass
+class KpiSet:
+    kpis: dict[str, Kpi] = field(default_factory=dict)
+    unavailable: dict[str, str] = field(default_factory=dict)  # metric -> why
+
+
+def compute_kpis(warehouse: PublishedWarehouse, metrics: Sequence[str], filters: Filters) -> KpiSet:
+    result = KpiSet()
+    for name in warehouse.missing_metrics(metrics):
+        result.unavailable[name] = "not defined in this publication's semantic layer"
+    groups: dict[MetricFilter, list[str]] = defaultdict(list)
+    for name in metrics:
+        if name not in result.unavailable:
+            groups[filters.for_metric(warehouse.dimensions(name))].append(name)
+    for metric_filter, names in groups.items():
+        try:
+            _fill(result, warehouse, names, filters, metric_filter)
+        except Exception:  # one bad metric must not hide the others: ask one by one
+            for name in names:
+                try:
+                    _fill(result, warehouse, [name], filters, metric_filter)
+                except Exception as error:
+                    result.unavailable[name] = f"the semantic layer could not compute it ({error})"
+    return result
+
+
+def _fill(
+    result: KpiSet,
+    warehouse: PublishedWarehouse,
+    names: list[str],
+    filters: Filters,
+    metric_filter: MetricFilter,
+) -> None:
+    where = list(metric_filter.where)
+    current = warehouse.metrics(names, where=where, **filters.time_range)
+    previous = warehouse.metrics(names, where=where, **filters.previous().time_range)
+    trend = warehouse.metrics(
+        names, (filters.grain,), where=where, order_by=(filters.grain,), **filters.time_range
+    )
+    labels = {m.name: m for m in warehouse.semantic_layer.metrics}
+    for name in names:
+        result.kpis[name] = Kpi(
+            metric=name,
+            label=labels[name].label,
+            description=labels[name].description,
+            current=_scalar(current, name),
+            previous=_scalar(previous, name),
+            trend=trend[[filters.grain, name]],
+            not_filtered_by=metric_filter.not_applicable,
+        )
+
+
+def _scalar(frame: pd.DataFrame, column: str) -> float | None:
+    if frame.empty or pd.isna(frame[column].iloc[0]):
+        return None
+    return float(frame[column].iloc[0])

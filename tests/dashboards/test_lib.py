@@ -1,0 +1,53 @@
+"""The dashboards' pure helpers: display formats, filters, masks."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from dashboards.lib.customer_search import mask_email, mask_name, mask_phone, masked
+from dashboards.lib.filters import Filters, default_filters
+from dashboards.lib.metric_display import display_for
+
+
+def test_shares_show_as_percent_and_change_in_points() -> None:
+    assert display_for("csat").format(0.8123) == "81.2%"
+    assert display_for("csat").format_delta(0.81, 0.79) == "+2.0 pts"
+    assert display_for("repeat_contact_rate").delta_color == "inverse"
+
+
+def test_seconds_show_as_minutes_and_money_with_its_sign() -> None:
+    assert display_for("average_handle_time").format(400) == "6.7 min"
+    assert display_for("predicted_clv_12m").format(-12.5) == "-$12.50"
+    assert display_for("predicted_clv_12m").format_delta(10.0, 12.5) == "-$2.50"
+    assert display_for("nps").format(None) == "—"
+    assert display_for("nps").format(float("nan")) == "—"
+
+
+def test_previous_period_has_the_same_length_just_before() -> None:
+    filters = Filters(start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31))
+    previous = filters.previous()
+    assert previous.end == dt.date(2025, 12, 31) and previous.days == filters.days == 90
+
+
+def test_default_period_leaves_room_for_a_previous_one() -> None:
+    short = default_filters(dt.date(2026, 1, 1), dt.date(2026, 2, 9))
+    assert short.days == 20 and short.end == dt.date(2026, 2, 9)
+    assert default_filters(dt.date(2025, 1, 1), dt.date(2026, 1, 1)).days == 90
+
+
+def test_filters_use_the_nearest_matching_dimension_and_quote_values() -> None:
+    filters = Filters(start=dt.date(2026, 1, 1), end=dt.date(2026, 1, 31), channels=("web", "it's"))
+    applied = filters.for_metric(["order__channel", "order__customer__channel", "order__sku"])
+    assert applied.where == ("{{ Dimension('order__channel') }} in ('web', 'it''s')",)
+    assert filters.for_metric(["survey_response__trigger"]).not_applicable == ("channel",)
+    assert Filters(dt.date(2026, 1, 1), dt.date(2026, 1, 2)).for_metric(["x__channel"]).where == ()
+
+
+def test_masks_hide_personal_data_but_keep_ids() -> None:
+    assert mask_email("jane.doe@example.com") == "j•••@example.com"
+    assert mask_phone("+12065550100") == "•••••0100"
+    assert mask_name("Jane Doe") == "J. D."
+    frame = pd.DataFrame({"customer_id": ["C1"], "primary_email": ["a@b.c"], "full_name": [None]})
+    assert masked(frame).iloc[0].tolist() == ["C1", "a•••@b.c", "—"]

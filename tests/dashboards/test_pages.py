@@ -1,0 +1,133 @@
+"""Every page renders from the demo company's warehouse and shows the semantic layer's numbers."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dashboards.lib.filters import Filters
+from dashboards.lib.metric_display import display_for
+from tests.dashboards.apptest import PAGES, open_app, render, tiles
+from warehouse.semantic_layer import SemanticLayer
+
+pytestmark = pytest.mark.slow
+
+
+def shown_filters(app) -> Filters:
+    start, end = app.date_input(key="filter_dates").value
+    channels = tuple(app.multiselect(key="filter_channels").value)
+    return Filters(start=start, end=end, channels=channels)
+
+
+def expected_tile(layer: SemanticLayer, metric: str, filters: Filters) -> tuple[str, str]:
+    where = list(filters.for_metric(layer.dimensions(metric)).where)
+    now = layer.query([metric], where=where, **filters.time_range)[metric].iloc[0]
+    before = layer.query([metric], where=where, **filters.previous().time_range)[metric].iloc[0]
+    display = display_for(metric)
+    return display.format(now), display.format_delta(now, before) or ""
+
+
+@pytest.mark.parametrize("page", sorted(PAGES))
+def test_every_page_renders_without_exception(monkeypatch, demo_run, page) -> None:
+    app = open_app(monkeypatch, demo_run.warehouse)
+    render(app, page)
+    assert app.title, "each page has a title"
+
+
+def test_scorecard_tiles_equal_the_semantic_layer(monkeypatch, demo_run, demo_semantic_layer):
+    app = open_app(monkeypatch, demo_run.warehouse)
+    render(app, "scorecard")
+    filters = shown_filters(app)
+    assert filters.days == 90 and not filters.channels
+    shown = tiles(app)
+    labels = {m.name: m.label for m in demo_semantic_layer.metrics}
+    from dashboards.app_pages.scorecard import EXPERIENCE, OPERATIONS
+
+    checked = 0
+    for metric in EXPERIENCE + OPERATIONS:
+        if metric in labels:
+            assert shown[labels[metric]] == expected_tile(demo_semantic_layer, metric, filters)
+            checked += 1
+    assert checked >= 1 and len(shown) == checked
+
+
+def test_scorecard_channel_filter_reaches_the_metrics(monkeypatch, demo_run, demo_semantic_layer):
+    app = open_app(monkeypatch, demo_run.warehouse)
+    render(app, "scorecard")
+    app.multiselect(key="filter_channels").set_value(["web"]).run()
+    assert not app.exception
+    filters = shown_filters(app)
+    assert filters.channels == ("web",)
+    labels = {m.name: m.label for m in demo_semantic_layer.metrics}
+    for label, value in tiles(app).items():
+        metric = next(name for name, text in labels.items() if text == label)
+        assert value == expected_tile(demo_semantic_layer, metric, filters)
+
+
+def test_filters_persist_across_pages(monkeypatch, demo_run) -> None:
+    app = open_app(monkeypatch, demo_run.warehouse)
+    render(app, "scorecard")
+    app.multiselect(key="filter_channels").set_value(["web"]).run()
+    render(app, "customer_360")
+    render(app, "scorecard")
+    assert app.multiselect(key="filter_channels").value == ["web"]
+
+
+def test_data_health_shows_the_publication_and_its_checks(
+    monkeypatch, demo_run, demo_published_con
+) -> None:
+    app = open_app(monkeypatch, demo_run.warehouse)
+    render(app, "data_health")
+    shown = tiles(app)
+    version, n_checks, n_passed = demo_published_con.execute(
+        "select (select max(version) from ops.publications), count(*), count(*) filter (passed) "
+        "from ops.check_results"
+    ).fetchone()
+    assert shown["Published version"][0] == str(version)
+    assert shown["Checks run"][0] == f"{n_checks:,}" and n_checks > 100
+    assert shown["Passed"][0] == f"{n_passed:,}"
+    (quarantined,) = demo_published_con.execute("select count(*) from raw.quarantine").fetchone()
+    by_reason = app.dataframe[2].value  # publications, checks, quarantine
+    assert int(by_reason["rows_quarantined"].sum()) == quarantined > 0
+    assert any("balance" in s.value for s in app.success)
+
+
+@pytest.fixture(scope="module")
+def older_publication(demo_run, tmp_path_factory) -> Path:
+    """A copy of the demo warehouse as an older Touchpoint published it: no check results,
+    no service issues, and a semantic manifest from before most metrics existed."""
+    path = tmp_path_factory.mktemp("older") / "touchpoint.duckdb"
+    shutil.copyfile(demo_run.warehouse, path)
+    con = duckdb.connect(str(path))
+    con.execute("drop table ops.check_results")
+    con.execute("drop table marts.fct_service_issue")
+    con.close()
+    return path
+
+
+@pytest.mark.parametrize("page", sorted(PAGES))
+def test_pages_explain_what_an_older_publication_lacks(
+    monkeypatch, older_publication, demo_published_con, page
+) -> None:
+    app = open_app(monkeypatch, older_publication)
+    render(app, page)
+    if page == "customer_360":
+        (customer_id,) = demo_published_con.execute(
+            "select customer_id from marts.fct_service_issue limit 1"
+        ).fetchone()
+        app.text_input(key="customer_search").set_value(customer_id).run()
+        assert not app.exception
+    if page in ("customer_360", "data_health"):
+        assert any("not available in this publication" in note.value for note in app.info)
+
+
+@pytest.mark.parametrize("page", sorted(PAGES))
+def test_warm_renders_take_at_most_a_second(monkeypatch, demo_run, page) -> None:
+    """After the first load, a page reads cached results of its publication version."""
+    app = open_app(monkeypatch, demo_run.warehouse)
+    render(app, page)  # the first load fills the caches
+    warm = sorted(render(app, page) for _ in range(3))
+    assert warm[1] <= 1.0, f"{page}: median warm render {warm[1]:.2f} s"
