@@ -55,10 +55,11 @@ def checks_section(warehouse: PublishedWarehouse) -> None:
     )
     figure = px.bar(
         by_area,
-        x="area",
-        y="size",
+        x="size",
+        y="area",
+        orientation="h",
         color="outcome",
-        title="Checks by area (asset key prefix)",
+        title="Checks by area: source system (raw) or dbt layer",
         labels={"area": "Area", "size": "Checks", "outcome": "Outcome"},
         color_discrete_map={"passed": "#2E7D32", "failed": "#C62828"},
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards.lib.charts import show
+from dashboards.lib.conformance import CONFORMANCE, conformance_section
 from dashboards.lib.filters import sidebar_filters
 from dashboards.lib.journey_paths import MAX_STEPS, path_flows, sankey
 from dashboards.lib.notices import require_tables
@@ -39,5 +40,6 @@ if warehouse is not None:
         with st.expander("Flows as a table"):
             table_with_download(flows, "journey_flows")
     st.subheader("Designed journeys against what customers did")
-    require_tables(warehouse, "marts", "mart_journey_conformance")
+    if require_tables(warehouse, "marts", CONFORMANCE):
+        conformance_section(warehouse)
     publication_caption(warehouse)

@@ -1,0 +1,104 @@
+"""Designed journeys against what customers did: `mart_journey_conformance` (and its detail,
+`mart_journey_deviations`), shown as they are: funnel, leavers and where they went, timing."""
+
+from __future__ import annotations
+
+import plotly.express as px
+import streamlit as st
+
+from dashboards.lib.charts import show
+from dashboards.lib.notices import require_columns
+from dashboards.lib.published import PublishedWarehouse, table
+from dashboards.lib.tables import table_with_download
+
+CONFORMANCE = "mart_journey_conformance"
+DEVIATIONS = "mart_journey_deviations"
+COLUMNS = (
+    "journey",
+    "step_number",
+    "step",
+    "journeys_reached",
+    "journeys_left_here",
+    "share_left_here",
+    "median_hours_from_start",
+    "top_next_activities_text",
+)
+
+
+def conformance_section(warehouse: PublishedWarehouse) -> None:
+    if not require_columns(warehouse, "marts", CONFORMANCE, COLUMNS):
+        return
+    steps = warehouse.sql(
+        f"select {', '.join(COLUMNS)} from {table('marts', CONFORMANCE)} "
+        "order by journey, step_number"
+    )
+    journeys = list(dict.fromkeys(steps["journey"]))
+    if not journeys:
+        st.info("No designed journey has instances in this publication.")
+        return
+    journey = st.selectbox("Designed journey", journeys, key="designed_journey")
+    one = steps.loc[steps["journey"] == journey]
+    left, right = st.columns(2)
+    with left:
+        show(
+            px.funnel(
+                one,
+                x="journeys_reached",
+                y="step",
+                title=f"{journey}: journeys reaching each designed step",
+                labels={"journeys_reached": "Journeys", "step": "Designed step"},
+            ),
+            key="funnel",
+        )
+    with right:
+        show(
+            px.bar(
+                one,
+                x="step",
+                y="median_hours_from_start",
+                title="Median time from the journey's start to the step",
+                labels={"step": "Designed step", "median_hours_from_start": "Hours (median)"},
+            ),
+            key="step_timing",
+        )
+    if warehouse.has_table("marts", DEVIATIONS):
+        went = warehouse.sql(
+            f"select step_number, step, next_activity, journeys "
+            f"from {table('marts', DEVIATIONS)} where journey = ? order by step_number, "
+            "journeys desc",
+            [journey],
+        )
+        if not went.empty:
+            show(
+                px.bar(
+                    went,
+                    x="step",
+                    y="journeys",
+                    color="next_activity",
+                    title="Where journeys that left the designed path went instead",
+                    labels={
+                        "step": "Left after step",
+                        "journeys": "Journeys",
+                        "next_activity": "What the customer did next",
+                    },
+                ),
+                key="deviations",
+            )
+    table_with_download(
+        one.drop(columns="journey").rename(
+            columns={
+                "step_number": "#",
+                "step": "Designed step",
+                "journeys_reached": "Journeys reaching it",
+                "journeys_left_here": "Left the path here",
+                "share_left_here": "Share left here",
+                "median_hours_from_start": "Median hours from start",
+                "top_next_activities_text": "Where they went",
+            }
+        ),
+        f"journey_conformance_{journey}",
+        column_config={
+            "Share left here": st.column_config.NumberColumn(format="percent"),
+            "Median hours from start": st.column_config.NumberColumn(format="%.1f"),
+        },
+    )
