@@ -35,7 +35,7 @@ CHROMIUM_ARGS = [
 # title, the element that shows it rendered, whether it draws charts, and its screenshot's name.
 PAGES = {
     "": ("Scorecard", "[data-testid='stMetric']", True, "scorecard"),
-    "drivers": ("What moves the experience", "[data-testid='stAlert']", False, "drivers"),
+    "drivers": ("What moves the experience", ".js-plotly-plot", True, "drivers"),
     "journeys": ("Journeys", "[data-testid='stAlert']", True, "journeys"),
     "service": ("Service", ".js-plotly-plot", True, "service"),
     "customer-360": ("Customer 360", "[data-testid='stMetric']", True, "customer_360"),
