@@ -8,13 +8,20 @@ import streamlit as st
 
 from dashboards.lib.charts import show
 from dashboards.lib.customer_search import MASKS, masked, search_customers
-from dashboards.lib.metric_display import display_for
+from dashboards.lib.metric_display import COUNT, MetricDisplay, display_for
 from dashboards.lib.notices import not_in_publication, require_tables
 from dashboards.lib.published import PublishedWarehouse, open_published, table
 from dashboards.lib.tables import table_with_download
 
-VALUE_COLUMNS = ("segment", "predicted_clv_12m", "p_alive")
-LIFETIME_METRICS = ("orders", "net_revenue")
+# dim_customer column -> tile label and format (None: shown as text).
+VALUE_TILES: dict[str, tuple[str, MetricDisplay | None]] = {
+    "lifetime_orders": ("Lifetime orders", COUNT),
+    "lifetime_net_revenue": ("Lifetime net revenue", display_for("net_revenue")),
+    "predicted_clv_12m": ("Predicted 12-month CLV", display_for("average_predicted_clv_12m")),
+    "p_alive": ("P(alive)", display_for("average_p_alive")),
+    "segment": ("Segment", None),
+    "latest_nps_score": ("Latest NPS answer (0-10)", COUNT),
+}
 
 
 def rows_of(
@@ -70,12 +77,8 @@ def profile(warehouse: PublishedWarehouse, customer: pd.Series, show_pii: bool) 
 
 
 def value_tiles(warehouse: PublishedWarehouse, customer_id: str) -> None:
-    tiles = [column for _ in range(2) for column in st.columns(3)]
-    lifetime = lifetime_metrics(warehouse, customer_id)
-    for column, metric in zip(tiles[:2], LIFETIME_METRICS, strict=True):
-        label = {"orders": "Lifetime orders", "net_revenue": "Lifetime net revenue"}[metric]
-        column.metric(label, display_for(metric).format(lifetime.get(metric)), border=True)
-    present = [c for c in VALUE_COLUMNS if c in warehouse.columns("marts", "dim_customer")]
+    """The customer's value and latest NPS answer: `dim_customer` columns, as the mart holds them."""
+    present = [c for c in VALUE_TILES if c in warehouse.columns("marts", "dim_customer")]
     values = (
         warehouse.sql(
             f"select {', '.join(present)} from {table('marts', 'dim_customer')} "
@@ -85,44 +88,17 @@ def value_tiles(warehouse: PublishedWarehouse, customer_id: str) -> None:
         if present
         else pd.Series(dtype=object)
     )
-    tiles[2].metric(
-        "Predicted 12-month CLV",
-        display_for("predicted_clv_12m").format(values.get("predicted_clv_12m")),
-        border=True,
-    )
-    p_alive = values.get("p_alive")
-    tiles[3].metric(
-        "P(alive)", "—" if p_alive is None or pd.isna(p_alive) else f"{p_alive:.0%}", border=True
-    )
-    tiles[4].metric("Segment", str(values.get("segment", "—")), border=True)
-    latest = warehouse.sql(
-        f"select nps_score, responded_at from {table('marts', 'fct_survey_response')} "
-        "where customer_id = ? and nps_score is not null order by responded_at desc limit 1",
-        [customer_id],
-    )
-    tiles[5].metric(
-        "Latest NPS answer (0-10)",
-        "—" if latest.empty else f"{int(latest['nps_score'].iloc[0])}",
-        delta=None if latest.empty else f"{latest['responded_at'].iloc[0]:%d %b %Y}",
-        delta_color="off",
-        delta_arrow="off",
-        border=True,
-    )
-    if len(present) < len(VALUE_COLUMNS):
-        not_in_publication(warehouse, "Customer value (segment, predicted CLV, P(alive))")
-
-
-def lifetime_metrics(warehouse: PublishedWarehouse, customer_id: str) -> dict[str, float]:
-    """Orders and net revenue of one customer, by the semantic layer's definitions."""
-    available = [m for m in LIFETIME_METRICS if m in warehouse.metric_names]
-    if not available:
-        return {}
-    quoted = "'" + customer_id.replace("'", "''") + "'"
-    try:
-        frame = warehouse.metrics(available, where=[f"{{{{ Entity('customer') }}}} = {quoted}"])
-    except Exception:
-        return {}
-    return {} if frame.empty else {m: frame[m].iloc[0] for m in available}
+    tiles = [column for _ in range(2) for column in st.columns(3)]
+    for column, (name, (label, display)) in zip(tiles, VALUE_TILES.items(), strict=True):
+        value = values.get(name)
+        if display is not None:
+            shown = display.format(value)
+        else:
+            shown = "—" if value is None or pd.isna(value) else str(value)
+        column.metric(label, shown, border=True)
+    if len(present) < len(VALUE_TILES):
+        missing = ", ".join(f"`{c}`" for c in VALUE_TILES if c not in present)
+        not_in_publication(warehouse, f"Customer value ({missing})")
 
 
 def open_issues(warehouse: PublishedWarehouse, customer_id: str) -> None:

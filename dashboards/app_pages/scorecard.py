@@ -17,7 +17,7 @@ EXPERIENCE = (
     "ces",
     "retention_rate",
     "repeat_purchase_rate",
-    "predicted_clv_12m",
+    "average_predicted_clv_12m",
 )
 OPERATIONS = (
     "first_contact_resolution_rate",
