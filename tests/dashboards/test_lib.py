@@ -19,8 +19,8 @@ def test_shares_show_as_percent_and_change_in_points() -> None:
 
 def test_seconds_show_as_minutes_and_money_with_its_sign() -> None:
     assert display_for("average_handle_time").format(400) == "6.7 min"
-    assert display_for("predicted_clv_12m").format(-12.5) == "-$12.50"
-    assert display_for("predicted_clv_12m").format_delta(10.0, 12.5) == "-$2.50"
+    assert display_for("average_predicted_clv_12m").format(-12.5) == "-$12.50"
+    assert display_for("average_predicted_clv_12m").format_delta(10.0, 12.5) == "-$2.50"
     assert display_for("nps").format(None) == "—"
     assert display_for("nps").format(float("nan")) == "—"
 
