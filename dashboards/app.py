@@ -19,6 +19,14 @@ navigation = st.navigation(
                 url_path="drivers",
             ),
         ],
+        "Commerce": [
+            st.Page(
+                "app_pages/channels.py",
+                title="Channel parity",
+                icon=":material/devices:",
+                url_path="channels",
+            ),
+        ],
         "Customers": [
             st.Page(
                 "app_pages/journeys.py",

@@ -28,17 +28,19 @@ class Outcome:
     metric: str  # the mart column holding the score (named like the semantic metric)
     plain_words: str  # the mart's sentence column for this score
     responses: str
+    column_format: str = "%.1f"  # st.column_config format of score, difference and interval
 
 
 OUTCOMES = {
     "NPS": Outcome("NPS", "nps", "plain_words", "nps_responses"),
-    "CSAT": Outcome("CSAT", "csat", "plain_words_csat", "csat_responses"),
-    "CES": Outcome("CES", "ces", "plain_words_ces", "ces_responses"),
+    "CSAT": Outcome("CSAT", "csat", "plain_words_csat", "csat_responses", "percent"),
+    "CES": Outcome("CES", "ces", "plain_words_ces", "ces_responses", "%.2f"),
     "Repeat purchase": Outcome(
         "Repeat purchase",
         "repeat_purchase_rate",
         "plain_words_repeat_purchase",
         "repeat_purchase_customers",
+        "percent",
     ),
 }
 
@@ -143,5 +145,9 @@ if warehouse is not None and require_tables(warehouse, "marts", MART):
                 }
             ),
             f"drivers_{outcome.metric}",
+            column_config={
+                name: st.column_config.NumberColumn(format=outcome.column_format)
+                for name in (outcome.label, "Difference", "CI low", "CI high")
+            },
         )
     publication_caption(warehouse)

@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboards.lib.charts import show
 from dashboards.lib.filters import Filters, sidebar_filters
+from dashboards.lib.kpi_catalogue import SERVICE
 from dashboards.lib.kpi_tiles import kpi_section
 from dashboards.lib.kpis import compute_kpis
 from dashboards.lib.metric_display import display_for
@@ -17,16 +18,6 @@ from dashboards.lib.page import publication_caption
 from dashboards.lib.published import PublishedWarehouse, open_published, table
 from dashboards.lib.tables import table_with_download
 
-SERVICE_KPIS = (
-    "first_contact_resolution_rate",
-    "repeat_contact_rate",
-    "handoffs_per_issue",
-    "transfers_per_issue",
-    "systems_per_issue",
-    "refund_cycle_time",
-    "first_reply_time",
-    "resolution_time",
-)
 BY_REASON = ("first_contact_resolution_rate", "repeat_contact_rate", "handoffs_per_issue")
 # Issues opened in the period, on the chosen first channels (all when none is chosen).
 ISSUES_IN_PERIOD = f"""
@@ -174,8 +165,8 @@ warehouse = open_published()
 if warehouse is not None:
     filters = sidebar_filters(warehouse)
     st.caption(f"{filters.describe()} — issues by the channel they started on.")
-    kpis = compute_kpis(warehouse, SERVICE_KPIS, filters)
-    kpi_section(kpis, SERVICE_KPIS, key="service", trends=False)
+    kpis = compute_kpis(warehouse, SERVICE, filters)
+    kpi_section(kpis, SERVICE, key="service", trends=False)
     unavailable_metrics(warehouse, kpis.unavailable)
     if require_tables(warehouse, "marts", "fct_service_issue", "fct_contact"):
         by_contact_reason(warehouse, filters)

@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from dashboards.lib.filters import Filters
+from dashboards.lib.kpi_catalogue import EXPERIENCE, OPERATIONS, SERVICE
 from dashboards.lib.metric_display import display_for
 from tests.dashboards.apptest import PAGES, open_app, render, tiles
 from warehouse.semantic_layer import SemanticLayer
@@ -44,7 +45,6 @@ def test_scorecard_tiles_equal_the_semantic_layer(monkeypatch, demo_run, demo_se
     assert filters.days == 90 and not filters.channels
     shown = tiles(app)
     labels = {m.name: m.label for m in demo_semantic_layer.metrics}
-    from dashboards.app_pages.scorecard import EXPERIENCE, OPERATIONS
 
     checked = 0
     for metric in EXPERIENCE + OPERATIONS:
@@ -131,3 +131,36 @@ def test_warm_renders_take_at_most_a_second(monkeypatch, demo_run, page) -> None
     render(app, page)  # the first load fills the caches
     warm = sorted(render(app, page) for _ in range(3))
     assert warm[1] <= 1.0, f"{page}: median warm render {warm[1]:.2f} s"
+
+
+def test_service_tiles_equal_the_semantic_layer(monkeypatch, demo_run, demo_semantic_layer):
+    app = open_app(monkeypatch, demo_run.warehouse)
+    render(app, "service")
+    filters = shown_filters(app)
+    labels = {m.name: m.label for m in demo_semantic_layer.metrics}
+    shown = tiles(app)
+    expected = {
+        labels[m]: expected_tile(demo_semantic_layer, m, filters) for m in SERVICE if m in labels
+    }
+    assert shown == expected
+
+
+@pytest.mark.parametrize("outcome", ["NPS", "CSAT"])
+def test_drivers_table_shows_the_mart(monkeypatch, demo_run, demo_published_con, outcome):
+    app = open_app(monkeypatch, demo_run.warehouse)
+    render(app, "drivers")
+    app.segmented_control(key="driver_outcome").set_value(outcome).run()
+    assert not app.exception
+    table = app.dataframe[0].value
+    column = {"NPS": "nps", "CSAT": "csat"}[outcome]
+    mart = demo_published_con.execute(
+        f"select driver, bucket, {column}, {column}_difference from marts.mart_cx_ops_drivers"
+    ).df()
+    shown = table.set_index(["Driver", "Bucket"])[[outcome, "Difference"]].sort_index()
+    expected = mart.set_index(["driver", "bucket"]).sort_index()
+    assert len(shown) == len(expected) > 0
+    assert shown[outcome].tolist() == pytest.approx(expected[column].tolist(), nan_ok=True)
+    assert shown["Difference"].tolist() == pytest.approx(
+        expected[f"{column}_difference"].tolist(), nan_ok=True
+    )
+    assert any(m.value.startswith("- ") for m in app.markdown), "plain-words findings shown"
