@@ -1,7 +1,7 @@
 -- One row per customer activity in every system but surveys (fct_touchpoint adds the valid
 -- survey responses from fct_survey_response), each with its resolved customer, in one layout.
--- GA4 is kept lean: session starts and the meaningful events (sign-ups, logins, cart, checkout,
--- purchase, help articles, contact-us clicks), not every page or screen view.
+-- GA4 is kept lean: session starts and the meaningful events (sign-ups, logins, product views,
+-- cart, checkout, purchase, help articles, contact-us clicks), not every page or screen view.
 -- Every block selects the same columns in the same order: touchpoint_id, customer_id,
 -- anonymous_id, occurred_at, source_system, source_entity, source_record_id, channel, activity,
 -- issue_id, order_id, contact_id, session_id, revenue_impact, detail.
@@ -279,6 +279,7 @@ digital_touchpoints as (
             when 'session_start' then 'started_session'
             when 'sign_up' then 'signed_up'
             when 'login' then 'logged_in'
+            when 'view_item' then 'viewed_product'
             when 'add_to_cart' then 'added_to_cart'
             when 'begin_checkout' then 'began_checkout'
             when 'purchase' then 'completed_checkout'
@@ -300,8 +301,8 @@ digital_touchpoints as (
         on events.transaction_id = purchased.order_name
     where
         events.event_name in (
-            'session_start', 'sign_up', 'login', 'add_to_cart', 'begin_checkout', 'purchase',
-            'view_help_article', 'contact_us_click'
+            'session_start', 'sign_up', 'login', 'view_item', 'add_to_cart', 'begin_checkout',
+            'purchase', 'view_help_article', 'contact_us_click'
         )
 ),
 

@@ -47,7 +47,10 @@ staged as (
         case
             when activity in ('started_session', 'received_email', 'opened_email', 'clicked_email')
                 then 'discover'
-            when activity in ('signed_up', 'logged_in', 'added_to_cart', 'began_checkout')
+            when
+                activity in (
+                    'signed_up', 'logged_in', 'viewed_product', 'added_to_cart', 'began_checkout'
+                )
                 then 'consider'
             when activity in ('placed_order', 'completed_checkout', 'made_payment', 'failed_payment')
                 then 'purchase'

@@ -1,0 +1,74 @@
+-- One row per designed journey and step (declared in int_journey_steps_reached.yml): how many
+-- journeys and customers reached the step, how many left the designed path there and where
+-- they went instead (the top next activities, detail in mart_journey_deviations), and the
+-- median time from the journey's start to the step.
+with
+
+reached as (
+    select * from {{ ref('int_journey_steps_reached') }}
+),
+
+deviations as (
+    select * from {{ ref('mart_journey_deviations') }}
+),
+
+steps as (
+    select
+        journey,
+        step_number,
+        step,
+        count(*) as journeys_reached,
+        count(distinct actor) as customers_reached,
+        count(distinct customer_id) as identified_customers_reached,
+        cast(count_if(left_here) as bigint) as journeys_left_here,
+        count(distinct case when left_here then actor end) as customers_left_here,
+        cast(count_if(is_in_progress) as bigint) as journeys_in_progress_here,
+        median(hours_from_start) as median_hours_from_start,
+        quantile_cont(hours_from_start, 0.9) as p90_hours_from_start
+    from reached
+    group by journey, step_number, step
+),
+
+top_deviations as (
+    select
+        journey,
+        step_number,
+        list(
+            {
+                'next_activity': next_activity,
+                'journeys': journeys,
+                'share_of_leavers': share_of_leavers
+            }
+            order by rank_at_step
+        ) as top_next_activities,
+        string_agg(
+            format('{} ({:.0f} %)', next_activity, 100 * share_of_leavers), ', ' order by rank_at_step
+        ) as top_next_activities_text
+    from deviations
+    where rank_at_step <= {{ var('journey_conformance_top_next_activities', 3) }}
+    group by journey, step_number
+)
+
+select
+    steps.journey,
+    steps.step_number,
+    steps.step,
+    steps.journeys_reached,
+    steps.customers_reached,
+    steps.identified_customers_reached,
+    steps.journeys_left_here,
+    steps.customers_left_here,
+    steps.journeys_in_progress_here,
+    steps.journeys_left_here / steps.journeys_reached as share_left_here,
+    steps.journeys_reached / first_value(steps.journeys_reached) over by_journey
+        as share_of_starts,
+    steps.journeys_reached / lag(steps.journeys_reached) over by_journey
+        as share_of_previous_step,
+    steps.median_hours_from_start,
+    steps.p90_hours_from_start,
+    top_deviations.top_next_activities,
+    top_deviations.top_next_activities_text
+from steps
+left join top_deviations
+    on steps.journey = top_deviations.journey and steps.step_number = top_deviations.step_number
+window by_journey as (partition by steps.journey order by steps.step_number)
