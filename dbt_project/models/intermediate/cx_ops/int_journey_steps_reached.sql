@@ -1,6 +1,6 @@
--- One row per instance of a designed journey and step it reached: the designed journeys are
--- declared as YAML in this model's meta (int_journey_steps_reached.yml, `designed_journeys`), each
--- a sequence of steps matched on fct_touchpoint activities. A journey instance starts at the
+-- One row per instance of a designed journey and step it reached: the designed journeys
+-- (int_designed_journey_steps, declared as YAML) are sequences of steps matched on
+-- fct_touchpoint activities. A journey instance starts at the
 -- first step's activity (per customer, per session or per issue, as the journey's `follow`
 -- says); step k is reached by the first matching activity of the same instance after step k-1
 -- (within `within_days` of the start, when given); an instance that stopped at a step less than
@@ -8,18 +8,18 @@
 -- milestones to the stream: resolved_issue (at the resolution) and stayed_resolved (the
 -- follow-up window passed without a repeat contact). For an instance that left the designed
 -- path at a step, next_activity is what its customer (or anonymous device) did next instead.
-{#- A var of the same name replaces the meta's declaration for a run (the unit test's journeys). -#}
+{#- A var of the same name replaces the meta's list for a run (the unit test's). -#}
 {% set meta = (config.get('meta') if config.get is defined else none) or {} %}
-{% set journeys = var('designed_journeys', none) or meta.get('designed_journeys') %}
-{% set journeys = none if journeys is string else journeys %}
 {% set ignored = var('ignored_next_activities', none) or meta.get('ignored_next_activities') or [] %}
-{% set max_steps = journeys | map(attribute='steps') | map('length') | max if journeys else 2 %}
+{% set ignored = ['received_email'] if ignored is string else ignored %}
+{#- One CTE per step position: the journeys' longest possible (checked where they are declared). -#}
+{% set max_steps = [var('journey_max_steps', 10) | int, 2] | max %}
 {% set followup_days = var('journey_followup_window_days', 7) %}
 
 with
 
 designed as (
-    {{ designed_journey_steps(journeys) }}
+    select * from {{ ref('int_designed_journey_steps') }}
 ),
 
 touchpoints as (
