@@ -39,3 +39,8 @@
 {% macro yes_no(column) -%}
     case when {{ column }} then 'yes' when not {{ column }} then 'no' end
 {%- endmacro %}
+
+{#- Whole weeks from `start` to `at` (0 = the first seven days; negative before the start). -#}
+{% macro weeks_since(start, at) -%}
+    cast(floor(date_diff('second', {{ start }}, {{ at }}) / 604800.0) as integer)
+{%- endmacro %}
