@@ -30,13 +30,13 @@ responses as (
     where trigger = 'ticket_solved' and issue_id is not null
 ),
 
--- Zendesk CSAT: good or bad ratings of the issue's tickets (offered-but-unanswered excluded).
+-- Zendesk CSAT: good or bad ratings of the issue's tickets (int_satisfaction_answers).
 ratings as (
     select
         issue_id,
-        satisfaction_score
-    from {{ ref('fct_contact') }}
-    where satisfaction_score in ('good', 'bad') and issue_id is not null
+        is_satisfied
+    from {{ ref('int_satisfaction_answers') }}
+    where source = 'zendesk' and issue_id is not null
 ),
 
 orders as (
@@ -91,7 +91,7 @@ rating_counts as (
         buckets.driver,
         buckets.bucket,
         count(*) as csat_zendesk_ratings,
-        cast(count_if(ratings.satisfaction_score = 'good') as bigint) as csat_zendesk_good
+        cast(count_if(ratings.is_satisfied) as bigint) as csat_zendesk_good
     from buckets
     inner join ratings
         on buckets.issue_id = ratings.issue_id
