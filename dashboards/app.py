@@ -21,6 +21,12 @@ navigation = st.navigation(
         ],
         "Commerce": [
             st.Page(
+                "app_pages/launches.py",
+                title="Product launches",
+                icon=":material/rocket_launch:",
+                url_path="launches",
+            ),
+            st.Page(
                 "app_pages/channels.py",
                 title="Channel parity",
                 icon=":material/devices:",

@@ -6,10 +6,10 @@ page never pools months, which would re-derive the ratios.
 
 from __future__ import annotations
 
-import plotly.express as px
+import pandas as pd
 import streamlit as st
 
-from dashboards.lib.charts import show
+from dashboards.lib.charts import facet_title, plot, show
 from dashboards.lib.filters import sidebar_filters
 from dashboards.lib.metric_display import display_for
 from dashboards.lib.notices import require_columns, require_tables
@@ -22,10 +22,31 @@ MART = "mart_channel_parity"
 MEASURES = {
     "conversion_rate": "Conversion rate",
     "average_order_value": "Average order value",
-    "contact_rate": "Contacts per 100 orders",
+    "contact_rate": "Contact rate",
     "csat": "CSAT",
 }
 COUNTS = ("sessions", "orders", "net_revenue")
+
+
+def in_display_units(months: pd.DataFrame) -> pd.DataFrame:
+    """One row per channel, month and measure, the value in the measure's display unit
+    (shares in %), the measure named with its unit for the chart's facet titles."""
+    parts = []
+    for measure, label in MEASURES.items():
+        display = display_for(measure)
+        unit = "$" if display.prefix else display.unit
+        parts.append(
+            pd.DataFrame(
+                {
+                    "channel": months["channel"],
+                    "month": months["month"],
+                    "measure": f"{label} ({unit})",
+                    "value": [display.value(v) for v in months[measure]],
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
 
 st.title("Channel parity")
 warehouse = open_published()
@@ -50,52 +71,52 @@ if (
         st.info("No channel activity in this period.")
     else:
         latest = months["month"].max()
-        chosen = st.select_slider(
+        chosen = st.segmented_control(
             "Month to compare",
-            options=sorted(months["month"].unique()),
-            value=latest,
+            sorted(months["month"].unique()),
+            default=latest,
             format_func=lambda m: f"{m:%b %Y}",
             key="parity_month",
+            required=True,
         )
-        one_month = months.loc[months["month"] == chosen]
-        columns = st.columns(len(MEASURES))
-        for column, (measure, label) in zip(columns, MEASURES.items(), strict=True):
-            display = display_for(measure)
-            shown = one_month.assign(value=[display.value(v) for v in one_month[measure]])
-            with column:
-                show(
-                    px.bar(
-                        shown,
-                        x="channel",
-                        y="value",
-                        color="channel",
-                        title=f"{label}, {chosen:%b %Y}",
-                        labels={"channel": "Channel", "value": f"{label} ({display.unit})"},
-                    ).update_layout(showlegend=False, height=320),
-                    key=f"parity_{measure}",
-                )
+        chosen = latest if chosen is None else chosen
+        long = in_display_units(months)
+        show(
+            plot(
+                "bar",
+                long.loc[long["month"] == chosen],
+                x="channel",
+                y="value",
+                color="channel",
+                facet_col="measure",
+                title=f"Channels side by side, {chosen:%B %Y}",
+                labels={"channel": "Channel", "value": "Value", "measure": ""},
+            )
+            .update_yaxes(matches=None, showticklabels=True)
+            .for_each_annotation(facet_title)
+            .update_layout(showlegend=False, height=360),
+            key="parity_month_bars",
+        )
         st.subheader("Month by month")
-        left, right = st.columns(2)
-        for index, (measure, label) in enumerate(MEASURES.items()):
-            display = display_for(measure)
-            shown = months.assign(value=[display.value(v) for v in months[measure]])
-            with left if index % 2 == 0 else right:
-                show(
-                    px.line(
-                        shown,
-                        x="month",
-                        y="value",
-                        color="channel",
-                        markers=True,
-                        title=f"{label} by month",
-                        labels={
-                            "month": "Month",
-                            "value": f"{label} ({display.unit})",
-                            "channel": "Channel",
-                        },
-                    ).update_layout(height=320),
-                    key=f"parity_trend_{measure}",
-                )
+        show(
+            plot(
+                "line",
+                long,
+                x="month",
+                y="value",
+                color="channel",
+                markers=True,
+                facet_col="measure",
+                facet_col_wrap=2,
+                facet_row_spacing=0.12,
+                title="Each measure by month and channel",
+                labels={"month": "Month", "value": "Value", "channel": "Channel", "measure": ""},
+            )
+            .update_yaxes(matches=None, showticklabels=True)
+            .for_each_annotation(facet_title)
+            .update_layout(height=620),
+            key="parity_trends",
+        )
         table_with_download(
             months,
             "channel_parity",

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pandas as pd
-import plotly.express as px
 import streamlit as st
 
-from dashboards.lib.charts import show
+from dashboards.lib.charts import plot, show
 from dashboards.lib.customer_search import MASKS, masked, search_customers
 from dashboards.lib.metric_display import COUNT, MetricDisplay, display_for
 from dashboards.lib.notices import not_in_publication, require_tables
@@ -132,7 +131,8 @@ def timeline(warehouse: PublishedWarehouse, customer_id: str) -> None:
     if events.empty:
         st.caption("No activity recorded.")
         return
-    figure = px.scatter(
+    figure = plot(
+        "scatter",
         events,
         x="occurred_at",
         y="source_system",

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-import plotly.express as px
 import streamlit as st
 
-from dashboards.lib.charts import show
+from dashboards.lib.charts import plot, show
 from dashboards.lib.notices import require_tables
 from dashboards.lib.published import PublishedWarehouse, open_published, table
 from dashboards.lib.tables import table_with_download
@@ -53,7 +52,8 @@ def checks_section(warehouse: PublishedWarehouse) -> None:
         .groupby(["area", "outcome"], as_index=False)
         .size()
     )
-    figure = px.bar(
+    figure = plot(
+        "bar",
         by_area,
         x="size",
         y="area",
@@ -90,7 +90,8 @@ def quarantine_section(warehouse: PublishedWarehouse) -> None:
     if quarantined.empty:
         st.success("No record was quarantined in this publication.")
         return
-    figure = px.bar(
+    figure = plot(
+        "bar",
         quarantined,
         x="system",
         y="rows_quarantined",

@@ -9,10 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
-import plotly.express as px
 import streamlit as st
 
-from dashboards.lib.charts import show
+from dashboards.lib.charts import plot, show
 from dashboards.lib.metric_display import display_for
 from dashboards.lib.notices import require_columns, require_tables
 from dashboards.lib.page import publication_caption
@@ -74,7 +73,8 @@ def difference_chart(frame: pd.DataFrame, outcome: Outcome) -> None:
     rows["error_plus"] = rows["ci_high"] - rows["difference"]
     rows["error_minus"] = rows["difference"] - rows["ci_low"]
     unit = display.delta_unit or display.unit
-    figure = px.scatter(
+    figure = plot(
+        "scatter",
         rows,
         x="difference",
         y="label",

@@ -3,11 +3,10 @@ issues with the most friction."""
 
 from __future__ import annotations
 
-import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboards.lib.charts import show
+from dashboards.lib.charts import plot, show
 from dashboards.lib.filters import Filters, sidebar_filters
 from dashboards.lib.kpi_catalogue import SERVICE
 from dashboards.lib.kpi_tiles import kpi_section
@@ -49,7 +48,8 @@ def by_contact_reason(warehouse: PublishedWarehouse, filters: Filters) -> None:
         ).rename(columns={reason_dimension: "contact_reason"})
         counts = counts.merge(scores, on="contact_reason", how="left")
     counts = counts.sort_values("issues", ascending=False)
-    figure = px.bar(
+    figure = plot(
+        "bar",
         counts,
         x="contact_reason",
         y="issues",
@@ -111,7 +111,8 @@ def systems_and_refunds(warehouse: PublishedWarehouse, filters: Filters) -> None
     )
     with left:
         show(
-            px.bar(
+            plot(
+                "bar",
                 systems,
                 x="issues",
                 y="systems_touched",
@@ -127,7 +128,8 @@ def systems_and_refunds(warehouse: PublishedWarehouse, filters: Filters) -> None
     )
     with right:
         show(
-            px.histogram(
+            plot(
+                "histogram",
                 refunds,
                 x="refund_cycle_hours",
                 nbins=30,

@@ -3,10 +3,9 @@
 
 from __future__ import annotations
 
-import plotly.express as px
 import streamlit as st
 
-from dashboards.lib.charts import show
+from dashboards.lib.charts import plot, show
 from dashboards.lib.notices import require_columns
 from dashboards.lib.published import PublishedWarehouse, table
 from dashboards.lib.tables import table_with_download
@@ -41,18 +40,20 @@ def conformance_section(warehouse: PublishedWarehouse) -> None:
     left, right = st.columns(2)
     with left:
         show(
-            px.funnel(
+            plot(
+                "funnel",
                 one,
                 x="journeys_reached",
                 y="step",
-                title=f"{journey}: journeys reaching each designed step",
+                title="Journeys reaching each designed step",
                 labels={"journeys_reached": "Journeys", "step": "Designed step"},
             ),
             key="funnel",
         )
     with right:
         show(
-            px.bar(
+            plot(
+                "bar",
                 one,
                 x="step",
                 y="median_hours_from_start",
@@ -70,7 +71,8 @@ def conformance_section(warehouse: PublishedWarehouse) -> None:
         )
         if not went.empty:
             show(
-                px.bar(
+                plot(
+                    "bar",
                     went,
                     x="step",
                     y="journeys",

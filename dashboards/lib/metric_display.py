@@ -94,6 +94,7 @@ DISPLAYS: dict[str, MetricDisplay] = {
     "contact_rate": MetricDisplay("per 100 orders", ",.1f", higher_is_better=False),
     "self_service_containment_rate": SHARE,
     "orders": MetricDisplay("orders", ",.0f"),
+    "units_sold": MetricDisplay("units", ",.0f"),
     "net_revenue": MetricDisplay("$", ",.0f", prefix="$"),
     "average_order_value": MONEY,
     "conversion_rate": SHARE,

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import plotly.express as px
 import streamlit as st
 
-from dashboards.lib.charts import show
+from dashboards.lib.charts import plot, show
 from dashboards.lib.notices import require_columns, require_tables
 from dashboards.lib.published import PublishedWarehouse, table
 
@@ -38,7 +37,8 @@ def retention_triangle(warehouse: PublishedWarehouse) -> None:
     grid = cohorts.pivot(
         index="cohort", columns="months_since_first_order", values="retention_percent"
     )
-    figure = px.imshow(
+    figure = plot(
+        "imshow",
         grid,
         text_auto=".0f",
         aspect="auto",

@@ -16,6 +16,7 @@ PAGES = {
     "drivers": "app_pages/drivers.py",
     "journeys": "app_pages/journeys.py",
     "service": "app_pages/service.py",
+    "launches": "app_pages/launches.py",
     "channels": "app_pages/channels.py",
     "customer_360": "app_pages/customer_360.py",
     "data_health": "app_pages/data_health.py",

@@ -37,6 +37,7 @@ PAGES = {
     "": ("Scorecard", "[data-testid='stMetric']", True, "scorecard"),
     "drivers": ("What moves the experience", ".js-plotly-plot", True, "drivers"),
     "journeys": ("Journeys", "[data-testid='stAlert']", True, "journeys"),
+    "launches": ("Product launches", ".js-plotly-plot, [data-testid='stAlert']", False, "launches"),
     "channels": ("Channel parity", ".js-plotly-plot, [data-testid='stAlert']", False, "channels"),
     "service": ("Service", ".js-plotly-plot", True, "service"),
     "customer-360": ("Customer 360", "[data-testid='stMetric']", True, "customer_360"),
