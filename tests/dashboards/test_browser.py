@@ -36,9 +36,9 @@ CHROMIUM_ARGS = [
 PAGES = {
     "": ("Scorecard", "[data-testid='stMetric']", True, "scorecard"),
     "drivers": ("What moves the experience", ".js-plotly-plot", True, "drivers"),
-    "journeys": ("Journeys", "[data-testid='stAlert']", True, "journeys"),
-    "launches": ("Product launches", ".js-plotly-plot, [data-testid='stAlert']", False, "launches"),
-    "channels": ("Channel parity", ".js-plotly-plot, [data-testid='stAlert']", False, "channels"),
+    "journeys": ("Journeys", "[data-testid='stSelectbox']", True, "journeys"),
+    "launches": ("Product launches", ".js-plotly-plot", True, "launches"),
+    "channels": ("Channel parity", ".js-plotly-plot", True, "channels"),
     "service": ("Service", ".js-plotly-plot", True, "service"),
     "customer-360": ("Customer 360", "[data-testid='stMetric']", True, "customer_360"),
     "data-health": ("Data health", "[data-testid='stMetric']", True, "data_health"),

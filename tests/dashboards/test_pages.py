@@ -164,3 +164,53 @@ def test_drivers_table_shows_the_mart(monkeypatch, demo_run, demo_published_con,
         expected[f"{column}_difference"].tolist(), nan_ok=True
     )
     assert any(m.value.startswith("- ") for m in app.markdown), "plain-words findings shown"
+
+
+def test_channel_parity_shows_the_mart(monkeypatch, demo_run, demo_published_con) -> None:
+    app = open_app(monkeypatch, demo_run.warehouse)
+    render(app, "channels")
+    filters = shown_filters(app)
+    shown = app.dataframe[0].value
+    mart = demo_published_con.execute(
+        "select channel, month, conversion_rate, average_order_value, contact_rate, csat "
+        "from marts.mart_channel_parity where month between date_trunc('month', ?) and ? "
+        "order by month, channel",
+        [filters.start, filters.end],
+    ).df()
+    assert len(shown) == len(mart) > 0
+    for column in ("conversion_rate", "average_order_value", "contact_rate", "csat"):
+        assert shown[column].tolist() == pytest.approx(mart[column].tolist(), nan_ok=True)
+
+
+def test_launches_show_the_mart_for_the_products_launched_in_the_data(
+    monkeypatch, demo_run, demo_published_con
+) -> None:
+    app = open_app(monkeypatch, demo_run.warehouse)
+    render(app, "launches")
+    chosen = app.multiselect(key="launch_products").value
+    assert chosen, "the products launched within the data are preselected"
+    shown = app.dataframe[0].value
+    mart = demo_published_con.execute(
+        "select units, revenue, contacts_per_100_orders, csat "
+        "from marts.mart_product_launch_health where list_contains(?, product_id) "
+        "order by title, weeks_since_launch",
+        [chosen],
+    ).df()
+    assert len(shown) == len(mart) > 0
+    for column in mart.columns:
+        assert shown[column].tolist() == pytest.approx(mart[column].tolist(), nan_ok=True)
+
+
+def test_journey_conformance_shows_the_mart(monkeypatch, demo_run, demo_published_con) -> None:
+    app = open_app(monkeypatch, demo_run.warehouse)
+    render(app, "journeys")
+    journey = app.selectbox(key="designed_journey").value
+    shown = app.dataframe[-1].value  # the flows table first, the designed steps last
+    mart = demo_published_con.execute(
+        "select step, journeys_reached, journeys_left_here from marts.mart_journey_conformance "
+        "where journey = ? order by step_number",
+        [journey],
+    ).df()
+    assert shown["Designed step"].tolist() == mart["step"].tolist()
+    assert shown["Journeys reaching it"].tolist() == mart["journeys_reached"].tolist()
+    assert shown["Left the path here"].tolist() == mart["journeys_left_here"].tolist()
