@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards.lib.charts import show
+from dashboards.lib.charts import show, step_sankey
 from dashboards.lib.conformance import CONFORMANCE, conformance_section
 from dashboards.lib.filters import sidebar_filters
-from dashboards.lib.journey_paths import MAX_STEPS, path_flows, sankey
+from dashboards.lib.journey_paths import MAX_STEPS, path_flows
 from dashboards.lib.notices import require_tables
 from dashboards.lib.page import publication_caption
 from dashboards.lib.published import open_published
@@ -30,10 +30,11 @@ if warehouse is not None:
         st.info("No customer path in this period and channel selection.")
     else:
         show(
-            sankey(
+            step_sankey(
                 flows,
                 f"First {MAX_STEPS} steps of each customer's activity, {filters.describe()} "
                 "(journey stage · channel)",
+                "customers",
             ),
             key="paths",
         )

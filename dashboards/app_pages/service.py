@@ -3,10 +3,9 @@ issues with the most friction."""
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
 import streamlit as st
 
-from dashboards.lib.charts import plot, show
+from dashboards.lib.charts import plot, show, step_sankey
 from dashboards.lib.filters import Filters, sidebar_filters
 from dashboards.lib.kpi_catalogue import SERVICE
 from dashboards.lib.kpi_tiles import kpi_section
@@ -77,29 +76,23 @@ def queue_handoffs(warehouse: PublishedWarehouse, filters: Filters) -> None:
             from {table("marts", "fct_contact")}
             where queue_path is not null and started_at::date between $start and $end
         )
-        select queues[i] as from_queue, queues[i + 1] as to_queue, count(*) as handoffs
+        select i as step, queues[i] as source, queues[i + 1] as target, count(*) as n
         from legs, range(1, len(queues)) as steps(i)
-        group by all order by handoffs desc
+        group by all order by step, n desc
         """,
         {"start": filters.start, "end": filters.end},
     )
     if moves.empty:
         st.caption("No call or chat moved between queues in the period.")
         return
-    queues = sorted(set(moves["from_queue"]) | set(moves["to_queue"]))
-    index = {name: i for i, name in enumerate(queues)}
-    figure = go.Figure(
-        go.Sankey(
-            node={"label": queues, "pad": 18},
-            link={
-                "source": [index[q] for q in moves["from_queue"]],
-                "target": [index[q] for q in moves["to_queue"]],
-                "value": moves["handoffs"].tolist(),
-            },
-        )
+    show(
+        step_sankey(
+            moves,
+            "Calls and chats moved from one queue to the next (k = the contact's k-th queue)",
+            "contacts",
+        ),
+        key="queue_sankey",
     )
-    figure.update_layout(title="Calls and chats moved from one queue to another (transfers)")
-    show(figure, key="queue_sankey")
 
 
 def systems_and_refunds(warehouse: PublishedWarehouse, filters: Filters) -> None:

@@ -49,3 +49,26 @@ def facet_title(annotation: go.layout.Annotation) -> None:
 
 def show(figure: go.Figure, key: str | None = None) -> None:
     st.plotly_chart(figure, width="stretch", key=key, config={"displaylogo": False})
+
+
+def step_sankey(flows: pd.DataFrame, title: str, counted: str) -> go.Figure:
+    """Flows from step k to step k+1 (columns step, source, target, n). Nodes are 'k. place',
+    so a path reads left to right and a return to an earlier place is no loop."""
+    sources = [f"{s}. {p}" for s, p in zip(flows["step"], flows["source"], strict=True)]
+    targets = [f"{s + 1}. {p}" for s, p in zip(flows["step"], flows["target"], strict=True)]
+    nodes = list(dict.fromkeys(sources + targets))
+    index = {name: i for i, name in enumerate(nodes)}
+    figure = go.Figure(
+        go.Sankey(
+            arrangement="snap",
+            node={"label": nodes, "pad": 12, "thickness": 14},
+            link={
+                "source": [index[n] for n in sources],
+                "target": [index[n] for n in targets],
+                "value": flows["n"].tolist(),
+                "hovertemplate": "%{source.label} → %{target.label}: %{value} " + counted,
+            },
+        )
+    )
+    figure.update_layout(title=title, height=560, font={"size": 12})
+    return figure

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pandas as pd
-import plotly.graph_objects as go
 
 from dashboards.lib.filters import Filters
 from dashboards.lib.published import PublishedWarehouse, table
@@ -35,13 +34,13 @@ def path_flows(warehouse: PublishedWarehouse, filters: Filters, min_customers: i
                 partition by customer_id order by occurred_at) as step
             from changes where is_new
         ), links as (
-            select a.step, a.place as source, b.place as target, count(*) as customers
+            select a.step, a.place as source, b.place as target, count(*) as n
             from numbered a join numbered b
               on a.customer_id = b.customer_id and b.step = a.step + 1
             where a.step < $max_steps
             group by all
         )
-        select * from links where customers >= $min_customers order by step, customers desc
+        select * from links where n >= $min_customers order by step, n desc
         """,
         {
             "start": filters.start,
@@ -52,25 +51,3 @@ def path_flows(warehouse: PublishedWarehouse, filters: Filters, min_customers: i
             "min_customers": min_customers,
         },
     )
-
-
-def sankey(flows: pd.DataFrame, title: str) -> go.Figure:
-    """Nodes are 'step k: place', so a path reads left to right."""
-    sources = [f"{s}. {p}" for s, p in zip(flows["step"], flows["source"], strict=True)]
-    targets = [f"{s + 1}. {p}" for s, p in zip(flows["step"], flows["target"], strict=True)]
-    nodes = list(dict.fromkeys(sources + targets))
-    index = {name: i for i, name in enumerate(nodes)}
-    figure = go.Figure(
-        go.Sankey(
-            arrangement="snap",
-            node={"label": nodes, "pad": 12, "thickness": 14},
-            link={
-                "source": [index[n] for n in sources],
-                "target": [index[n] for n in targets],
-                "value": flows["customers"].tolist(),
-                "hovertemplate": "%{source.label} → %{target.label}: %{value} customers",
-            },
-        )
-    )
-    figure.update_layout(title=title, height=620, font={"size": 12})
-    return figure
