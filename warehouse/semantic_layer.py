@@ -15,6 +15,7 @@ from functools import cached_property
 
 import duckdb
 import pandas as pd
+from dbt_semantic_interfaces.implementations.semantic_manifest import PydanticSemanticManifest
 from metricflow.data_table.mf_table import MetricFlowDataTable
 from metricflow.engine.metricflow_engine import MetricFlowEngine, MetricFlowQueryRequest
 from metricflow.protocols.sql_client import SqlEngine
@@ -26,6 +27,7 @@ from metricflow_semantics.model.semantic_manifest_lookup import SemanticManifest
 from metricflow_semantics.sql.sql_bind_parameters import SqlBindParameterSet
 
 _NO_PARAMETERS = SqlBindParameterSet()
+_METRIC_TIME_GRAINS = ("day", "week", "month", "quarter", "year")
 
 
 class ReadOnlyDuckDbClient:
@@ -116,10 +118,27 @@ class SemanticLayer:
             key=lambda m: m.name,
         )
 
+    @property
+    def manifest(self) -> PydanticSemanticManifest:
+        """The semantic manifest (semantic models, measures, metrics) this layer answers from."""
+        return self._manifest
+
+    def group_bys(self, metrics: Sequence[str]) -> list[str]:
+        """Group-by names (`entity__dimension`, `metric_time__<grain>`) valid for all `metrics`."""
+        names = set()
+        for dimension in self._engine.simple_dimensions_for_metrics(list(metrics)):
+            grain = dimension.type_params.time_granularity if dimension.type_params else None
+            if dimension.name == "metric_time" and grain is not None:
+                # MetricFlow lists only the finest grain; every coarser standard grain works too.
+                finest = _METRIC_TIME_GRAINS.index(grain.value)
+                names.update(f"metric_time__{g}" for g in _METRIC_TIME_GRAINS[finest:])
+            else:
+                names.add(dimension.dunder_name)
+        return sorted(names)
+
     def dimensions(self, metric: str) -> list[str]:
         """Group-by names (`entity__dimension`) valid for a metric, nearest entity first."""
-        found = self._engine.simple_dimensions_for_metrics([metric])
-        names = {d.dunder_name for d in found if d.dunder_name != "metric_time"}
+        names = (name for name in self.group_bys([metric]) if not name.startswith("metric_time__"))
         return sorted(names, key=lambda name: (name.count("__"), name))
 
     def compile(

@@ -10,6 +10,7 @@ contacts as (
         issue_id,
         customer_id,
         started_at,
+        is_inbound,
         sku,
         order_id
     from {{ ref('int_service_issues_grouped') }}
@@ -64,6 +65,7 @@ select
     contacts.customer_id,
     contacts.started_at,
     {{ utc_to_local_date('contacts.started_at') }} as started_on,
+    contacts.is_inbound,
     contacts.sku,
     contacts.order_id
 from attributed

@@ -75,7 +75,8 @@ ticket_contacts as (
         tickets.first_reply_minutes,
         tickets.n_solves,
         tickets.is_reopened,
-        tickets.satisfaction_score
+        tickets.satisfaction_score,
+        tickets.rated_at
     from tickets
     left join call_logs
         on tickets.ticket_id = call_logs.ticket_id
@@ -141,7 +142,8 @@ chain_contacts as (
         logged.first_reply_minutes,
         logged.n_solves,
         logged.is_reopened,
-        logged.satisfaction_score
+        logged.satisfaction_score,
+        logged.rated_at
     from chains
     left join call_logs
         on chains.initial_contact_id = call_logs.initial_contact_id
