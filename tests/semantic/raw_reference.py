@@ -10,43 +10,27 @@ states the tolerance it allows.
 
 from __future__ import annotations
 
-# Latest delivered version of every record: the raw layer keeps each delivery.
-_LATEST = {
-    "responses": """
-        select * from raw.surveys__responses
+
+def _latest(table: str, key: str, by_update: bool = True) -> str:
+    """The latest delivered version of each record (by its update time where it has one)."""
+    order = "updated_at desc, " if by_update else ""
+    return f"""
+        select * from raw.{table}
         qualify row_number() over (
-            partition by "ResponseId" order by _delivery_date desc, _row_number desc
-        ) = 1""",
-    "tickets": """
-        select * from raw.support__tickets
-        qualify row_number() over (
-            partition by id order by updated_at desc, _delivery_date desc, _row_number desc
-        ) = 1""",
-    "users": """
-        select * from raw.support__users
-        qualify row_number() over (
-            partition by id order by updated_at desc, _delivery_date desc, _row_number desc
-        ) = 1""",
-    "legs": """
-        select * from raw.contact_center__contacts
-        qualify row_number() over (
-            partition by "ContactId" order by _delivery_date desc, _row_number desc
-        ) = 1""",
-    "orders": """
-        select * from raw.shop__orders
-        qualify row_number() over (
-            partition by id order by updated_at desc, _delivery_date desc, _row_number desc
-        ) = 1""",
-    "charges": """
-        select * from raw.billing__charges
-        qualify row_number() over (
-            partition by id order by _delivery_date desc, _row_number desc
-        ) = 1""",
-    "refunds": """
-        select * from raw.billing__refunds
-        qualify row_number() over (
-            partition by id order by _delivery_date desc, _row_number desc
-        ) = 1""",
+            partition by {key} order by {order}_delivery_date desc, _row_number desc
+        ) = 1"""
+
+
+# Named CTEs; `_with` emits the ones a query needs, in this (dependency) order.
+_CTES = {
+    "responses": _latest("surveys__responses", '"ResponseId"', by_update=False),
+    "tickets": _latest("support__tickets", "id"),
+    "users": _latest("support__users", "id"),
+    "legs": _latest("contact_center__contacts", '"ContactId"', by_update=False),
+    "orders": _latest("shop__orders", "id"),
+    "products": _latest("shop__products", "id"),
+    "charges": _latest("billing__charges", "id", by_update=False),
+    "refunds": _latest("billing__refunds", "id", by_update=False),
     # GA4 events have no id: (device, time, name, session) identifies one; the latest delivery wins.
     "events": """
         select
@@ -58,21 +42,61 @@ _LATEST = {
             arg_max(platform, (_delivery_date, _row_number)) as platform
         from raw.digital__events
         group by all""",
+    "valid_responses": """
+        select * from responses where "Status" = 'IP Address' and "Finished\"""",
+    # A Connect chain: the legs sharing InitialContactId.
+    "chains": """
+        select
+            "InitialContactId" as chain_id,
+            arg_min("InitiationMethod", "InitiationTimestamp") as initiation_method,
+            arg_min("CustomerEndpoint".Address, "InitiationTimestamp") as endpoint,
+            min("InitiationTimestamp") as started_at,
+            max("DisconnectTimestamp") as ended_at,
+            arg_max("Queue" is not null and "Agent" is null, "InitiationTimestamp") as ended_in_queue,
+            max("Attributes" ->> 'zendesk_ticket_id') as ticket_id
+        from legs
+        group by 1""",
+    # A ticket an agent logged during the call naming it (created before the call's end + 15 min)
+    # is that call's record, not a second contact.
+    "logging_calls": """
+        select tickets.id, bool_or(coalesce(chains.initiation_method, '') <> 'OUTBOUND') as is_inbound
+        from tickets
+        inner join chains
+            on cast(tickets.id as varchar) = chains.ticket_id
+            and tickets.created_at between chains.started_at and chains.ended_at + interval 15 minute
+        group by tickets.id""",
+    # Tickets that are contacts of their own, started by the customer (submitted by an end-user,
+    # or taken on a call or chat).
+    "inbound_tickets": """
+        select tickets.*
+        from tickets
+        left join users as submitters on tickets.submitter_id = submitters.id
+        where
+            tickets.id not in (select id from logging_calls)
+            and (coalesce(submitters.role, 'end-user') = 'end-user' or tickets.via.channel in ('voice', 'chat'))""",
+    "inbound_chains": """
+        select * from chains where coalesce(initiation_method, '') <> 'OUTBOUND'""",
 }
 
 
 def _with(*names: str) -> str:
-    return "with " + ",\n".join(f"{name} as ({_LATEST[name]})" for name in names) + "\n"
+    wanted = [name for name in _CTES if name in names]
+    return "with " + ",\n".join(f"{name} as ({_CTES[name]})" for name in wanted) + "\n"
 
 
-VALID_RESPONSES = """
-    valid_responses as (
-        select * from responses where "Status" = 'IP Address' and "Finished"
-    )"""
+_CONTACTS = (
+    "tickets",
+    "users",
+    "legs",
+    "chains",
+    "logging_calls",
+    "inbound_tickets",
+    "inbound_chains",
+)
 
 NPS = (
-    _with("responses")
-    + f""", {VALID_RESPONSES}
+    _with("responses", "valid_responses")
+    + """
 select
     100.0 * (count(*) filter (where "Q1" >= 9) - count(*) filter (where "Q1" <= 6)) / count(*)
 from valid_responses
@@ -82,8 +106,8 @@ where "Q1" between 0 and 10
 
 # Survey Q2 4-5 among 1-5, plus Zendesk good among good + bad.
 CSAT = (
-    _with("responses", "tickets")
-    + f""", {VALID_RESPONSES}
+    _with("responses", "valid_responses", "tickets")
+    + """
 select
     (
         (select count(*) from valid_responses where "Q2" between 4 and 5)
@@ -112,7 +136,6 @@ where "Agent".ConnectedToAgentTimestamp is not null or "Agent".Username is not n
 CONVERSION_RATE_BY_PLATFORM = (
     _with("events")
     + """
-
 , sessions as (
     select
         user_pseudo_id,
@@ -156,40 +179,12 @@ left join order_refunds on kept_orders.order_id = order_refunds.order_id
 
 ORDERS = _with("orders") + "select count(*) from orders where cancelled_at is null"
 
-# Inbound contacts: customer-submitted tickets (or tickets taken on a call/chat) and Connect chains
-# not placed outbound by an agent; a ticket the agent logged during the call it names is part of
-# that call (counted once). Per 100 non-cancelled orders.
+# Inbound contacts: customer-started tickets of their own plus Connect chains not placed
+# outbound by an agent (a ticket logged during a call is part of that call).
 INBOUND_CONTACTS = (
-    _with("tickets", "users", "legs", "orders")
+    _with(*_CONTACTS)
     + """
-, chains as (
-    select
-        "InitialContactId" as chain_id,
-        arg_min("InitiationMethod", "InitiationTimestamp") as initiation_method,
-        min("InitiationTimestamp") as started_at,
-        max("DisconnectTimestamp") as ended_at,
-        max("Attributes" ->> 'zendesk_ticket_id') as ticket_id
-    from legs
-    group by 1
-),
-logged_tickets as (
-    select distinct tickets.id
-    from tickets
-    inner join chains
-        on cast(tickets.id as varchar) = chains.ticket_id
-        and tickets.created_at between chains.started_at and chains.ended_at + interval 15 minute
-),
-inbound_tickets as (
-    select tickets.id
-    from tickets
-    left join users as submitters on tickets.submitter_id = submitters.id
-    where
-        coalesce(submitters.role, 'end-user') = 'end-user'
-        or tickets.via.channel in ('voice', 'chat')
-)
-select
-    (select count(*) from inbound_tickets where id not in (select id from logged_tickets))
-    + (select count(*) from chains where coalesce(initiation_method, '') <> 'OUTBOUND')
+select (select count(*) from inbound_tickets) + (select count(*) from inbound_chains)
 """
 )
 
@@ -200,9 +195,9 @@ select
 # no other inbound contact from 7 days before it started (an earlier contact about the same,
 # still-open problem) to 7 days after it was resolved (a repeat contact).
 FIRST_CONTACT_RESOLUTION_RATE = (
-    _with("tickets", "users", "legs")
+    _with(*_CONTACTS)
     + """
-, ticket_solves as (
+, ticket_statuses as (
     select
         ticket_id,
         count(*) filter (where child.value = 'solved') as n_solves,
@@ -218,41 +213,18 @@ FIRST_CONTACT_RESOLUTION_RATE = (
     where child.event_type = 'Change' and child.field_name = 'status'
     group by ticket_id
 ),
-chains as (
-    select
-        "InitialContactId" as chain_id,
-        arg_min("InitiationMethod", "InitiationTimestamp") as initiation_method,
-        arg_min("CustomerEndpoint".Address, "InitiationTimestamp") as endpoint,
-        min("InitiationTimestamp") as started_at,
-        max("DisconnectTimestamp") as ended_at,
-        arg_max("Queue" is not null and "Agent" is null, "InitiationTimestamp") as ended_in_queue,
-        max("Attributes" ->> 'zendesk_ticket_id') as ticket_id
-    from legs
-    group by 1
-),
-logged_tickets as (
-    select distinct tickets.id
-    from tickets
-    inner join chains
-        on cast(tickets.id as varchar) = chains.ticket_id
-        and tickets.created_at between chains.started_at and chains.ended_at + interval 15 minute
-),
 contacts as (
     select
-        'ticket-' || tickets.id as contact_id,
-        tickets.created_at as started_at,
-        case when tickets.status in ('solved', 'closed') then ticket_solves.last_solved_at end
+        'ticket-' || inbound_tickets.id as contact_id,
+        inbound_tickets.created_at as started_at,
+        case when inbound_tickets.status in ('solved', 'closed') then ticket_statuses.last_solved_at end
             as resolved_at,
-        coalesce(ticket_solves.n_solves > 1 or ticket_solves.n_reopens > 0, false) as is_reopened,
+        coalesce(ticket_statuses.n_solves > 1 or ticket_statuses.n_reopens > 0, false) as is_reopened,
         requesters.email,
         requesters.phone
-    from tickets
-    left join users as requesters on tickets.requester_id = requesters.id
-    left join users as submitters on tickets.submitter_id = submitters.id
-    left join ticket_solves on tickets.id = ticket_solves.ticket_id
-    where
-        tickets.id not in (select id from logged_tickets)
-        and (coalesce(submitters.role, 'end-user') = 'end-user' or tickets.via.channel in ('voice', 'chat'))
+    from inbound_tickets
+    left join users as requesters on inbound_tickets.requester_id = requesters.id
+    left join ticket_statuses on inbound_tickets.id = ticket_statuses.ticket_id
     union all
     select
         'chain-' || chain_id,
@@ -261,8 +233,7 @@ contacts as (
         false,
         case when endpoint like '%@%' then endpoint end,
         case when endpoint not like '%@%' then endpoint end
-    from chains
-    where coalesce(initiation_method, '') <> 'OUTBOUND'
+    from inbound_chains
 ),
 person_keys as (
     select contact_id, lower(trim(email)) as person_key from contacts where email is not null
@@ -285,5 +256,55 @@ neighbours as (
 select avg(case when not is_reopened and contact_id not in (select contact_id from neighbours) then 1.0 else 0.0 end)
 from contacts
 where resolved_at is not null
+"""
+)
+
+# Contact rate by product: inbound contacts about the product (the ticket's SKU field 360002,
+# else every product of the order in field 360001; a ticket logged during a call counts when the
+# call was not placed outbound) per 100 non-cancelled orders containing the product.
+CONTACT_RATE_BY_PRODUCT = (
+    _with(*_CONTACTS, "orders", "products")
+    + """
+, counted_tickets as (
+    select
+        tickets.id,
+        list_filter(tickets.custom_fields, lambda f: f.id = 360002)[1].value as sku,
+        list_filter(tickets.custom_fields, lambda f: f.id = 360001)[1].value as order_id
+    from tickets
+    left join logging_calls on tickets.id = logging_calls.id
+    where logging_calls.is_inbound or tickets.id in (select id from inbound_tickets)
+),
+variants as (
+    select distinct cast(id as varchar) as product_id, unnest(variants).sku as sku from products
+),
+order_products as (
+    select distinct
+        cast(id as varchar) as order_id,
+        cancelled_at is null as is_kept,
+        cast(unnest(line_items).product_id as varchar) as product_id
+    from orders
+),
+ticket_products as (
+    select distinct counted_tickets.id, variants.product_id
+    from counted_tickets
+    inner join variants on counted_tickets.sku = variants.sku
+    union
+    select distinct counted_tickets.id, order_products.product_id
+    from counted_tickets
+    inner join order_products on counted_tickets.order_id = order_products.order_id
+    where not exists (select 1 from variants where variants.sku = counted_tickets.sku)
+),
+product_orders as (
+    select product_id, count(distinct order_id) as orders
+    from order_products
+    where is_kept
+    group by product_id
+)
+select
+    product_orders.product_id,
+    100.0 * count(distinct ticket_products.id) / product_orders.orders
+from product_orders
+left join ticket_products on product_orders.product_id = ticket_products.product_id
+group by product_orders.product_id, product_orders.orders
 """
 )

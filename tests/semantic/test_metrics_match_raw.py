@@ -81,3 +81,15 @@ def test_conversion_rate_by_platform_matches_the_raw_layer(
     assert set(actual) == set(expected) == {"web", "ios_app", "android_app"}
     for platform, rate in expected.items():
         assert actual[platform] == pytest.approx(rate, abs=EXACT), platform
+
+
+def test_contact_rate_by_product_matches_the_raw_layer(
+    demo_semantic_layer: SemanticLayer, demo_published_con: duckdb.DuckDBPyConnection
+) -> None:
+    expected = dict(demo_published_con.execute(raw_reference.CONTACT_RATE_BY_PRODUCT).fetchall())
+    result = demo_semantic_layer.query(["contact_rate_by_product"], ["product"])
+    actual = dict(zip(result["product"], result["contact_rate_by_product"], strict=True))
+    assert set(actual) == set(expected)
+    assert any(rate > 0 for rate in expected.values())
+    for product, rate in expected.items():
+        assert actual[product] == pytest.approx(rate, abs=EXACT), product

@@ -211,5 +211,11 @@ select
     is_repeat_window_complete,
     refund_id,
     refunded_amount,
-    last_activity_at
+    last_activity_at,
+    -- Driver buckets (one definition: macros/cx_ops_buckets.sql), as dimensions for NPS/CSAT/CES.
+    {{ count_bucket('n_handoffs') }} as handoffs_bucket,
+    {{ count_bucket('n_transfers') }} as transfers_bucket,
+    {{ count_bucket('auth_repeats') }} as auth_repeats_bucket,
+    {{ hold_time_bucket('hold_seconds') }} as hold_time_bucket,
+    {{ refund_cycle_bucket('refund_cycle_hours') }} as refund_cycle_bucket
 from flagged
