@@ -34,3 +34,15 @@
 {% macro difference_standard_error(se_a, se_b) -%}
     sqrt(power({{ se_a }}, 2) + power({{ se_b }}, 2))
 {%- endmacro %}
+
+{#- Sample standard deviation of an integer score from exact integer sums: unlike stddev_samp,
+    whose last digit depends on the order parallel threads combine partial results, the same
+    answers always give the same bits (the unit tests compare exactly). -#}
+{% macro integer_sample_stddev(score) -%}
+    case when count({{ score }}) > 1 then
+        sqrt(
+            (count({{ score }}) * sum({{ score }} * {{ score }}) - sum({{ score }}) * sum({{ score }}))
+            / (count({{ score }}) * (count({{ score }}) - 1.0))
+        )
+    end
+{%- endmacro %}

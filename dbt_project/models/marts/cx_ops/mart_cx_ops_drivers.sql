@@ -78,7 +78,7 @@ survey_counts as (
         cast(count_if(responses.csat_score >= 4) as bigint) as csat_survey_satisfied,
         count(responses.ces_score) as ces_responses,
         avg(responses.ces_score) as ces,
-        stddev_samp(responses.ces_score) as ces_standard_deviation,
+        {{ integer_sample_stddev('responses.ces_score') }} as ces_standard_deviation,
         cast(count_if(responses.ces_score >= 5) as bigint) as ces_easy_responses
     from buckets
     inner join responses
