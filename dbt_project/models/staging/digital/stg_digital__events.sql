@@ -29,7 +29,7 @@ flattened as (
                 coalesce(cast(latest.ga_session_number as varchar), '')
             )
         ) as event_id,
-        {{ unix_micros_to_utc('latest.event_timestamp') }} as event_at,
+        {{ unix_micros_to_utc('latest.event_timestamp') }} as reported_event_at,
         cast(try_strptime(latest.event_date, '%Y%m%d') as date) as event_on,
         latest.event_name,
         nullif(trim(latest.user_id), '') as user_id,
@@ -53,11 +53,28 @@ flattened as (
         latest._source_file,
         latest._delivery_date
     from latest
+),
+
+-- An event_timestamp more than a day away from GA4's own event_date (negative ones, in some
+-- exports) is out of domain: the raw quality suite flags it; here the event keeps its day, at
+-- the start of that local day, and says that its time is estimated.
+timed as (
+    select
+        *,
+        coalesce(
+            abs(date_diff('day', {{ utc_to_local_date('reported_event_at') }}, event_on)) <= 1,
+            true
+        ) as is_event_timestamp_plausible
+    from flattened
 )
 
 select
     event_id,
-    event_at,
+    case
+        when is_event_timestamp_plausible then reported_event_at
+        else {{ local_to_utc('event_on') }}
+    end as event_at,
+    not is_event_timestamp_plausible as is_event_time_estimated,
     event_on,
     event_name,
     user_id,
@@ -88,4 +105,4 @@ select
     event_params,
     _source_file,
     _delivery_date
-from flattened
+from timed
