@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.defs import automation, identity, ingestion, publish, quality, transform
+from orchestration.defs import automation, clv, identity, ingestion, publish, quality, transform
 from orchestration.lib.resources import WarehouseResource
 from warehouse.settings import TouchpointPaths
 
@@ -18,6 +18,7 @@ def build_definitions(paths: TouchpointPaths | None = None) -> dg.Definitions:
         ingestion.defs,
         transform.defs,
         identity.defs,
+        clv.defs,
         quality.defs,
         publish.defs,
         automation.defs,

@@ -2,7 +2,9 @@
 -- holding it (customer-entered accounts before staff-typed and derived records), and within a
 -- system from the most recently seen record; first and last name come from one record together.
 -- The latest explicit e-mail marketing signal (Shopify consent state, Salesforce opt-out,
--- Klaviyo unsubscribe or spam complaint) decides consent.
+-- Klaviyo unsubscribe or spam complaint) decides consent. Lifetime orders and net revenue
+-- count non-cancelled orders (the `orders`/`net_revenue` metrics' rule); CLV and P(alive) come
+-- from the Python CLV step; the segment rule is DECISIONLOG's (value tiers and recency).
 with
 
 resolved as (
@@ -126,6 +128,48 @@ consent as (
         partition by customer_id
         order by signalled_at desc nulls last, consent asc, signal_source asc
     ) = 1
+),
+
+-- Non-cancelled orders of each customer (fct_order.net_revenue is already net of refunds).
+orders as (
+    select
+        customer_id,
+        count(*) as lifetime_orders,
+        sum(net_revenue) as lifetime_net_revenue,
+        min(ordered_at) as first_order_at,
+        max(ordered_at) as last_order_at,
+        max(ordered_on) as last_order_on
+    from {{ ref('fct_order') }}
+    where not is_cancelled and customer_id is not null
+    group by customer_id
+),
+
+latest_nps as (
+    select
+        customer_id,
+        nps_score as latest_nps_score,
+        responded_at as latest_nps_responded_at
+    from {{ ref('fct_survey_response') }}
+    where customer_id is not null and nps_score is not null
+    qualify row_number() over (
+        partition by customer_id order by responded_at desc, response_id desc
+    ) = 1
+),
+
+-- Buyers ranked by value: predicted 12-month CLV, lifetime net revenue where the CLV model was
+-- not fitted (all CLVs null then, so net revenue alone orders them).
+buyers as (
+    select
+        orders.*,
+        clv.p_alive,
+        clv.predicted_clv_12m,
+        clv.as_of_date - orders.last_order_on as days_since_last_order,
+        percent_rank() over (
+            order by clv.predicted_clv_12m asc nulls first, orders.lifetime_net_revenue asc
+        ) as value_percent_rank
+    from orders
+    left join {{ source('clv', 'customer_predictions') }} as clv
+        on orders.customer_id = clv.customer_id
 )
 
 select
@@ -145,7 +189,28 @@ select
     survivors.n_source_records,
     survivors.n_source_systems,
     survivors.source_systems,
-    survivors.min_match_probability
+    survivors.min_match_probability,
+    coalesce(buyers.lifetime_orders, 0) as lifetime_orders,
+    coalesce(buyers.lifetime_net_revenue, 0)::decimal(18, 2) as lifetime_net_revenue,
+    buyers.first_order_at,
+    buyers.last_order_at,
+    buyers.days_since_last_order,
+    latest_nps.latest_nps_score,
+    latest_nps.latest_nps_responded_at,
+    case
+        when buyers.customer_id is null then 'prospect'
+        when buyers.days_since_last_order > {{ var('segment_lapsed_after_days') }} then 'lapsed'
+        when buyers.days_since_last_order > {{ var('segment_at_risk_after_days') }} then 'at_risk'
+        when buyers.lifetime_orders = 1 then 'new'
+        when buyers.value_percent_rank >= 1 - {{ var('segment_champion_share') }} then 'champion'
+        else 'loyal'
+    end as segment,
+    buyers.predicted_clv_12m::decimal(18, 2) as predicted_clv_12m,
+    buyers.p_alive
 from survivors
 left join consent
     on survivors.customer_id = consent.customer_id
+left join buyers
+    on survivors.customer_id = buyers.customer_id
+left join latest_nps
+    on survivors.customer_id = latest_nps.customer_id
