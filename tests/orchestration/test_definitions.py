@@ -43,6 +43,19 @@ def test_writers_share_one_pool_and_publish_is_last(definitions) -> None:
     assert not graph.get(publish).child_keys
 
 
+def test_clv_sits_between_fct_order_and_dim_customer(definitions) -> None:
+    """Keyed like its dbt source, so dim_customer depends on it and Dagster splits the dbt
+    multi-asset around it (the end-to-end run executes the split job)."""
+    graph = definitions.resolve_asset_graph()
+    clv = graph.get(dg.AssetKey(["clv", "customer_predictions"]))
+    assert dg.AssetKey(["marts", "fct_order"]) in clv.parent_keys
+    assert dg.AssetKey(["marts", "dim_customer"]) in clv.child_keys
+    assert (
+        dg.AssetKey(["marts", "dim_customer"])
+        in graph.get(dg.AssetKey(["marts", "mart_customer_value"])).parent_keys
+    )
+
+
 def test_dbt_groups_mirror_folders(definitions) -> None:
     graph = definitions.resolve_asset_graph()
     assert graph.get(dg.AssetKey(["marts", "fct_survey_response"])).group_name == "marts_journey"

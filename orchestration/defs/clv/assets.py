@@ -12,18 +12,17 @@ from dagster_dbt import get_asset_key_for_model
 
 from clv import CUSTOMER_PREDICTIONS, MODEL_FITS, predict_clv_in_warehouse
 from orchestration.defs.transform.assets import touchpoint_dbt_models
-from orchestration.lib.resources import DUCKDB_WRITER_POOL, WarehouseResource
+from orchestration.lib.python_steps import python_step
+from orchestration.lib.resources import WarehouseResource
 
 CUSTOMER_PREDICTIONS_KEY = dg.AssetKey(["clv", "customer_predictions"])
 ORDERS_KEY = get_asset_key_for_model([touchpoint_dbt_models], "fct_order")
 
 
-@dg.asset(
+@python_step(
     key=CUSTOMER_PREDICTIONS_KEY,
     deps=[ORDERS_KEY],
     group_name="clv",
-    pool=DUCKDB_WRITER_POOL,
-    kinds={"python", "duckdb"},
     description=(
         f"`{CUSTOMER_PREDICTIONS}`: per customer with a non-cancelled order, P(alive), expected "
         "purchases and average order value, and predicted 12-month CLV (BG/NBD x Gamma-Gamma, "

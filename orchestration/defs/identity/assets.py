@@ -10,18 +10,17 @@ from dagster_dbt import get_asset_key_for_model
 
 from identity import RESOLVED_RECORDS, resolve_in_warehouse
 from orchestration.defs.transform.assets import touchpoint_dbt_models
-from orchestration.lib.resources import DUCKDB_WRITER_POOL, WarehouseResource
+from orchestration.lib.python_steps import python_step
+from orchestration.lib.resources import WarehouseResource
 
 RESOLVED_RECORDS_KEY = dg.AssetKey(["identity", "resolved_records"])
 IDENTITY_RECORDS_KEY = get_asset_key_for_model([touchpoint_dbt_models], "int_identity_records")
 
 
-@dg.asset(
+@python_step(
     key=RESOLVED_RECORDS_KEY,
     deps=[IDENTITY_RECORDS_KEY],
     group_name="intermediate_identity",
-    pool=DUCKDB_WRITER_POOL,
-    kinds={"python", "duckdb"},
     description=(
         f"`{RESOLVED_RECORDS}`: one row per person-identifying source record with its stable "
         "customer_id, the rule (or Splink probability) that linked it, and its normalised "
