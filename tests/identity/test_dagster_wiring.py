@@ -29,8 +29,7 @@ def identity_definitions(
     prepare_manifest()
     from dagster_dbt import get_asset_key_for_model
 
-    from orchestration.defs import identity, ingestion, transform
-    from orchestration.defs.identity.assets import RESOLVED_RECORDS_KEY
+    from orchestration.defs import clv, identity, ingestion, transform
     from orchestration.defs.transform.assets import touchpoint_dbt_models
 
     paths = TouchpointPaths.resolve(HANDMADE_LANDING, tmp_path / "warehouse.duckdb")
@@ -42,15 +41,18 @@ def identity_definitions(
     # if another of its models is only built in the part after identity resolution; `buildable`
     # runs it in the part where all its models exist. (The pipeline needs the same setting.)
     monkeypatch.setenv("DBT_INDIRECT_SELECTION", "buildable")
+    # the two marts identity feeds and what they need (dim_customer also reads orders, surveys
+    # and CLV), not the rest of the warehouse. Without Dagster's checks: a check of a mart in the
+    # slice may read a mart outside it (fct_survey_response -> fct_service_issue); dbt's
+    # buildable selection still runs every dbt test whose models the slice builds.
     marts = [get_asset_key_for_model([touchpoint_dbt_models], m)
              for m in ("customer_identity_map", "dim_customer")]
-    # what identity needs, and the two marts it feeds (not the rest of the warehouse)
-    selection = dg.AssetSelection.assets(RESOLVED_RECORDS_KEY).upstream() | dg.AssetSelection.assets(
-        *marts
+    selection = dg.AssetSelection.assets(*marts).upstream() - dg.AssetSelection.checks_for_assets(
+        touchpoint_dbt_models
     )
     job = dg.define_asset_job("identity_slice", selection=selection)
     defs = dg.Definitions.merge(
-        ingestion.defs, transform.defs, identity.defs,
+        ingestion.defs, transform.defs, identity.defs, clv.defs,
         dg.Definitions(resources={"warehouse": WarehouseResource.from_paths(paths)}, jobs=[job]),
     )
     return defs, paths
@@ -90,6 +92,11 @@ def test_one_job_runs_dbt_then_identity_then_dbt(
     identity_step = started.index("identity__resolved_records")
     assert any(s.startswith("touchpoint_dbt_models") for s in started[:identity_step])
     assert any(s.startswith("touchpoint_dbt_models") for s in started[identity_step + 1 :])
+    # dim_customer reads CLV, which reads fct_order: a third dbt step follows the CLV step
+    clv_step = started.index("clv__customer_predictions")
+    assert identity_step < clv_step
+    assert any(s.startswith("touchpoint_dbt_models") for s in started[identity_step + 1 : clv_step])
+    assert any(s.startswith("touchpoint_dbt_models") for s in started[clv_step + 1 :])
 
     materialized = {e.asset_key.path[-1] for e in result.get_asset_materialization_events()}
     assert {"int_identity_records", "resolved_records", "customer_identity_map",
