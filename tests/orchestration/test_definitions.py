@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
@@ -14,13 +16,20 @@ from warehouse.settings import TouchpointPaths
 
 
 @pytest.fixture(scope="module")
-def definitions(tmp_path_factory: pytest.TempPathFactory) -> dg.Definitions:
+def definitions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dg.Definitions]:
     manifest = prepare_manifest()
     assert manifest.exists()
-    from orchestration.definitions import build_definitions
+    # Loading the code location exports its paths (TOUCHPOINT_*) for dbt and step workers; keep
+    # them out of later tests, whose `touchpoint run` subprocesses would inherit them.
+    saved = os.environ.copy()
+    try:
+        from orchestration.definitions import build_definitions
 
-    root = tmp_path_factory.mktemp("defs")
-    return build_definitions(TouchpointPaths.resolve(root / "landing", root / "wh.duckdb"))
+        root = tmp_path_factory.mktemp("defs")
+        yield build_definitions(TouchpointPaths.resolve(root / "landing", root / "wh.duckdb"))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def test_every_dbt_source_has_an_ingestion_asset_with_the_same_key(definitions) -> None:
