@@ -31,6 +31,7 @@ class MetricFilter:
 
     where: tuple[str, ...]
     not_applicable: tuple[str, ...]
+    applied: tuple[str, ...] = ()  # the dimensions the filters went to, for the reader
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class Filters:
         return {"start": self.start, "end": self.end}
 
     def for_metric(self, dimensions: Sequence[str]) -> MetricFilter:
-        where, not_applicable = [], []
+        where, not_applicable, applied = [], [], []
         for kind, values in (("channel", self.channels), ("segment", self.segments)):
             if not values:
                 continue
@@ -71,8 +72,9 @@ class Filters:
                 not_applicable.append(kind)
             else:
                 quoted = ", ".join(_quote(value) for value in values)
-                where.append(f"{{{{ Dimension('{dimension}') }}}} in ({quoted})")
-        return MetricFilter(tuple(where), tuple(not_applicable))
+                where.append(f"{_dimension_call(dimension)} in ({quoted})")
+                applied.append(dimension)
+        return MetricFilter(tuple(where), tuple(not_applicable), tuple(applied))
 
     def describe(self) -> str:
         parts = [f"{self.start:%d %b %Y} to {self.end:%d %b %Y}"]
@@ -84,11 +86,20 @@ class Filters:
 
 
 def _dimension_for(kind: str, dimensions: Sequence[str]) -> str | None:
-    for element in FILTER_DIMENSIONS[kind]:
-        for name in dimensions:  # nearest entity first
-            if name.rsplit("__", 1)[-1] == element:
-                return name
+    """The nearest dimension (fewest entity hops) that carries the filter's meaning."""
+    for name in dimensions:  # nearest entity first
+        if name.rsplit("__", 1)[-1] in FILTER_DIMENSIONS[kind]:
+            return name
     return None
+
+
+def _dimension_call(dunder_name: str) -> str:
+    """MetricFlow's where-filter reference: `a__b__dim` is `Dimension('b__dim', entity_path=['a'])`."""
+    *entities, element = dunder_name.split("__")
+    if len(entities) <= 1:
+        return f"{{{{ Dimension('{dunder_name}') }}}}"
+    path = ", ".join(f"'{entity}'" for entity in entities[:-1])
+    return f"{{{{ Dimension('{entities[-1]}__{element}', entity_path=[{path}]) }}}}"
 
 
 def _quote(value: str) -> str:

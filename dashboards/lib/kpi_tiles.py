@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import streamlit as st
@@ -13,14 +14,21 @@ from dashboards.lib.metric_display import display_for
 TILES_PER_ROW = 4
 
 
+def tile_label(label: str) -> str:
+    """The metric's label without a trailing unit such as "(s)": the tile shows its own unit."""
+    return re.sub(r"\s*\([^)]*\)$", "", label)
+
+
 def kpi_tile(kpi: Kpi) -> None:
     display = display_for(kpi.metric)
     note = ""
+    if kpi.filtered_on:
+        note += "\n\nFiltered on " + ", ".join(f"`{d}`" for d in kpi.filtered_on) + "."
     if kpi.not_filtered_by:
-        note = "\n\nNot filtered by " + " or ".join(kpi.not_filtered_by) + " (no such dimension)."
+        note += "\n\nNot filtered by " + " or ".join(kpi.not_filtered_by) + " (no such dimension)."
     sparkline = [v for v in (display.value(x) for x in kpi.trend[kpi.metric]) if v is not None]
     st.metric(
-        kpi.label,
+        tile_label(kpi.label),
         display.format(kpi.current),
         delta=display.format_delta(kpi.current, kpi.previous),
         delta_color=display.delta_color,

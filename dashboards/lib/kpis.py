@@ -26,6 +26,7 @@ class Kpi:
     previous: float | None
     trend: pd.DataFrame  # columns: the filters' time grain, the metric
     not_filtered_by: tuple[str, ...] = ()
+    filtered_on: tuple[str, ...] = ()  # dimensions the channel / segment filters went to
 
 
 @dataclass
@@ -77,6 +78,7 @@ def _fill(
             previous=_scalar(previous, name),
             trend=trend[[filters.grain, name]],
             not_filtered_by=metric_filter.not_applicable,
+            filtered_on=metric_filter.applied,
         )
 
 

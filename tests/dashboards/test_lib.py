@@ -42,6 +42,12 @@ def test_filters_use_the_nearest_matching_dimension_and_quote_values() -> None:
     applied = filters.for_metric(["order__channel", "order__customer__channel", "order__sku"])
     assert applied.where == ("{{ Dimension('order__channel') }} in ('web', 'it''s')",)
     assert filters.for_metric(["survey_response__trigger"]).not_applicable == ("channel",)
+    nearest = filters.for_metric(["issue__first_channel", "issue__order__channel"])
+    assert nearest.applied == ("issue__first_channel",)
+    two_hops = filters.for_metric(["issue__order__channel"]).where
+    assert two_hops == (
+        "{{ Dimension('order__channel', entity_path=['issue']) }} in ('web', 'it''s')",
+    )
     assert Filters(dt.date(2026, 1, 1), dt.date(2026, 1, 2)).for_metric(["x__channel"]).where == ()
 
 

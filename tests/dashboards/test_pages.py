@@ -10,6 +10,7 @@ import pytest
 
 from dashboards.lib.filters import Filters
 from dashboards.lib.kpi_catalogue import EXPERIENCE, OPERATIONS, SERVICE
+from dashboards.lib.kpi_tiles import tile_label
 from dashboards.lib.metric_display import display_for
 from tests.dashboards.apptest import PAGES, open_app, render, tiles
 from warehouse.semantic_layer import SemanticLayer
@@ -44,7 +45,7 @@ def test_scorecard_tiles_equal_the_semantic_layer(monkeypatch, demo_run, demo_se
     filters = shown_filters(app)
     assert filters.days == 90 and not filters.channels
     shown = tiles(app)
-    labels = {m.name: m.label for m in demo_semantic_layer.metrics}
+    labels = {m.name: tile_label(m.label) for m in demo_semantic_layer.metrics}
 
     checked = 0
     for metric in EXPERIENCE + OPERATIONS:
@@ -61,7 +62,7 @@ def test_scorecard_channel_filter_reaches_the_metrics(monkeypatch, demo_run, dem
     assert not app.exception
     filters = shown_filters(app)
     assert filters.channels == ("web",)
-    labels = {m.name: m.label for m in demo_semantic_layer.metrics}
+    labels = {m.name: tile_label(m.label) for m in demo_semantic_layer.metrics}
     for label, value in tiles(app).items():
         metric = next(name for name, text in labels.items() if text == label)
         assert value == expected_tile(demo_semantic_layer, metric, filters)
@@ -137,7 +138,7 @@ def test_service_tiles_equal_the_semantic_layer(monkeypatch, demo_run, demo_sema
     app = open_app(monkeypatch, demo_run.warehouse)
     render(app, "service")
     filters = shown_filters(app)
-    labels = {m.name: m.label for m in demo_semantic_layer.metrics}
+    labels = {m.name: tile_label(m.label) for m in demo_semantic_layer.metrics}
     shown = tiles(app)
     expected = {
         labels[m]: expected_tile(demo_semantic_layer, m, filters) for m in SERVICE if m in labels
