@@ -6,8 +6,9 @@ Display only: values come from the semantic layer unchanged; a scale converts un
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+
+import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,7 @@ class MetricDisplay:
     prefix: str = ""  # currency sign
 
     def value(self, raw: float | None) -> float | None:
-        if raw is None or (isinstance(raw, float) and math.isnan(raw)):
+        if raw is None or pd.isna(raw):  # None, NaN, pd.NA (nullable integer columns), NaT
             return None
         return float(raw) * self.scale
 

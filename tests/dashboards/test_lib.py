@@ -23,6 +23,7 @@ def test_seconds_show_as_minutes_and_money_with_its_sign() -> None:
     assert display_for("average_predicted_clv_12m").format_delta(10.0, 12.5) == "-$2.50"
     assert display_for("nps").format(None) == "—"
     assert display_for("nps").format(float("nan")) == "—"
+    assert display_for("orders").format(pd.NA) == "—"
 
 
 def test_previous_period_has_the_same_length_just_before() -> None:
