@@ -3,8 +3,10 @@
 The build is the pipeline's own sequence without Dagster: the ingestion helper's loader
 (`ingest_all`) writes the raw layer into a fresh `touchpoint.duckdb`; dbt builds the models
 identity resolution reads (`+int_identity_records`); the identity package resolves customers
-(`identity.resolved_records`, read by `customer_identity_map`); then one `dbt build` builds and
-tests everything (unit tests, generic and singular data tests included).
+(`identity.resolved_records`, read by `customer_identity_map`); dbt builds what the CLV step
+reads (`+fct_order`); the clv package writes `clv.customer_predictions` (read by `dim_customer`);
+then one `dbt build` builds and tests everything (unit tests, generic and singular data tests
+included).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from clv import predict_clv_in_warehouse
 from identity import resolve_in_warehouse
 from orchestration.lib.ingest import ingest_all
 from tests.helpers import HANDMADE_LANDING, REPO_ROOT
@@ -72,6 +75,13 @@ def build_journey(landing: Path, workdir: Path) -> JourneyBuild:
     con = duckdb.connect(str(database))
     try:
         resolve_in_warehouse(con)
+    finally:
+        con.close()
+    orders = _dbt(workdir, database, "run", "--select", "+fct_order")
+    assert orders.returncode == 0, orders.stdout[-4000:] + orders.stderr[-2000:]
+    con = duckdb.connect(str(database))
+    try:
+        predict_clv_in_warehouse(con)  # dim_customer reads its predictions
     finally:
         con.close()
     build = _dbt(workdir, database, "build")
