@@ -15,7 +15,6 @@ WAREHOUSE_CONTRACT = SHARED_DIR / "contracts" / "warehouse.md"
 # Variants the contract names inside a definition (`ces_easy_share`) or asks for per source.
 VARIANTS = ["ces_easy_share", "csat_survey", "csat_zendesk", "contact_rate_by_product"]
 # Built by the CLV mart, not by the semantic-layer part of the issue.
-OWNED_ELSEWHERE = {"predicted_clv_12m"}
 
 
 def contract_metrics() -> list[str]:
@@ -32,11 +31,6 @@ CONTRACT_METRICS = contract_metrics()
 ALL_METRICS = CONTRACT_METRICS + VARIANTS
 
 
-def _require(layer: SemanticLayer, metric: str) -> None:
-    if metric in OWNED_ELSEWHERE and metric not in {m.name for m in layer.metrics}:
-        pytest.skip(f"{metric} is added with the CLV mart")
-
-
 def test_the_contract_lists_the_metrics_we_expect() -> None:
     assert {"nps", "csat", "retention_rate", "cost_to_serve", "abandonment_rate"} <= set(
         CONTRACT_METRICS
@@ -48,7 +42,6 @@ def test_the_contract_lists_the_metrics_we_expect() -> None:
 def test_metric_is_defined_with_label_and_description(
     metric: str, semantic_layer: SemanticLayer
 ) -> None:
-    _require(semantic_layer, metric)
     info = {m.name: m for m in semantic_layer.metrics}[metric]
     assert info.label and info.label != metric
     assert len(info.description) > 30
@@ -58,7 +51,6 @@ def test_metric_is_defined_with_label_and_description(
 def test_metric_answers_by_month_on_the_handmade_warehouse(
     metric: str, semantic_layer: SemanticLayer
 ) -> None:
-    _require(semantic_layer, metric)
     result = semantic_layer.query([metric], ["metric_time__month"])
     assert list(result.columns) == ["metric_time__month", metric]
     assert len(result) >= 1
@@ -69,7 +61,6 @@ def test_metric_answers_by_month_on_the_handmade_warehouse(
 def test_metric_has_a_value_on_the_demo_company(
     metric: str, demo_semantic_layer: SemanticLayer
 ) -> None:
-    _require(demo_semantic_layer, metric)
     value = demo_semantic_layer.query([metric])[metric].iloc[0]
     assert pd.notna(value)
 
