@@ -32,7 +32,7 @@ MODES = ("deterministic", "full")
 
 def build_identity_records(landing: Path, build_db: Path, threads: int | None = None) -> dict:
     """Ingest a landing folder and `dbt build` everything int_identity_records needs."""
-    from orchestration.lib.ingest import ingest_all
+    from ingestion import ingest_all
     from warehouse.connections import connect_build
     from warehouse.settings import DBT_PROJECT_DIR, ENV_BUILD_DB
 

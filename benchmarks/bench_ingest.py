@@ -38,7 +38,7 @@ def _cpu() -> float:
 def _phase_ingest(landing: Path, db: Path, threads: int | None) -> dict:
     import duckdb
 
-    from orchestration.lib.ingest import SPECS, ingest_entity
+    from ingestion import SPECS, ingest_entity
 
     con = duckdb.connect(str(db))
     if threads:
@@ -66,7 +66,7 @@ def _phase_ingest(landing: Path, db: Path, threads: int | None) -> dict:
 def _phase_plain(landing: Path, db: Path, threads: int | None) -> dict:
     import duckdb
 
-    from orchestration.lib.ingest import SPECS
+    from ingestion import SPECS
 
     con = duckdb.connect(str(db))
     if threads:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import duckdb
 
-from orchestration.lib.ingest.contract import ENTITIES, EntitySpec, quote_ident, render_type
+from ingestion.contract import ENTITIES, EntitySpec, quote_ident, render_type
 from quality.runner import ExpectationOutcome, Runner, SuiteResult
 from quality.suites import (
     BLOCKING,
@@ -101,7 +101,7 @@ def _type_check(con: duckdb.DuckDBPyConnection, spec: EntitySpec) -> Expectation
         element_count=len(spec.fields),
         unexpected_count=len(wrong),
         examples=wrong[:5],
-        detail="DuckDB catalog vs orchestration/lib/ingest/contract.py",
+        detail="DuckDB catalog vs ingestion/contract.py",
     )
 
 

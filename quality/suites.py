@@ -23,7 +23,7 @@ import great_expectations as gx
 import great_expectations.expectations as gxe
 from scipy.stats import binom
 
-from orchestration.lib.ingest.contract import ENTITIES, EntitySpec
+from ingestion.contract import ENTITIES, EntitySpec
 
 BLOCKING = "blocking"
 WARNING = "warning"

@@ -22,7 +22,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from orchestration.lib.ingest.contract import SPECS, get_spec, quote_ident
+from ingestion.contract import SPECS, get_spec, quote_ident
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT = REPO_ROOT / "dbt_project"
@@ -674,7 +674,7 @@ def test_klaviyo_event_types_and_local_time_incl_dst(con) -> None:
 @pytest.fixture(scope="session")
 def handmade_con(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
     # Imported here so that a loader in flux fails this test only, not the whole module.
-    from orchestration.lib.ingest.loader import ingest_all
+    from ingestion.loader import ingest_all
 
     tmp = tmp_path_factory.mktemp("staging_handmade")
     database = tmp / "touchpoint.duckdb"

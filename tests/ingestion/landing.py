@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.lib.ingest import EntityLoadResult, get_spec, ingest_entity
+from ingestion import EntityLoadResult, get_spec, ingest_entity
 
 HANDMADE = Path(__file__).resolve().parents[1] / "fixtures" / "landing_handmade"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from ingestion import SPECS
 from orchestration.defs.ingestion import defs as ingestion_defs
-from orchestration.lib.ingest import SPECS
 from orchestration.lib.resources import DUCKDB_WRITER_POOL, WarehouseResource
 from tests.ingestion.landing import HANDMADE
 from warehouse.settings import TouchpointPaths

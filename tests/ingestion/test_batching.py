@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from orchestration.lib.ingest import get_spec, ingest_entity
+from ingestion import get_spec, ingest_entity
 from tests.ingestion.landing import jsonl, ledger, load, put, quarantine, ticket
 
 TICKETS_CRLF = "support/tickets/2026-03-05.jsonl"

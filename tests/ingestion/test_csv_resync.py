@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from orchestration.lib.ingest import csv_reader
-from orchestration.lib.ingest.csv_scan import MAX_RECORD_LINES, scan_text
+from ingestion import csv_reader
+from ingestion.csv_scan import MAX_RECORD_LINES, scan_text
 from tests.ingestion.landing import KLAVIYO_HEADER, klaviyo_row, load, put, quarantine
 
 CONTACTS = "crm/contacts/2026-03-02.csv"

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from orchestration.lib.ingest import SPECS, ingest_all
+from ingestion import SPECS, ingest_all
 from tests.helpers import REPO_ROOT, SHARED_DIR
 from tests.ingestion.landing import HANDMADE
 

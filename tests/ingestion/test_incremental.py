@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 
-from orchestration.lib.ingest import SPECS, ingest_all, reconcile
+from ingestion import SPECS, ingest_all, reconcile
 from tests.ingestion.landing import (
     HANDMADE,
     KLAVIYO_HEADER,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from orchestration.lib.ingest import get_spec, reconcile
+from ingestion import get_spec, reconcile
 from tests.ingestion.landing import KLAVIYO_HEADER, jsonl, klaviyo_row, load, put, ticket
 
 EMAIL = "marketing/email_events/2026-03-02.csv"

@@ -25,7 +25,7 @@ import pytest
 
 from clv import predict_clv_in_warehouse
 from identity import resolve_in_warehouse
-from orchestration.lib.ingest import ingest_all
+from ingestion import ingest_all
 from tests.helpers import HANDMADE_LANDING, REPO_ROOT
 
 DBT_PROJECT = REPO_ROOT / "dbt_project"

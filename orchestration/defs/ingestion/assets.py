@@ -1,8 +1,8 @@
-"""Thin Dagster wrappers around ``orchestration.lib.ingest``: one asset per contract entity."""
+"""Thin Dagster wrappers around ``ingestion``: one asset per contract entity."""
 
 import dagster as dg
 
-from orchestration.lib.ingest import SPECS, EntityLoadResult, EntitySpec, ingest_entity
+from ingestion import SPECS, EntityLoadResult, EntitySpec, ingest_entity
 from orchestration.lib.resources import DUCKDB_WRITER_POOL, WarehouseResource
 
 RECONCILIATION_CHECK = "reconciliation"
@@ -60,7 +60,7 @@ def _build_asset(spec: EntitySpec) -> dg.AssetsDefinition:
         for w in res.warnings:
             context.log.warning(w)
         for r in res.rejected:
-            context.log.error(f"rejected: {r}")
+            context.log.warning(f"rejected: {r}")
         rec = res.reconciliation
         assert rec is not None
         yield dg.MaterializeResult(metadata=_metadata(res))

@@ -13,7 +13,7 @@ from collections import defaultdict
 
 import dagster as dg
 
-from orchestration.lib.ingest import SPECS
+from ingestion import SPECS
 from orchestration.lib.resources import DUCKDB_WRITER_POOL, WarehouseResource
 from quality import report
 from quality.raw import validate_raw_entity

@@ -6,9 +6,9 @@ import datetime as dt
 
 import duckdb
 
-from orchestration.lib.ingest.contract import EntitySpec
-from orchestration.lib.ingest.schema import QUARANTINE
-from orchestration.lib.ingest.stage import STAGE_QUARANTINE
+from ingestion.contract import EntitySpec
+from ingestion.schema import QUARANTINE
+from ingestion.stage import STAGE_QUARANTINE
 
 
 def publish_staged(

@@ -17,10 +17,10 @@ from typing import Literal
 import duckdb
 import pyarrow as pa
 
-from orchestration.lib.ingest.contract import EntitySpec
-from orchestration.lib.ingest.discovery import LandingFile, content_hash
-from orchestration.lib.ingest.schema import LEDGER
-from orchestration.lib.ingest.stage import temp_table
+from ingestion.contract import EntitySpec
+from ingestion.discovery import LandingFile, content_hash
+from ingestion.schema import LEDGER
+from ingestion.stage import temp_table
 
 Change = Literal["new", "changed"]
 

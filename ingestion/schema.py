@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from orchestration.lib.ingest.contract import EntitySpec, quote_ident
+from ingestion.contract import EntitySpec, quote_ident
 
 RAW_SCHEMA = "raw"
 LEDGER = f"{RAW_SCHEMA}.load_ledger"

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from orchestration.lib.ingest.contract import EntitySpec
-from orchestration.lib.ingest.schema import LEDGER, QUARANTINE
+from ingestion.contract import EntitySpec
+from ingestion.schema import LEDGER, QUARANTINE
 
 
 @dataclass

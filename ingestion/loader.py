@@ -23,19 +23,19 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from orchestration.lib.ingest import ledger, quarantine
-from orchestration.lib.ingest.contract import SPECS, EntitySpec
-from orchestration.lib.ingest.csv_reader import stage_csv_files
-from orchestration.lib.ingest.discovery import content_hash, discover
-from orchestration.lib.ingest.jsonl_reader import stage_jsonl_files
-from orchestration.lib.ingest.reconciliation import Reconciliation, reconcile
-from orchestration.lib.ingest.schema import (
+from ingestion import ledger, quarantine
+from ingestion.contract import SPECS, EntitySpec
+from ingestion.csv_reader import stage_csv_files
+from ingestion.discovery import content_hash, discover
+from ingestion.jsonl_reader import stage_jsonl_files
+from ingestion.reconciliation import Reconciliation, reconcile
+from ingestion.schema import (
     AUDIT,
     add_columns,
     ensure_raw_layer,
     ensure_raw_table,
 )
-from orchestration.lib.ingest.stage import (
+from ingestion.stage import (
     STAGE_ROWS,
     FileStage,
     drop_stage,

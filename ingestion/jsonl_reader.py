@@ -23,10 +23,10 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from orchestration.lib.ingest.contract import EXTRA_COLUMN, EntitySpec, quote_ident, render_type
-from orchestration.lib.ingest.discovery import LandingFile
-from orchestration.lib.ingest.jsonl_lines import NotUtf8, lines_sql, readable_paths, repair_utf8
-from orchestration.lib.ingest.stage import (
+from ingestion.contract import EXTRA_COLUMN, EntitySpec, quote_ident, render_type
+from ingestion.discovery import LandingFile
+from ingestion.jsonl_lines import NotUtf8, lines_sql, readable_paths, repair_utf8
+from ingestion.stage import (
     INVALID_JSON,
     NOT_AN_OBJECT,
     STAGE_QUARANTINE,

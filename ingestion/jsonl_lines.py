@@ -15,8 +15,8 @@ from __future__ import annotations
 import gzip as gzip_module
 from pathlib import Path
 
-from orchestration.lib.ingest.discovery import LandingFile
-from orchestration.lib.ingest.stage import sql_list
+from ingestion.discovery import LandingFile
+from ingestion.stage import sql_list
 
 #: A line that is not UTF-8: (file number in the batch, line number, text with U+FFFD).
 NotUtf8 = tuple[int, int, str]

@@ -22,8 +22,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from orchestration.lib.ingest.contract import EntitySpec, quote_ident, render_type
-from orchestration.lib.ingest.csv_scan import (
+from ingestion.contract import EntitySpec, quote_ident, render_type
+from ingestion.csv_scan import (
     CsvScan,
     has_bare_cr,
     read_text,
@@ -32,8 +32,8 @@ from orchestration.lib.ingest.csv_scan import (
     split_lines,
     with_placeholders,
 )
-from orchestration.lib.ingest.discovery import LandingFile
-from orchestration.lib.ingest.stage import (
+from ingestion.discovery import LandingFile
+from ingestion.stage import (
     MALFORMED_CSV,
     STAGE_QUARANTINE,
     STAGE_ROWS,

@@ -8,10 +8,10 @@ Public API:
     LEDGER, QUARANTINE, AUDIT                    - table names of the bookkeeping tables
 """
 
-from orchestration.lib.ingest.contract import ENTITIES, SPECS, EntitySpec, Field, get_spec
-from orchestration.lib.ingest.loader import EntityLoadResult, ingest_all, ingest_entity, new_load_id
-from orchestration.lib.ingest.reconciliation import Reconciliation, reconcile
-from orchestration.lib.ingest.schema import AUDIT, LEDGER, QUARANTINE, RAW_SCHEMA
+from ingestion.contract import ENTITIES, SPECS, EntitySpec, Field, get_spec
+from ingestion.loader import EntityLoadResult, ingest_all, ingest_entity, new_load_id
+from ingestion.reconciliation import Reconciliation, reconcile
+from ingestion.schema import AUDIT, LEDGER, QUARANTINE, RAW_SCHEMA
 
 __all__ = [
     "AUDIT",

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestration.lib.ingest.contract import EntitySpec
+from ingestion.contract import EntitySpec
 
 _NAME = re.compile(
     r"(?P<date>\d{4}-\d{2}-\d{2})(?:\.part(?P<part>\d{2,}))?\.(?P<ext>[a-z]+)(?P<gz>\.gz)?"
