@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards.lib.filters import keep_filter_state
+from dashboards.lib.page import sidebar_publication
 
 st.set_page_config(page_title="Touchpoint", page_icon=":material/hub:", layout="wide")
 keep_filter_state()
@@ -63,4 +64,5 @@ navigation = st.navigation(
         ],
     }
 )
+sidebar_publication()
 navigation.run()

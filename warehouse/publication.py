@@ -13,12 +13,15 @@ import os
 import shutil
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
 
 from warehouse.connections import connect_build
+
+# The fact every customer activity lands in: its newest business date is the data's "as of".
+DATA_DATE_TABLE = "marts.fct_touchpoint"
 
 _PUBLICATIONS_DDL = """
 create schema if not exists ops;
@@ -63,14 +66,25 @@ def publish(
 
 
 def latest_publication(con: duckdb.DuckDBPyConnection) -> dict | None:
-    """The newest publication's metadata (without the manifest), read through a reader connection."""
+    """The newest publication's metadata (without the manifest), read through a reader connection,
+    with `data_through`: the newest business date of any touchpoint it holds (None if none)."""
     row = con.execute(
         "select version, published_at, run_id, landing_dir from ops.publications "
         "order by version desc limit 1"
     ).fetchone()
     if row is None:
         return None
-    return dict(zip(["version", "published_at", "run_id", "landing_dir"], row, strict=True))
+    publication = dict(zip(["version", "published_at", "run_id", "landing_dir"], row, strict=True))
+    publication["data_through"] = _data_through(con)
+    return publication
+
+
+def _data_through(con: duckdb.DuckDBPyConnection) -> date | None:
+    try:
+        (newest,) = con.execute(f"select max(occurred_on) from {DATA_DATE_TABLE}").fetchone()
+    except duckdb.CatalogException:  # a publication without the touchpoint fact
+        return None
+    return newest
 
 
 def _atomic_copy(source: Path, target: Path) -> None:

@@ -3,6 +3,8 @@
 A connection is cached per published file identity (inode + mtime). When the pipeline publishes,
 the file is replaced by rename, its identity changes, and the next page run opens the new
 version; pages never see a mix of versions and never hold a lock that blocks the pipeline.
+The identity must be part of the cache key: Streamlit leaves arguments whose names start with
+`_` out of it, so they are named `inode` and `mtime_ns`.
 Every result is cached per (file, version, request), so a page run after the first one reads
 memory, not the warehouse.
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -30,6 +32,7 @@ class PublishedWarehouse:
     path: Path
     version: int
     published_at: datetime
+    data_through: date | None  # the newest business date in the published facts
     con: duckdb.DuckDBPyConnection
     semantic_layer: SemanticLayer
     # One DuckDB connection serves every browser session: queries take turns.
@@ -85,26 +88,35 @@ def table(schema: str, name: str) -> str:
 
 def open_published() -> PublishedWarehouse | None:
     """The current published version, or None (after showing a friendly note) if there is none."""
-    path = TouchpointPaths.resolve().warehouse
-    if not path.exists():
+    warehouse = current_publication()
+    if warehouse is None:
         st.info(
             "No warehouse has been published yet. Run `make demo` or "
             "`touchpoint run --landing DIR` and reload this page."
         )
+    return warehouse
+
+
+def current_publication() -> PublishedWarehouse | None:
+    """The current published version (None if there is none yet), without any message."""
+    path = TouchpointPaths.resolve().warehouse
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
         return None
-    stat = path.stat()
     return _open(str(path), stat.st_ino, stat.st_mtime_ns)
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
-def _open(path: str, _inode: int, _mtime_ns: int) -> PublishedWarehouse:
-    # inode and mtime are part of the cache key: a new publication opens a new connection.
+def _open(path: str, inode: int, mtime_ns: int) -> PublishedWarehouse:
+    # inode and mtime are hashed into the cache key: a new publication opens a new connection.
     con = connect_published(Path(path))
     publication = latest_publication(con)
     return PublishedWarehouse(
         path=Path(path),
         version=publication["version"],
         published_at=publication["published_at"],
+        data_through=publication.get("data_through"),
         con=con,
         semantic_layer=SemanticLayer.from_publication(con),
     )
