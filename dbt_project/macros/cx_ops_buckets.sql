@@ -1,7 +1,7 @@
 {#-
   Operational driver buckets of a service issue (mart_cx_ops_drivers). One definition, used by
   every model that groups issues by these drivers. Labels sort in their natural order by
-  bucket_order in int_service_issue_driver_buckets.
+  bucket_order in fct_service_issue_driver_bucket.
 -#}
 
 {#- A count as '0', '1', '2+' (handoffs, transfers, auth repeats). -#}

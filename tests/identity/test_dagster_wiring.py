@@ -68,8 +68,12 @@ def test_identity_asset_is_keyed_like_the_dbt_source_and_writes_in_the_pool(
     node = graph.get(RESOLVED_RECORDS_KEY)
     assert node.is_materializable
     assert IDENTITY_RECORDS_KEY in node.parent_keys
+    # one intermediate model reads the source; the identity map and dim_customer read it
     children = {key.path[-1] for key in node.child_keys}
-    assert {"customer_identity_map", "dim_customer"} <= children
+    assert children == {"int_identity_records_resolved"}
+    (lookup_key,) = node.child_keys
+    grandchildren = {key.path[-1] for key in graph.get(lookup_key).child_keys}
+    assert {"dim_customer_identity_map", "dim_customer"} <= grandchildren
     op = graph.assets_def_for_key(RESOLVED_RECORDS_KEY).get_op_def_for_asset_key(
         RESOLVED_RECORDS_KEY
     )

@@ -24,7 +24,7 @@ IDENTITY_RECORDS_KEY = get_asset_key_for_model([touchpoint_dbt_models], "int_ide
     description=(
         f"`{RESOLVED_RECORDS}`: one row per person-identifying source record with its stable "
         "customer_id, the rule (or Splink probability) that linked it, and its normalised "
-        "e-mail/phone/postal code. Read by dbt's customer_identity_map and dim_customer."
+        "e-mail/phone/postal code. Read by dbt's int_identity_records_resolved (the identity map and every customer lookup)."
     ),
 )
 def resolved_records(

@@ -14,23 +14,20 @@ legs as (
 ),
 
 leg_customers as (
-    select
-        source_record_id as contact_id,
-        customer_id
-    from {{ ref('customer_identity_map') }}
-    where source_system = 'contact_center' and source_entity = 'contacts'
+    {{ resolved_customers_of('contact_center', 'contacts', 'contact_id') }}
+),
+
+requesters as (
+    {{ resolved_customers_of('support', 'users', 'requester_id') }}
 ),
 
 ticket_customers as (
     select
         tickets.ticket_id,
-        identity_map.customer_id
+        requesters.customer_id
     from {{ ref('stg_support__tickets') }} as tickets
-    inner join {{ ref('customer_identity_map') }} as identity_map
-        on
-            identity_map.source_system = 'support'
-            and identity_map.source_entity = 'users'
-            and tickets.requester_id = identity_map.source_record_id
+    inner join requesters
+        on tickets.requester_id = requesters.requester_id
 ),
 
 legs_enriched as (

@@ -10,11 +10,7 @@ orders as (
 ),
 
 shop_customers as (
-    select
-        source_record_id as shop_customer_id,
-        customer_id
-    from {{ ref('customer_identity_map') }}
-    where source_system = 'shop' and source_entity = 'customers'
+    {{ resolved_customers_of('shop', 'customers', 'shop_customer_id') }}
 ),
 
 -- Contact keys of every resolved record. A key held by several customers (a household's shared
@@ -26,7 +22,7 @@ record_keys as (
         resolved.phone_e164,
         resolved.source_system = 'shop' as is_shop_account,
         records.observed_at
-    from {{ source('identity', 'resolved_records') }} as resolved
+    from {{ ref('int_identity_records_resolved') }} as resolved
     left join {{ ref('int_identity_records') }} as records
         on
             resolved.source_system = records.source_system
@@ -52,17 +48,18 @@ phone_owners as (
     group by phone_e164
 ),
 
+billing_customers as (
+    {{ resolved_customers_of('billing', 'customers', 'billing_customer_id') }}
+),
+
 -- The Stripe customer of the order's first charge (charge metadata.order_id), resolved.
 payers as (
     select
         charges.order_id,
-        arg_min(billing.customer_id, (charges.created_at, charges.charge_id)) as customer_id
+        arg_min(billing_customers.customer_id, (charges.created_at, charges.charge_id)) as customer_id
     from {{ ref('stg_billing__charges') }} as charges
-    inner join {{ ref('customer_identity_map') }} as billing
-        on
-            billing.source_system = 'billing'
-            and billing.source_entity = 'customers'
-            and charges.customer_id = billing.source_record_id
+    inner join billing_customers
+        on charges.customer_id = billing_customers.billing_customer_id
     where charges.order_id is not null
     group by charges.order_id
 ),

@@ -16,11 +16,7 @@ child_events as (
 ),
 
 requesters as (
-    select
-        source_record_id as user_id,
-        customer_id
-    from {{ ref('customer_identity_map') }}
-    where source_system = 'support' and source_entity = 'users'
+    {{ resolved_customers_of('support', 'users', 'user_id') }}
 ),
 
 -- The audit that created the ticket (it holds the Create child events): comments in it are the

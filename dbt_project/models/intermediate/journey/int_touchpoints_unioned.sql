@@ -7,10 +7,6 @@
 -- issue_id, order_id, contact_id, session_id, revenue_impact, detail.
 with
 
-identity_map as (
-    select * from {{ ref('customer_identity_map') }}
-),
-
 orders as (
     select
         orders.*,
@@ -98,11 +94,7 @@ order_touchpoints as (
 
 -- billing: payments (succeeded or failed charges) and completed refunds.
 billing_customers as (
-    select
-        source_record_id as billing_customer_id,
-        customer_id
-    from identity_map
-    where source_system = 'billing' and source_entity = 'customers'
+    {{ resolved_customers_of('billing', 'customers', 'billing_customer_id') }}
 ),
 
 charge_touchpoints as (
@@ -250,19 +242,11 @@ contact_center_touchpoints as (
 -- digital: a logged-in event is its user's; any other event is the device's person (a device's
 -- earlier anonymous events belong to whoever later logs in on it), else anonymous.
 devices as (
-    select
-        source_record_id as user_pseudo_id,
-        customer_id
-    from identity_map
-    where source_system = 'digital' and source_entity = 'events'
+    {{ resolved_customers_of('digital', 'events', 'user_pseudo_id') }}
 ),
 
 shop_customers as (
-    select
-        source_record_id as shop_customer_id,
-        customer_id
-    from identity_map
-    where source_system = 'shop' and source_entity = 'customers'
+    {{ resolved_customers_of('shop', 'customers', 'shop_customer_id') }}
 ),
 
 digital_touchpoints as (
@@ -307,6 +291,10 @@ digital_touchpoints as (
 ),
 
 -- marketing: campaign e-mails received, opened, clicked, and the subscription events.
+profiles as (
+    {{ resolved_customers_of('marketing', 'email_events', 'profile_id') }}
+),
+
 marketing_touchpoints as (
     select
         'marketing:email_events:' || events.event_id as touchpoint_id,
@@ -332,19 +320,20 @@ marketing_touchpoints as (
         cast(null as decimal(18, 2)) as revenue_impact,
         events.campaign_name as detail
     from {{ ref('stg_marketing__email_events') }} as events
-    left join identity_map as profiles
-        on
-            profiles.source_system = 'marketing'
-            and profiles.source_entity = 'email_events'
-            and events.profile_id = profiles.source_record_id
+    left join profiles
+        on events.profile_id = profiles.profile_id
     where events.event_type is not null
 ),
 
 -- crm: the Salesforce contact was created (by staff: no customer channel).
+crm_customers as (
+    {{ resolved_customers_of('crm', 'contacts', 'contact_id') }}
+),
+
 crm_touchpoints as (
     select
         'crm:contacts:' || contacts.contact_id || ':created_crm_contact' as touchpoint_id,
-        identity_map.customer_id,
+        crm_customers.customer_id,
         cast(null as varchar) as anonymous_id,
         contacts.created_at as occurred_at,
         'crm' as source_system,
@@ -359,11 +348,8 @@ crm_touchpoints as (
         cast(null as decimal(18, 2)) as revenue_impact,
         contacts.loyalty_tier as detail
     from {{ ref('stg_crm__contacts') }} as contacts
-    left join identity_map
-        on
-            identity_map.source_system = 'crm'
-            and identity_map.source_entity = 'contacts'
-            and contacts.contact_id = identity_map.source_record_id
+    left join crm_customers
+        on contacts.contact_id = crm_customers.contact_id
 ),
 
 unioned as (

@@ -8,7 +8,7 @@
 with
 
 resolved as (
-    select * from {{ source('identity', 'resolved_records') }}
+    select * from {{ ref('int_identity_records_resolved') }}
 ),
 
 records as (
@@ -75,44 +75,47 @@ survivors as (
     group by customer_id
 ),
 
+shop_owners as (
+    {{ resolved_customers_of('shop', 'customers', 'shop_customer_id') }}
+),
+
+crm_owners as (
+    {{ resolved_customers_of('crm', 'contacts', 'contact_id') }}
+),
+
+profile_owners as (
+    {{ resolved_customers_of('marketing', 'email_events', 'profile_id') }}
+),
+
 consent_signals as (
     select
-        resolved.customer_id,
+        shop_owners.customer_id,
         shop.is_email_marketing_subscribed as consent,
         coalesce(shop.email_marketing_consent_updated_at, shop.updated_at) as signalled_at,
         'shop' as signal_source
     from {{ ref('stg_shop__customers') }} as shop
-    inner join resolved
-        on
-            resolved.source_system = 'shop'
-            and resolved.source_entity = 'customers'
-            and shop.customer_id = resolved.source_record_id
+    inner join shop_owners
+        on shop.customer_id = shop_owners.shop_customer_id
     where shop.is_email_marketing_subscribed is not null
     union all
     select
-        resolved.customer_id,
+        crm_owners.customer_id,
         false as consent,
         crm.updated_at as signalled_at,
         'crm' as signal_source
     from {{ ref('stg_crm__contacts') }} as crm
-    inner join resolved
-        on
-            resolved.source_system = 'crm'
-            and resolved.source_entity = 'contacts'
-            and crm.contact_id = resolved.source_record_id
+    inner join crm_owners
+        on crm.contact_id = crm_owners.contact_id
     where crm.has_opted_out_of_email
     union all
     select
-        resolved.customer_id,
+        profile_owners.customer_id,
         false as consent,
         email_events.event_at as signalled_at,
         'marketing' as signal_source
     from {{ ref('stg_marketing__email_events') }} as email_events
-    inner join resolved
-        on
-            resolved.source_system = 'marketing'
-            and resolved.source_entity = 'email_events'
-            and email_events.profile_id = resolved.source_record_id
+    inner join profile_owners
+        on email_events.profile_id = profile_owners.profile_id
     where email_events.event_type in ('unsubscribed', 'marked_spam')
 ),
 

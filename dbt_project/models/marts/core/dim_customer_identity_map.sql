@@ -6,4 +6,4 @@ select
     customer_id,
     match_method,
     match_probability
-from {{ source('identity', 'resolved_records') }}
+from {{ ref('int_identity_records_resolved') }}

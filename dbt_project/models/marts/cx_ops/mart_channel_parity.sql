@@ -51,7 +51,7 @@ satisfaction as (
         date_trunc('month', answers.answered_on) as month,
         count(*) as csat_responses,
         cast(count_if(answers.is_satisfied) as bigint) as csat_satisfied
-    from {{ ref('int_satisfaction_answers') }} as answers
+    from {{ ref('fct_satisfaction_answer') }} as answers
     inner join orders
         on answers.order_id = orders.order_id
     group by orders.channel, month

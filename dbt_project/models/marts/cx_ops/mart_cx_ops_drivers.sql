@@ -16,7 +16,7 @@
 with
 
 buckets as (
-    select * from {{ ref('int_service_issue_driver_buckets') }}
+    select * from {{ ref('fct_service_issue_driver_bucket') }}
 ),
 
 -- The ticket_solved survey, tied to the issue of the ticket it embeds.
@@ -30,12 +30,12 @@ responses as (
     where trigger = 'ticket_solved' and issue_id is not null
 ),
 
--- Zendesk CSAT: good or bad ratings of the issue's tickets (int_satisfaction_answers).
+-- Zendesk CSAT: good or bad ratings of the issue's tickets (fct_satisfaction_answer).
 ratings as (
     select
         issue_id,
         is_satisfied
-    from {{ ref('int_satisfaction_answers') }}
+    from {{ ref('fct_satisfaction_answer') }}
     where source = 'zendesk' and issue_id is not null
 ),
 

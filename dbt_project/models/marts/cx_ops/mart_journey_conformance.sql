@@ -14,7 +14,7 @@ designed_steps as (
 ),
 
 reached as (
-    select * from {{ ref('int_journey_steps_reached') }}
+    select * from {{ ref('fct_journey_step_reached') }}
 ),
 
 deviations as (

@@ -3,7 +3,7 @@
 with
 
 left_the_path as (
-    select * from {{ ref('int_journey_steps_reached') }}
+    select * from {{ ref('fct_journey_step_reached') }}
     where left_here
 ),
 

@@ -48,7 +48,7 @@ contacts as (
 -- An answer is about the product when it rates a contact about it, answers the survey of an
 -- issue about it, or answers the delivery survey of an order containing it.
 answers as (
-    select * from {{ ref('int_satisfaction_answers') }}
+    select * from {{ ref('fct_satisfaction_answer') }}
 ),
 
 product_answers as (

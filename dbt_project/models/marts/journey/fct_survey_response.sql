@@ -13,8 +13,12 @@ contacts as (
     from {{ ref('stg_crm__contacts') }}
 ),
 
-identity_map as (
-    select * from {{ ref('customer_identity_map') }}
+respondents as (
+    {{ resolved_customers_of('surveys', 'responses', 'response_id') }}
+),
+
+crm_customers as (
+    {{ resolved_customers_of('crm', 'contacts', 'contact_id') }}
 ),
 
 -- The service issue of the ticket a ticket_solved survey embeds.
@@ -52,15 +56,9 @@ left join contacts
     on
         responses.external_reference = contacts.contact_id
         or responses.external_reference = contacts.contact_id_15
-left join identity_map as respondents
-    on
-        respondents.source_system = 'surveys'
-        and respondents.source_entity = 'responses'
-        and responses.response_id = respondents.source_record_id
-left join identity_map as crm_customers
-    on
-        crm_customers.source_system = 'crm'
-        and crm_customers.source_entity = 'contacts'
-        and contacts.contact_id = crm_customers.source_record_id
+left join respondents
+    on responses.response_id = respondents.response_id
+left join crm_customers
+    on contacts.contact_id = crm_customers.contact_id
 left join ticket_issues
     on responses.ticket_id = ticket_issues.ticket_id

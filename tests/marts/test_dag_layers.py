@@ -1,0 +1,147 @@
+"""The dbt DAG flows one way and marts follow one naming scheme (issue 11; DECISIONLOG).
+
+Read from dbt's own manifest (`dbt parse` of the working tree), so a new `ref()` that climbs a
+layer fails here before it reaches a build: staging reads only sources, intermediate reads
+staging and intermediate (and the Python steps' sources), marts read anything below or beside.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from warehouse.settings import DBT_PROJECT_DIR
+
+DBT = Path(sys.executable).with_name("dbt")
+
+# Layer of a model = first folder under models/; a model may read its own layer and those below.
+LAYER_ORDER = {"staging": 0, "intermediate": 1, "marts": 2, "utilities": 2}
+
+# Every relation in schema `marts` is dim_ (one row per entity), fct_ (one row per event or
+# record) or mart_ (a KPI rollup answering one question); the contract's older public names stay
+# as views over the model that carries the scheme's name.
+MART_NAME = re.compile(r"^(dim|fct|mart)_[a-z0-9_]+$")
+CONTRACT_ALIASES = {"customer_identity_map": "dim_customer_identity_map"}
+
+# The Python steps' outputs: read by exactly one intermediate model each (or the mart that
+# needs the step's result), so Dagster splits the dbt graph at a single, known point.
+IDENTITY_SOURCE = "source.touchpoint.identity.resolved_records"
+
+
+@pytest.fixture(scope="module")
+def manifest(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """`dbt parse` of the working tree into a private target folder (the shared one may be in use)."""
+    target = tmp_path_factory.mktemp("dbt_target")
+    result = subprocess.run(
+        [str(DBT), "parse", "--profiles-dir", ".", "--target-path", str(target), "--quiet"],
+        cwd=DBT_PROJECT_DIR,
+        env={**os.environ, "DO_NOT_TRACK": "1"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return json.loads((target / "manifest.json").read_text())
+
+
+def _models(manifest: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    return {
+        uid: node for uid, node in manifest["nodes"].items() if node["resource_type"] == "model"
+    }
+
+
+def _layer(node: Mapping[str, Any]) -> str:
+    return Path(node["original_file_path"]).parts[1]  # models/<layer>/...
+
+
+def upward_refs(manifest: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(model, model it reads) for every ref from a lower layer to a higher one."""
+    models = _models(manifest)
+    found = []
+    for node in models.values():
+        for parent_id in node["depends_on"]["nodes"]:
+            parent = models.get(parent_id)
+            if parent is None:
+                continue  # a source
+            if LAYER_ORDER[_layer(parent)] > LAYER_ORDER[_layer(node)]:
+                found.append((node["name"], parent["name"]))
+    return sorted(found)
+
+
+def _fake_model(name: str, path: str, parents: list[str]) -> dict[str, Any]:
+    return {
+        "resource_type": "model",
+        "name": name,
+        "original_file_path": path,
+        "depends_on": {"nodes": [f"model.touchpoint.{p}" for p in parents]},
+    }
+
+
+def test_upward_refs_finds_an_intermediate_model_reading_a_mart() -> None:
+    """The check itself can fail: an int_ model reading a fact is reported."""
+    fake = {
+        "nodes": {
+            "model.touchpoint.stg_a": _fake_model("stg_a", "models/staging/x/stg_a.sql", []),
+            "model.touchpoint.fct_a": _fake_model("fct_a", "models/marts/j/fct_a.sql", ["stg_a"]),
+            "model.touchpoint.int_b": _fake_model(
+                "int_b", "models/intermediate/j/int_b.sql", ["stg_a", "fct_a"]
+            ),
+        }
+    }
+    assert upward_refs(fake) == [("int_b", "fct_a")]
+
+
+def test_no_model_reads_a_higher_layer(manifest: dict[str, Any]) -> None:
+    assert upward_refs(manifest) == []
+
+
+def test_intermediate_and_staging_models_are_named_for_their_layer(
+    manifest: dict[str, Any],
+) -> None:
+    prefixes = {"staging": "stg_", "intermediate": "int_"}
+    misnamed = [
+        node["original_file_path"]
+        for node in _models(manifest).values()
+        if _layer(node) in prefixes and not node["name"].startswith(prefixes[_layer(node)])
+    ]
+    assert misnamed == []
+
+
+def test_marts_follow_one_naming_scheme(manifest: dict[str, Any]) -> None:
+    marts = [node for node in _models(manifest).values() if _layer(node) == "marts"]
+    assert marts
+    misnamed = [
+        node["name"]
+        for node in marts
+        if not MART_NAME.match(node["name"]) and node["name"] not in CONTRACT_ALIASES
+    ]
+    assert misnamed == []
+
+
+def test_contract_aliases_are_views_of_the_renamed_mart(manifest: dict[str, Any]) -> None:
+    """The public name keeps working: a view reading exactly the model that carries the scheme's name."""
+    by_name = {node["name"]: node for node in _models(manifest).values()}
+    for alias, model in CONTRACT_ALIASES.items():
+        node = by_name[alias]
+        assert node["config"]["materialized"] == "view"
+        assert node["config"]["schema"] == "marts"
+        assert node["depends_on"]["nodes"] == [by_name[model]["unique_id"]]
+        assert by_name[model]["config"]["contract"]["enforced"]
+
+
+def test_identity_step_output_is_read_by_one_intermediate_model(manifest: dict[str, Any]) -> None:
+    """The identity lookup is written once: every other model reads int_identity_records_resolved."""
+    readers = [
+        node["name"]
+        for node in _models(manifest).values()
+        if IDENTITY_SOURCE in node["depends_on"]["nodes"]
+    ]
+    assert readers == ["int_identity_records_resolved"]
