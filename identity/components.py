@@ -8,7 +8,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from identity.guards import Profile, merge_profiles
+from identity.guards import CONTACTS_FOR_SHORT_FORMS, Profile, merge_profiles, short_form_evidence
 
 
 def dense_labels(labels: np.ndarray) -> np.ndarray:
@@ -53,10 +53,13 @@ def shared_key_components(n_records: int, key_spaces: Sequence[Sequence[np.ndarr
 class GuardedUnionFind:
     """Union-find over nodes with profiles; a union happens only if `merge_profiles` allows it."""
 
-    def __init__(self, profiles: Sequence[Profile]) -> None:
+    def __init__(
+        self, profiles: Sequence[Profile], contacts_for_short_forms: int = CONTACTS_FOR_SHORT_FORMS
+    ) -> None:
         self.parent = list(range(len(profiles)))
         self.size = [1] * len(profiles)
         self.profile = list(profiles)
+        self.contacts_for_short_forms = contacts_for_short_forms
 
     def find(self, x: int) -> int:
         root = x
@@ -71,7 +74,7 @@ class GuardedUnionFind:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return True
-        merged = merge_profiles(self.profile[ra], self.profile[rb])
+        merged = merge_profiles(self.profile[ra], self.profile[rb], self.contacts_for_short_forms)
         if merged is None:
             return False
         if self.size[ra] < self.size[rb]:
@@ -80,6 +83,11 @@ class GuardedUnionFind:
         self.size[ra] += self.size[rb]
         self.profile[ra] = merged
         return True
+
+    def name_forms_agree(self, a: int, b: int) -> bool:
+        """Are the two clusters' names forms of one another (so that a refusal was for want of
+        evidence, not because the names differ)?"""
+        return short_form_evidence(self.profile[self.find(a)], self.profile[self.find(b)], 0)
 
     def labels(self) -> np.ndarray:
         return np.array([self.find(x) for x in range(len(self.parent))], dtype=np.int64)

@@ -26,6 +26,7 @@ the guarded result equals the plain connected component (`_needs_guarded_pass`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import duckdb
@@ -188,8 +189,8 @@ def _guarded_union(
         named["strong"].tolist(), named["node"].tolist(), named["owning"].tolist(),
         named["value"].tolist(), strict=True,
     ):
-        if not uf.union(component, node):
-            shared.add(value)
+        if not uf.union(component, node) and not uf.name_forms_agree(component, node):
+            shared.add(value)  # two people's: a household's e-mail or landline
         elif owning:
             owned.add(node)
 
@@ -199,6 +200,7 @@ def _guarded_union(
     holder_time = holders["time"].to_numpy()
     holder_strong = holders["strong"].to_numpy()
     holder_first = records["first_name_norm"].to_numpy(dtype=object)[holders["record"].to_numpy()]
+    holder_last = records["last_name_norm"].to_numpy(dtype=object)[holders["record"].to_numpy()]
 
     nameless = edges[~edges["named"]].sort_values(["rank", "node"], kind="stable")
     for component, node, time, value in zip(
@@ -216,20 +218,119 @@ def _guarded_union(
                 uf.union(component, int(holder_strong[lo + int(np.argmin(gap))]))
                 continue
         named_in_address = [
-            i for i in range(lo, hi) if _address_names(value, holder_first[i])
+            i for i in range(lo, hi) if _address_names(value, holder_first[i], holder_last[i])
         ]
         if named_in_address:  # the oldest holder the address names
             uf.union(component, int(holder_strong[named_in_address[0]]))
+        elif len({uf.find(int(c)) for c in holder_strong[lo:hi]}) == 1 and (
+            not any(_address_has_family_name(value, holder_last[i]) for i in range(lo, hi))
+            or _before(holder_time[lo:hi].min(), time)
+        ):  # one named person holds it: theirs, unless it is a family address (`thehoods@`)
+            # that the nameless record used before they did (then another member registered it)
+            uf.union(component, int(holder_strong[lo]))
         else:
             uf.union(component, node + n_nodes)  # the value's nameless records stay together
     return dense_labels(uf.labels()[:n_strong][strong]), frozenset(shared)
 
 
-def _address_names(value: str, first_name: str) -> bool:
+def _address_names(value: str, first_name: str, last_name: str | None = None) -> bool:
     """Does the e-mail's local part spell the holder's first name (or the name it is a nickname
-    of)? `jane.doe@` names Jane; a household's `thedoes@` names nobody."""
+    of), or their initial next to their family name? `jane.doe@` and `jdoe@` name Jane Doe; a
+    household's `thedoes@` names nobody."""
     local, at, _ = value.partition("@")
-    return bool(at) and any(len(k) >= 3 and k in local for k in first_name_keys(first_name))
+    if not at:
+        return False
+    if any(len(k) >= 3 and k in local for k in first_name_keys(first_name)):
+        return True
+    letters = _NON_LETTERS.sub("", local)
+    return bool(last_name) and len(last_name) >= 3 and (
+        f"{first_name[0]}{last_name}" in letters or f"{last_name}{first_name[0]}" in letters
+    )
+
+
+def _before(a: np.datetime64, b: object) -> bool:
+    return not pd.isna(a) and not pd.isna(b) and a < np.datetime64(b, "ns")
+
+
+def _address_has_family_name(value: str, last_name: str | None) -> bool:
+    """`thehoods@`, `hoodfamily@`: an address made of a family name may be the household's."""
+    return bool(last_name) and len(last_name) >= 3 and last_name in value.partition("@")[0]
+
+
+_NON_LETTERS = re.compile(r"[^a-z]+")
+
+
+def link_typo_neighbours(
+    prepared: pd.DataFrame, labels: np.ndarray, unusable: frozenset[str] = frozenset()
+) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """Attach a nameless cluster whose e-mail is one typo away from the e-mail of exactly one
+    named person (a newsletter sign-up `deborahgiffin@` of `deborahgriffin@`'s customer).
+
+    Sign-up and survey forms check nothing, so their addresses carry typos; a nameless record
+    has no name to compare, so the link needs an unambiguous neighbour: its address is used by
+    no named record, and every named address one edit from it belongs to one cluster. The edit
+    is a dropped, doubled or swapped character, not a substituted one: addresses are built from
+    names, and strangers' addresses differ by one letter (`jmason@`, `cmason@`). A neighbour
+    that is a family address (`thehoods@`) identifies no one person.
+    Candidates come from a symmetric-deletion index (each address and its one-character
+    deletions; two strings one edit apart share an entry), so no pair of distant addresses is
+    ever compared. `unusable`: shared or placeholder values, which identify nobody.
+    Returns the new labels, the attached records, and the (nameless, named) record pairs.
+    """
+    has_name = prepared["first_name_norm"].notna().to_numpy()
+    named_cluster = pd.Series(has_name).groupby(labels).any().to_numpy()
+    email = prepared["email_key"].to_numpy(dtype=object)
+    present = pd.notna(email) & ~pd.Series(email).isin(unusable).to_numpy()
+    named_emails = set(email[present & has_name])
+    left_idx = np.flatnonzero(present & ~named_cluster[labels])
+    left_idx = left_idx[~pd.Series(email[left_idx]).isin(named_emails).to_numpy()]
+    right_idx = np.flatnonzero(present & has_name)
+    none = pd.DataFrame({"left_rec": [], "right_rec": []}, dtype=np.int64)
+    if not len(left_idx) or not len(right_idx):
+        return labels, np.zeros(len(prepared), dtype=bool), none
+    con = duckdb.connect(config={"autoinstall_known_extensions": False})
+    try:
+        for name, idx in (("l", left_idx), ("r", right_idx)):
+            con.register(f"{name}_frame", pd.DataFrame({
+                "rec": idx, "email": email[idx], "cluster": labels[idx]}))
+            con.execute(f"""
+                create temp table {name} as
+                select rec, email, cluster, email as variant from {name}_frame
+                union all
+                select rec, email, cluster, email[:i - 1] || email[i + 1:]
+                from {name}_frame, range(1, 65) as positions(i)
+                where i <= length(email) and email[i] <> '@'""")
+        pairs = con.execute(f"""
+            with candidates as (
+                select distinct l.rec as left_rec, r.rec as right_rec, l.email as le,
+                    r.email as re, r.cluster as right_cluster
+                from l join r using (variant)
+                where l.email <> r.email
+            ), neighbours as (
+                select * from candidates
+                where {one_typo("le", "re")}
+                    and case when length(le) = length(re) then hamming(le, re) <> 1 else true end
+            )
+            select left_rec, min(right_rec) as right_rec
+            from neighbours
+            group by left_rec
+            having count(distinct right_cluster) = 1
+            order by left_rec""").df()
+    finally:
+        con.close()
+    if pairs.empty:
+        return labels, np.zeros(len(prepared), dtype=bool), none
+    first = prepared["first_name_norm"].to_numpy(dtype=object)
+    last = prepared["last_name_norm"].to_numpy(dtype=object)
+    personal = [
+        _address_names(email[r], first[r], last[r]) or not _address_has_family_name(email[r], last[r])
+        for r in pairs["right_rec"].tolist()
+    ]
+    pairs = pairs[personal]
+    left, right = pairs["left_rec"].to_numpy(np.int64), pairs["right_rec"].to_numpy(np.int64)
+    merged, attached = _attach(prepared, labels, left, right)
+    joined = merged[left] == merged[right]
+    return merged, attached, pd.DataFrame({"left_rec": left[joined], "right_rec": right[joined]})
 
 
 def link_session_typos(
@@ -286,8 +387,16 @@ def link_session_typos(
     if pairs.empty:
         return labels, attached
     closest = pairs.drop_duplicates("left_rec")  # per nameless record, the nearest in time
-    left_labels = labels[closest["left_rec"].to_numpy()]
-    right_labels = labels[closest["right_rec"].to_numpy()]
+    return _attach(prepared, labels, closest["left_rec"].to_numpy(), closest["right_rec"].to_numpy())
+
+
+def _attach(
+    prepared: pd.DataFrame, labels: np.ndarray, left_rec: np.ndarray, right_rec: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Join the clusters of left_rec[i] and right_rec[i] through the guards; returns the new
+    labels and which records' clusters (the left ones) were attached."""
+    left_labels = labels[left_rec]
+    right_labels = labels[right_rec]
     involved = np.unique(np.concatenate([left_labels, right_labels]))
     member = np.isin(labels, involved)
     local = np.searchsorted(involved, labels[member])

@@ -28,7 +28,14 @@ import numpy as np
 import pandas as pd
 
 from identity.normalise import first_name_keys
-from identity.schema import EXCLUSIVE_NAMESPACES, ID_RULES
+from identity.schema import (
+    EXCLUSIVE_NAMESPACES,
+    ID_RULES,
+    STEWARD_SPLIT_COLUMN,
+    STEWARD_SPLIT_ID_COLUMN,
+)
+
+CONTACT_COLUMNS = ("email_key", "phone_e164", "secondary_phone_e164")
 
 
 @dataclass(slots=True)
@@ -40,13 +47,27 @@ class Profile:
     ids: dict[str, frozenset[str]] = field(default_factory=dict)
     first_names: frozenset[str] = frozenset()
     last_names: frozenset[str] = frozenset()
+    contacts: frozenset[str] = frozenset()  # the cluster's e-mail keys and phones
+    split_sides: dict[int, int] = field(default_factory=dict)  # steward force-split pair -> side
 
 
 EMPTY = Profile()
 
+#: Agreeing contact points that, with the family name, let a first name the nickname list does
+#: not know stand for another when it is a short form of it (`Kath` ~ `Katherine`).
+CONTACTS_FOR_SHORT_FORMS = 2
 
-def merge_profiles(a: Profile, b: Profile) -> Profile | None:
-    """The profile of the merged cluster, or None when the guards refuse the merge."""
+
+def merge_profiles(
+    a: Profile, b: Profile, contacts_for_short_forms: int = CONTACTS_FOR_SHORT_FORMS
+) -> Profile | None:
+    """The profile of the merged cluster, or None when the guards refuse the merge.
+
+    `contacts_for_short_forms`: how many contact points the two clusters must share before a
+    short form counts as the same first name (0 when other evidence, a Splink match, decides).
+    """
+    if any(b.split_sides.get(pair, side) != side for pair, side in a.split_sides.items()):
+        return None  # a steward said these records are different people
     if a.first_keys is None:
         first_keys = b.first_keys
     elif b.first_keys is None:
@@ -56,7 +77,10 @@ def merge_profiles(a: Profile, b: Profile) -> Profile | None:
         # the shared key must be a name one of them uses: `Bill` and `William` are one person,
         # `Mandy` and `Randy` are not made one by a `Miranda` neither is called
         if first_keys.isdisjoint(a.first_names | b.first_names):
-            return None
+            if not short_form_evidence(a, b, contacts_for_short_forms):
+                return None
+            # the full form speaks for the cluster: `Kath` + `Katherine` takes Katherine's keys
+            first_keys = a.first_keys if _longest(a) >= _longest(b) else b.first_keys
         # a nickname bridge needs the family name, a changed family name the exact given name
         if (a.last_names and b.last_names and not _last_names_overlap(a.last_names, b.last_names)
                 and a.first_names.isdisjoint(b.first_names)):
@@ -69,7 +93,36 @@ def merge_profiles(a: Profile, b: Profile) -> Profile | None:
             return None
         ids[namespace] = values
     return Profile(first_keys, a.birth_date or b.birth_date, ids,
-                   a.first_names | b.first_names, a.last_names | b.last_names)
+                   a.first_names | b.first_names, a.last_names | b.last_names,
+                   a.contacts | b.contacts, {**a.split_sides, **b.split_sides})
+
+
+def short_form_evidence(a: Profile, b: Profile, contacts_needed: int) -> bool:
+    """Can first names the nickname list does not relate still be one person's?
+
+    Every name of one cluster must be a form of every name of the other (a nickname, or a
+    short form: one is the start of the other, `Kath` / `Katherine`, or an initial), the family
+    names must agree, and the clusters must share `contacts_needed` contact points. Household
+    members share a family name and often an e-mail and a landline, but not a first name that
+    one could shorten to the other (`Mary` is no form of `John`)."""
+    if len(a.contacts & b.contacts) < contacts_needed:
+        return False
+    if not (a.last_names and b.last_names and _last_names_overlap(a.last_names, b.last_names)):
+        return False
+    return all(is_name_form(x, y) for x in a.first_names for y in b.first_names)
+
+
+def is_name_form(x: str, y: str) -> bool:
+    """Equal, nicknames of one name, or a short form (a start of at least three letters, or an
+    initial) of the other."""
+    if not first_name_keys(x).isdisjoint(first_name_keys(y)):
+        return True
+    short, full = sorted((x, y), key=len)
+    return full.startswith(short) and (len(short) >= 3 or len(short) == 1)
+
+
+def _longest(profile: Profile) -> int:
+    return max((len(n) for n in profile.first_names), default=0)
 
 
 def _last_names_overlap(a: frozenset[str], b: frozenset[str]) -> bool:
@@ -95,6 +148,13 @@ def profiles_by_label(prepared: pd.DataFrame, labels: np.ndarray) -> dict[int, P
         profiles[label].last_names = lasts
     for label, births in _sets_by_label(labels, prepared["birth_date"]).items():
         profiles[label].birth_date = min(births)
+    contacts = pd.concat([prepared[c] for c in CONTACT_COLUMNS], ignore_index=True)
+    for label, values in _sets_by_label(np.tile(labels, len(CONTACT_COLUMNS)), contacts).items():
+        profiles[label].contacts = values
+    if STEWARD_SPLIT_COLUMN in prepared.columns:
+        sides = prepared[STEWARD_SPLIT_COLUMN].to_numpy(dtype=object)
+        for i in np.flatnonzero(pd.notna(sides)):
+            profiles[int(labels[i])].split_sides.update(sides[i])
     for namespace in EXCLUSIVE_NAMESPACES:
         columns = [r.column for r in ID_RULES if r.namespace == namespace]
         values = pd.concat([prepared[c] for c in columns], ignore_index=True)
@@ -124,7 +184,7 @@ def suspect_components(prepared: pd.DataFrame, labels: np.ndarray) -> np.ndarray
     """
     n_labels = int(labels.max()) + 1 if len(labels) else 0
     suspect = np.zeros(n_labels, dtype=bool)
-    checks = [("first_name_class",), ("birth_date",)]
+    checks = [("first_name_class",), ("birth_date",), (STEWARD_SPLIT_ID_COLUMN,)]
     checks += [
         tuple(r.column for r in ID_RULES if r.namespace == ns) for ns in EXCLUSIVE_NAMESPACES
     ]
@@ -140,9 +200,33 @@ def _distinct(
     prepared: pd.DataFrame, labels: np.ndarray, columns: tuple[str, ...], n_labels: int
 ) -> np.ndarray:
     """Distinct non-null values of `columns` (taken together) per label."""
-    parts = [pd.DataFrame({"label": labels, "value": prepared[c].to_numpy()}) for c in columns]
+    parts = [pd.DataFrame({"label": labels, "value": prepared[c].to_numpy()})
+             for c in columns if c in prepared.columns]
+    if not parts:
+        return np.zeros(n_labels, dtype=np.int64)
     values = pd.concat(parts).dropna().drop_duplicates()
     counts = np.zeros(n_labels, dtype=np.int64)
     sizes = values.groupby("label").size()
     counts[sizes.index.to_numpy()] = sizes.to_numpy()
     return counts
+
+
+#: A contact value used by more distinct named people than this is a shared line (a store's
+#: phone typed for walk-in customers, `noemail@` placeholders, a help-desk address): it links
+#: nobody on its own. Households hold up to four or five people.
+MAX_PEOPLE_PER_CONTACT = 5
+
+
+def overloaded_values(prepared: pd.DataFrame, max_people: int = MAX_PEOPLE_PER_CONTACT) -> frozenset[str]:
+    """E-mail keys and phones held by more than `max_people` distinct named people, a person
+    being a (first-name class, family name): nickname spellings of one person count once."""
+    named = prepared["first_name_class"].notna().to_numpy()
+    person = (prepared["first_name_class"].astype(object).fillna("") + "|"
+              + prepared["last_name_norm"].astype(object).fillna(""))[named]
+    values = pd.concat(
+        [pd.DataFrame({"value": prepared[c].to_numpy(dtype=object)[named], "person": person})
+         for c in CONTACT_COLUMNS],
+        ignore_index=True,
+    ).dropna()
+    people = values.drop_duplicates().groupby("value").size()
+    return frozenset(people.index[people > max_people].tolist())

@@ -60,7 +60,7 @@ _PREDICTION_BLOCKS = (
 #: evidence is not independent of the name agreement the model already counts.
 _PHONE_IN_COMMON = "(phone_l in (phone_r, phone2_r) or phone2_l in (phone_r, phone2_r))"
 ACCEPTANCE = (
-    f"(({one_typo('email_l', 'email_r')} and least(email_uses_l, email_uses_r) = 1) "
+    f"(email_l = email_r or ({one_typo('email_l', 'email_r')} and least(email_uses_l, email_uses_r) = 1) "
     f"or {_PHONE_IN_COMMON}) "
     f"and (phone_l is null or phone_r is null or {_PHONE_IN_COMMON}) "
     "and (postal_code_l is null or postal_code_r is null or postal_code_l = postal_code_r)"
@@ -154,7 +154,15 @@ def _settings(lambda_prior: float) -> SettingsCreator:
                     cll.NullLevel("first_name"),
                     cll.ExactMatchLevel("first_name"),
                     cll.CustomLevel("list_has_any(first_keys_l, first_keys_r)", "nickname"),
+                    # a short form the nickname list lacks (`kath` / `katherine`) or an initial
+                    cll.CustomLevel(
+                        "(starts_with(first_name_l, first_name_r) or starts_with(first_name_r, "
+                        "first_name_l)) and (least(length(first_name_l), length(first_name_r)) "
+                        "in (1) or least(length(first_name_l), length(first_name_r)) >= 3)",
+                        "short form",
+                    ),
                     cll.JaroWinklerLevel("first_name", 0.9),
+                    cll.JaroWinklerLevel("first_name", 0.7),
                     cll.ElseLevel(),
                 ],
             ),
@@ -267,7 +275,8 @@ def merge_scored_pairs(
     member = np.isin(clusters, involved)
     local_labels = np.searchsorted(involved, clusters[member])
     profiles = profiles_by_label(prepared.loc[member].reset_index(drop=True), local_labels)
-    uf = GuardedUnionFind([profiles[i] for i in range(len(involved))])
+    # the match's evidence stands in for the contact points a short form otherwise needs
+    uf = GuardedUnionFind([profiles[i] for i in range(len(involved))], contacts_for_short_forms=0)
 
     order = np.lexsort((pairs.record_r, pairs.record_l, -pairs.evidence_bits))
     best: dict[int, float] = {}

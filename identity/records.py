@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -48,6 +50,7 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
 
     for target, (source, normalise_column) in _NORMALISED.items():
         frame[target] = normalise_column(frame[source])
+    _drop_names_made_from_emails(frame)
     # A secondary phone equal to the primary adds nothing.
     same = frame["secondary_phone_e164"] == frame["phone_e164"]
     frame.loc[same, "secondary_phone_e164"] = None
@@ -57,6 +60,27 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
     observed = pd.to_datetime(frame["observed_at"], errors="coerce", utc=True, format="ISO8601")
     frame["observed_at"] = observed.dt.tz_localize(None)
     return frame
+
+
+def _drop_names_made_from_emails(frame: pd.DataFrame) -> None:
+    """A name that is only the e-mail's local part is not a name (in place).
+
+    Zendesk names a requester who writes in by e-mail after the address (`jsmith`,
+    `maria.lopez`, `k_oconnor`); staging then holds it as a one-word first name. The record
+    counts as nameless: `jsmith` would be a first name nobody is called, and `allen.kathryn`
+    names its parts in an order nobody can tell, so either would keep the record away from the
+    named records with the same address. Nameless, it joins the address's owner.
+    """
+    candidates = frame["first_name_norm"].notna() & frame["last_name_norm"].isna()
+    candidates &= frame["email_key"].notna()
+    for i in np.flatnonzero(candidates.to_numpy()):
+        key = str(frame.at[i, "email_key"])
+        local = _NON_LETTERS.sub("", key.split("@", 1)[0].split("+", 1)[0])
+        if frame.at[i, "first_name_norm"] == local:
+            frame.at[i, "first_name_norm"] = None
+
+
+_NON_LETTERS = re.compile(r"[^a-z]+")
 
 
 def _key_columns(frame: pd.DataFrame) -> list[pa.Array]:

@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from identity.components import dense_labels
-from identity.deterministic import link_contact_points, link_session_typos, strong_components
+from identity.deterministic import (
+    link_contact_points,
+    link_session_typos,
+    link_typo_neighbours,
+    strong_components,
+)
+from identity.guards import CONTACT_COLUMNS, MAX_PEOPLE_PER_CONTACT, overloaded_values
 from identity.methods import match_methods
 from identity.probabilistic import ProbabilisticConfig, merge_scored_pairs, score_pairs
 from identity.records import observation_order, prepare
@@ -27,6 +33,8 @@ log = logging.getLogger(__name__)
 class ResolutionConfig:
     probabilistic: ProbabilisticConfig | None = field(default_factory=ProbabilisticConfig)
     """None = deterministic rules only (the baseline)."""
+    max_people_per_contact: int = MAX_PEOPLE_PER_CONTACT
+    """An e-mail or phone of more distinct named people links nobody (`guards.overloaded_values`)."""
 
 
 @dataclass
@@ -49,17 +57,23 @@ def resolve(
     stats: dict[str, float] = {"records": float(len(records))}
     clock = _Clock(stats)
 
-    prepared = prepare(records)
-    rank = observation_order(prepared)
+    published = prepare(records)
+    rank = observation_order(published)
+    overloaded = overloaded_values(published, config.max_people_per_contact)
+    prepared = _without(published, overloaded)  # linking never sees overloaded values
     clock.lap("normalise_seconds")
 
     strong = strong_components(prepared)
     deterministic, shared_values = link_contact_points(prepared, strong, rank)
     deterministic, session_typos = link_session_typos(prepared, deterministic)
+    deterministic, neighbour_typos, _ = link_typo_neighbours(prepared, deterministic, shared_values)
+    session_typos |= neighbour_typos
     clock.lap("deterministic_seconds")
     stats["strong_components"] = float(strong.max() + 1) if len(strong) else 0.0
     stats["deterministic_clusters"] = float(deterministic.max() + 1) if len(strong) else 0.0
     stats["shared_contact_values"] = float(len(shared_values))
+    stats["overloaded_contact_values"] = float(len(overloaded))
+    shared_values |= overloaded
 
     final, absorbed = deterministic, {}
     if config.probabilistic is not None and len(prepared):
@@ -84,11 +98,21 @@ def resolve(
     out["customer_id"] = ids
     out["match_method"] = method
     out["match_probability"] = probability
-    out["email_key"] = prepared["email_key"]
-    out["phone_e164"] = prepared["phone_e164"]
-    out["postal_code5"] = prepared["postal_code5"]
+    out["email_key"] = published["email_key"]
+    out["phone_e164"] = published["phone_e164"]
+    out["postal_code5"] = published["postal_code5"]
     log.info("identity resolution: %s", {k: round(v, 3) for k, v in stats.items()})
     return Resolution(out.loc[:, list(OUTPUT_COLUMNS)], aliases, stats)
+
+
+def _without(prepared: pd.DataFrame, values: frozenset[str]) -> pd.DataFrame:
+    """`prepared` with the given contact values blanked (a copy only when there are any)."""
+    if not values:
+        return prepared
+    out = prepared.copy()
+    for column in CONTACT_COLUMNS:
+        out[column] = out[column].where(~out[column].isin(values), None)
+    return out
 
 
 class _Clock:

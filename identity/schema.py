@@ -71,6 +71,12 @@ EXCLUSIVE_NAMESPACES: tuple[str, ...] = (
     "zendesk_user",
 )
 
+#: Optional prepared columns set by steward overrides (`identity.overrides`): per record, the
+#: force-split pairs it is in ({pair: side}), and one id per (pair, side) so that the guards'
+#: vectorised pre-check sees two sides of a pair in one component.
+STEWARD_SPLIT_COLUMN = "steward_split_sides"
+STEWARD_SPLIT_ID_COLUMN = "steward_split_id"
+
 # match_method values besides the id rules and contact points
 EMAIL_TYPO_SAME_SESSION = "email_typo_same_session"
 PROBABILISTIC = "probabilistic"

@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import json
 import sys
+from pathlib import Path
+from typing import Any
 
 from .config import SimulatorConfig
 from .engine import DEFAULT_START, generate
+from .profiles import PROFILES, profile_config
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -18,6 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=42, help="random seed; same arguments give identical files")
     parser.add_argument("--start-date", type=dt.date.fromisoformat, default=DEFAULT_START,
                         help=f"first delivery date, YYYY-MM-DD (default {DEFAULT_START})")
+    parser.add_argument("--profile", default="demo", choices=sorted(PROFILES),
+                        help="named company conventions (simulator/profiles.py); --config applies on top")
     parser.add_argument("--config", help="JSON file overriding config values (see docs/simulator.md)")
     parser.add_argument("--defect-scale", type=float, default=None,
                         help="multiply every defect rate (0 = a clean delivery)")
@@ -27,7 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    cfg = SimulatorConfig.from_json(args.config) if args.config else SimulatorConfig()
+    overrides = json.loads(Path(args.config).read_text()) if args.config else {}
+    cfg = SimulatorConfig.from_dict(_merged(profile_config(args.profile), overrides))
     if args.defect_scale is not None:
         cfg = dataclasses.replace(cfg, defects=cfg.defects.scaled(args.defect_scale))
     if args.workers is not None:
@@ -40,6 +47,17 @@ def run(args: argparse.Namespace) -> int:
         return 2
     print(summary.describe())
     return 0
+
+
+def _merged(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """Nested dicts merged key by key; `overrides` wins."""
+    out = dict(base)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merged(out[key], value)
+        else:
+            out[key] = value
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

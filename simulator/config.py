@@ -59,6 +59,13 @@ class IdentityNoise:
     household_shared_phone: float = 0.35  # multi-person households with a shared landline
     name_twins: float = 0.01  # unrelated people given the exact name of another person
     sf_id_15_chars: float = 0.2  # Qualtrics ExternalReference in the 15-character form
+    # Conventions that differ between vendors and companies; 0 = off (the demo company).
+    # The `vendor_conventions` profile (simulator/profiles/) switches them on.
+    short_form: float = 0.0  # staff-typed first names cut to a short form ("Kath", "Jen", "Alex")
+    email_derived_name: float = 0.0  # Zendesk end users created by e-mail named after the address
+    form_email_typo: float = 0.0  # extra typo rate of e-mails typed into forms (Klaviyo, surveys)
+    placeholder_email: float = 0.0  # CRM contacts whose e-mail staff filled with a placeholder
+    uppercase_billing_name: float = 0.0  # Stripe names as on the card ("MARIA LOPEZ")
 
 
 @dataclass(frozen=True)

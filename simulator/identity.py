@@ -43,8 +43,11 @@ class IdentityNoiser:
 
     # ---- e-mail
     def email(self, email: str | None, *, staff_typed: bool = False, self_entered: bool = False,
-              optional: bool = True) -> str | None:
-        """An e-mail as a system stores it; None when the field was left empty."""
+              optional: bool = True, form: bool = False) -> str | None:
+        """An e-mail as a system stores it; None when the field was left empty.
+
+        `form`: typed into a sign-up or survey form, where nothing checks it against an account
+        (`IdentityNoise.form_email_typo` adds typos there)."""
         if email is None:
             return None
         r = self.rnd.random
@@ -62,6 +65,8 @@ class IdentityNoiser:
                 local = local[:i] + "." + local[i:] if local[i - 1] != "." and local[i:i + 1] != "." else local
         out = f"{local}@{domain}"
         if r() < n.typo * (2 if staff_typed else 1):
+            out = typo(out, self.rnd) if r() < 0.7 else f"{local}@{_TYPO_DOMAINS.get(domain, domain)}"
+        if form and n.form_email_typo and r() < n.form_email_typo:
             out = typo(out, self.rnd) if r() < 0.7 else f"{local}@{_TYPO_DOMAINS.get(domain, domain)}"
         if r() < n.email_case * (2 if staff_typed else 1):
             out = out.upper() if r() < 0.2 else _title_email(out)
@@ -89,6 +94,25 @@ class IdentityNoiser:
             return nicks[self.rnd.randrange(len(nicks))]
         return first
 
+    def staff_first_name(self, first: str, *, nickname_weight: float = 1.0) -> str:
+        """A first name typed by staff: a nickname, or (`short_form`) the name cut short."""
+        name = self.first_name(first, nickname_weight=nickname_weight)
+        if name == first and self.n.short_form and self.rnd.random() < self.n.short_form:
+            return short_form(first)
+        return name
+
+    def placeholder_email(self, email: str | None) -> str | None:
+        """What staff type when the customer gives no e-mail but the form insists on one."""
+        if self.n.placeholder_email and self.rnd.random() < self.n.placeholder_email:
+            return PLACEHOLDER_EMAIL
+        return email
+
+    def billing_name(self, first: str, last: str) -> str:
+        name = f"{first} {last}"
+        if self.n.uppercase_billing_name and self.rnd.random() < self.n.uppercase_billing_name:
+            return name.upper()
+        return name
+
     def last_name(self, last: str, former: str | None) -> str:
         return former if former is not None and self.rnd.random() < 0.5 else last
 
@@ -99,6 +123,29 @@ class IdentityNoiser:
         if r > 0.85:
             return f"{zip5}-{self.rnd.randrange(10000):04d}"
         return zip5
+
+
+PLACEHOLDER_EMAIL = "noemail@harborpine.com"
+_VOWELS = set("aeiouy")
+_DIGRAPHS = ("th", "ph", "ch", "sh", "ck")
+
+
+def short_form(first: str) -> str:
+    """The name cut after its first syllable, as staff abbreviate: Katherine -> Kath,
+    Jennifer -> Jenn, Alexander -> Alex, Stephanie -> Steph; names under 5 letters stay whole."""
+    if len(first) < 5:
+        return first
+    low = first.lower()
+    i = 0
+    while i < len(low) and low[i] not in _VOWELS:  # leading consonants
+        i += 1
+    while True:  # a vowel group, then one consonant (two for a digraph or a double letter)
+        while i < len(low) and low[i] in _VOWELS:
+            i += 1
+        i += 2 if (low[i:i + 2] in _DIGRAPHS or low[i:i + 1] * 2 == low[i:i + 2]) else 1
+        if i >= 3 or i >= len(low):
+            break
+    return first[:i] if i < len(first) - 1 else first
 
 
 def _title_email(e: str) -> str:

@@ -103,8 +103,9 @@ class Accounts:
         phone = hh.landline if (hh.landline is not None and landline_known) else p.phone
         street = hh.street if hh.unit is None else (f"{hh.street}\n{hh.unit}" if r() < 0.6 else f"{hh.street} {hh.unit}")
         c = crm.CrmContact(
-            id=w.ids.sf_contact_id(), first=nz.first_name(p.first, nickname_weight=1.5),
-            last=nz.last_name(p.last, p.former_last), email=nz.email(email, staff_typed=True),
+            id=w.ids.sf_contact_id(), first=nz.staff_first_name(p.first, nickname_weight=1.5),
+            last=nz.last_name(p.last, p.former_last),
+            email=nz.placeholder_email(nz.email(email, staff_typed=True)),
             phone=nz.phone_text(phone), mobile=nz.phone_text(p.phone) if r() < 0.6 else None,
             street=street, city=hh.city, state=hh.state, postal=nz.postal(hh.zip5), birthdate=p.birthdate,
             opted_out=not p.subscribed, tier=None if r() < 0.4 else "Bronze",
@@ -137,7 +138,7 @@ class Accounts:
         c = billing.StripeCustomer(
             id=w.ids.stripe_customer_id(),
             email=shop_c.email if shop_c is not None and w.rnd.random() < 0.8 else nz.email(email, optional=False),  # type: ignore[attr-defined]
-            name=None if w.rnd.random() < 0.03 else f"{nz.first_name(p.first, nickname_weight=0.5)} {p.last}",
+            name=None if w.rnd.random() < 0.03 else nz.billing_name(nz.first_name(p.first, nickname_weight=0.5), p.last),
             phone=nz.phone_e164(p.phone, missing=0.5), created=t,
             postal_code=p.hh.zip5 if w.rnd.random() < 0.8 else None,
             shop_customer_id=shop_c.id if shop_c is not None and w.rnd.random() < 0.7 else None,  # type: ignore[attr-defined]
@@ -172,6 +173,9 @@ class Accounts:
         voice = channel == "voice"
         email = None if social or (voice and w.rnd.random() < 0.5) else nz.email(p.email, optional=False)
         name = f"{nz.first_name(p.first)} {p.last}" if not social else f"{p.first} {p.last[0]}."
+        if (channel == "email" and email and w.cfg.noise.email_derived_name
+                and w.rnd.random() < w.cfg.noise.email_derived_name):
+            name = email.strip().partition("@")[0]  # Zendesk names a requester who wrote in by mail
         u = support.ZendeskUser(
             id=w.ids.zd_user(), name=name, email=email,
             phone=nz.phone_text(p.phone, optional=False) if voice else None, role="end-user",
@@ -196,7 +200,7 @@ class Accounts:
     # ------------------------------------------------------------ Klaviyo
     def profile(self, p: Person, t: int) -> Profile:
         if p.profile is None:
-            email = self.w.noise.email(p.email, self_entered=True, optional=False) or ""
+            email = self.w.noise.email(p.email, self_entered=True, optional=False, form=True) or ""
             p.profile = Profile(ulid(t, self.w.rnd), email.strip().lower())
             if t >= self.w.clock.midnight(0):  # subscribers from before the window got theirs long ago
                 self.w.marketing.welcome(p, t + self.w.rnd.randrange(30, 900))

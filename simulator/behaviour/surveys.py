@@ -114,7 +114,7 @@ class Surveys:
             ref = p.crm.id  # type: ignore[attr-defined]
             if rnd.random() < w.cfg.noise.sf_id_15_chars:
                 ref = ref[:15]
-        recipient = None if (anonymous or sms) else w.noise.email(email, optional=False)
+        recipient = None if (anonymous or sms) else w.noise.email(email, optional=False, form=True)
         comment = None
         if finished and rnd.random() < 0.3:
             pool = POSITIVE if (q1 or 0) >= 8 else NEGATIVE

@@ -87,18 +87,24 @@ def test_shared_landline_links_only_matching_names() -> None:
     assert not same(ids, "003A", "003B")
 
 
-def test_nameless_record_needs_an_owner_who_used_the_value_themselves() -> None:
-    """A call from a number known only from someone's CRM contact (typed by staff) is not
-    attributed to that contact: it may be another household member's phone."""
+def test_nameless_record_joins_the_only_named_holder_of_a_staff_typed_value() -> None:
+    """A call from a number known only from one CRM contact is that contact's; known from two
+    people's contacts (a household landline), it is nobody's in particular."""
     recs = records(
         dict(system="crm", id="003A", first_name="Ann", last_name="Lee", phone="2125550199",
              observed_at="2024-01-01", salesforce_contact_id="003A"),
         dict(system="contact_center", id="c1", phone="+12125550199", observed_at="2025-05-01"),
-        dict(system="contact_center", id="c2", phone="+12125550199", observed_at="2025-06-01"),
+        dict(system="crm", id="003B", first_name="Bob", last_name="Park", phone="6465550100",
+             observed_at="2024-01-01", salesforce_contact_id="003B"),
+        dict(system="crm", id="003C", first_name="Eve", last_name="Park", phone="6465550100",
+             observed_at="2024-02-01", salesforce_contact_id="003C"),
+        dict(system="contact_center", id="c2", phone="+16465550100", observed_at="2025-05-01"),
+        dict(system="contact_center", id="c3", phone="+16465550100", observed_at="2025-06-01"),
     )
     ids = customers(resolve(recs, config=DETERMINISTIC).records)
-    assert not same(ids, "003A", "c1")
-    assert same(ids, "c1", "c2")  # the calls still belong together
+    assert same(ids, "003A", "c1")
+    assert not same(ids, "003B", "c2") and not same(ids, "003C", "c2")
+    assert same(ids, "c2", "c3")  # the household's calls still belong together
 
 
 def test_nameless_record_joins_a_staff_typed_value_from_the_same_session_or_named_address() -> None:
