@@ -335,10 +335,11 @@ def link_typo_neighbours(
 
 def link_session_typos(
     prepared: pd.DataFrame, labels: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
     """Attach nameless clusters to a named record first seen in the same session whose e-mail
     differs from theirs by one typo (a newsletter sign-up with `jhon@` during the checkout of
-    `john@`). Returns the new labels and which records were attached this way.
+    `john@`). Returns the new labels, which records were attached this way, and the
+    (nameless, named) record pairs that joined.
 
     Exact e-mails were decided by the ownership rules above; here only typo'd ones, and only
     within `SAME_SESSION`, where a stranger with a one-typo address is very unlikely.
@@ -351,8 +352,9 @@ def link_session_typos(
     left_idx = np.flatnonzero(present & ~named_cluster[labels])
     right_idx = np.flatnonzero(present & has_name)
     attached = np.zeros(len(prepared), dtype=bool)
+    none = pd.DataFrame({"left_rec": [], "right_rec": []}, dtype=np.int64)
     if not len(left_idx) or not len(right_idx):
-        return labels, attached
+        return labels, attached, none
     con = duckdb.connect(config={"autoinstall_known_extensions": False})
     try:
         for name, idx in (("l", left_idx), ("r", right_idx)):
@@ -385,9 +387,13 @@ def link_session_typos(
     finally:
         con.close()
     if pairs.empty:
-        return labels, attached
+        return labels, attached, none
     closest = pairs.drop_duplicates("left_rec")  # per nameless record, the nearest in time
-    return _attach(prepared, labels, closest["left_rec"].to_numpy(), closest["right_rec"].to_numpy())
+    left = closest["left_rec"].to_numpy(np.int64)
+    right = closest["right_rec"].to_numpy(np.int64)
+    merged, attached = _attach(prepared, labels, left, right)
+    joined = merged[left] == merged[right]
+    return merged, attached, pd.DataFrame({"left_rec": left[joined], "right_rec": right[joined]})
 
 
 def _attach(

@@ -261,14 +261,15 @@ def score_pairs(
 
 def merge_scored_pairs(
     prepared: pd.DataFrame, clusters: np.ndarray, pairs: ScoredPairs
-) -> tuple[np.ndarray, dict[int, float]]:
+) -> tuple[np.ndarray, dict[int, float], np.ndarray]:
     """Merge deterministic clusters along accepted pairs, most probable first, through the guards.
 
-    Returns the new label per record and, per absorbed deterministic cluster, the probability of
-    the strongest accepted pair that touches it.
+    Returns the new label per record, per absorbed deterministic cluster the probability of
+    the strongest accepted pair that touches it, and the indices of the pairs that merged two
+    clusters (the probabilistic edges).
     """
     if len(pairs.probability) == 0:
-        return clusters, {}
+        return clusters, {}, np.zeros(0, dtype=np.int64)
     cl_l, cl_r = clusters[pairs.record_l], clusters[pairs.record_r]
     involved = np.unique(np.concatenate([cl_l, cl_r]))
     local = {int(c): i for i, c in enumerate(involved)}
@@ -280,13 +281,15 @@ def merge_scored_pairs(
 
     order = np.lexsort((pairs.record_r, pairs.record_l, -pairs.evidence_bits))
     best: dict[int, float] = {}
+    joined = []
     for i in order.tolist():
         a, b = local[int(cl_l[i])], local[int(cl_r[i])]
-        if uf.union(a, b):
+        if uf.find(a) != uf.find(b) and uf.union(a, b):
+            joined.append(i)
             p = float(pairs.probability[i])
             for c in (int(cl_l[i]), int(cl_r[i])):
                 best[c] = max(best.get(c, 0.0), p)
     roots = uf.labels()
     merged = clusters.copy()
     merged[member] = involved[roots[local_labels]]
-    return merged, best
+    return merged, best, np.array(joined, dtype=np.int64)

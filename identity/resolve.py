@@ -19,11 +19,19 @@ from identity.deterministic import (
     link_typo_neighbours,
     strong_components,
 )
+from identity.edges import (
+    EDGE_COLUMNS,
+    EMAIL_TYPO,
+    STEWARD_FORCE_MERGE,
+    STEWARD_FORCE_SPLIT,
+    build_edges,
+)
 from identity.guards import CONTACT_COLUMNS, MAX_PEOPLE_PER_CONTACT, overloaded_values
 from identity.methods import match_methods
+from identity.overrides import LocatedOverrides, Override, apply_overrides, locate, mark_splits
 from identity.probabilistic import ProbabilisticConfig, merge_scored_pairs, score_pairs
 from identity.records import observation_order, prepare
-from identity.schema import OUTPUT_COLUMNS, RECORD_KEY
+from identity.schema import OUTPUT_COLUMNS, PROBABILISTIC, RECORD_KEY
 from identity.stable_ids import assign_customer_ids
 
 log = logging.getLogger(__name__)
@@ -42,16 +50,20 @@ class Resolution:
     records: pd.DataFrame  # OUTPUT_COLUMNS, one row per input record
     aliases: pd.DataFrame  # retired_customer_id, customer_id
     stats: dict[str, float] = field(default_factory=dict)
+    edges: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(EDGE_COLUMNS)))
+    """`edges.EDGE_COLUMNS`: the links that joined each customer, and steward splits."""
 
 
 def resolve(
     records: pd.DataFrame,
     previous: pd.DataFrame | None = None,
     config: ResolutionConfig | None = None,
+    overrides: list[Override] | None = None,
 ) -> Resolution:
     """Resolve `records` (the `int_identity_records` layout) into customers.
 
     `previous` is the last run's output (record key + customer_id): ids carry over from it.
+    `overrides`: steward decisions (`identity.overrides`); none when not given.
     """
     config = config or ResolutionConfig()
     stats: dict[str, float] = {"records": float(len(records))}
@@ -61,13 +73,21 @@ def resolve(
     rank = observation_order(published)
     overloaded = overloaded_values(published, config.max_people_per_contact)
     prepared = _without(published, overloaded)  # linking never sees overloaded values
+    located = locate(prepared, overrides or [])
+    prepared = mark_splits(prepared, located.splits)
     clock.lap("normalise_seconds")
 
     strong = strong_components(prepared)
     deterministic, shared_values = link_contact_points(prepared, strong, rank)
-    deterministic, session_typos = link_session_typos(prepared, deterministic)
-    deterministic, neighbour_typos, _ = link_typo_neighbours(prepared, deterministic, shared_values)
+    deterministic, session_typos, session_pairs = link_session_typos(prepared, deterministic)
+    deterministic, neighbour_typos, neighbour_pairs = link_typo_neighbours(
+        prepared, deterministic, shared_values
+    )
     session_typos |= neighbour_typos
+    pair_edges = [
+        pd.DataFrame({"left": p["right_rec"], "right": p["left_rec"], "rule": EMAIL_TYPO})
+        for p in (session_pairs, neighbour_pairs)
+    ]
     clock.lap("deterministic_seconds")
     stats["strong_components"] = float(strong.max() + 1) if len(strong) else 0.0
     stats["deterministic_clusters"] = float(deterministic.max() + 1) if len(strong) else 0.0
@@ -78,20 +98,35 @@ def resolve(
     final, absorbed = deterministic, {}
     if config.probabilistic is not None and len(prepared):
         pairs = score_pairs(prepared, deterministic, config.probabilistic, shared_values)
-        final, absorbed = merge_scored_pairs(prepared, deterministic, pairs)
+        final, absorbed, joined = merge_scored_pairs(prepared, deterministic, pairs)
         final = dense_labels(final)
+        pair_edges.append(pd.DataFrame({
+            "left": pairs.record_l[joined], "right": pairs.record_r[joined], "rule": PROBABILISTIC,
+            "evidence_bits": pairs.evidence_bits[joined],
+            "match_probability": pairs.probability[joined],
+        }))
         stats.update(
             splink_rows=float(pairs.rows_compared),
             splink_pairs_accepted=float(len(pairs.probability)),
+            splink_pairs_merged=float(len(joined)),
             splink_lambda=pairs.lambda_prior,
         )
     clock.lap("probabilistic_seconds")
+    final, merges_applied, moved = apply_overrides(final, located)
+    final = dense_labels(final)
+    pair_edges += _override_edges(located, merges_applied)
+    stats.update(overrides_merged=float(len(merges_applied)),
+                 overrides_split=float(len(located.splits)),
+                 overrides_unmatched=float(located.unmatched))
     stats["customers"] = float(final.max() + 1) if len(final) else 0.0
 
     ids, aliases = assign_customer_ids(prepared, final, rank, previous)
     method, probability = match_methods(
         prepared, deterministic, final, rank, absorbed, session_typos
     )
+    method[moved] = STEWARD_FORCE_MERGE
+    probability[moved] = 1.0
+    edges = build_edges(prepared, final, ids, rank, pair_edges)
     clock.lap("assign_seconds")
 
     out = prepared.loc[:, list(RECORD_KEY)].copy()
@@ -102,7 +137,18 @@ def resolve(
     out["phone_e164"] = published["phone_e164"]
     out["postal_code5"] = published["postal_code5"]
     log.info("identity resolution: %s", {k: round(v, 3) for k, v in stats.items()})
-    return Resolution(out.loc[:, list(OUTPUT_COLUMNS)], aliases, stats)
+    return Resolution(out.loc[:, list(OUTPUT_COLUMNS)], aliases, stats, edges)
+
+
+def _override_edges(located: LocatedOverrides, merges_applied: list[int]) -> list[pd.DataFrame]:
+    merges = [located.merges[n] for n in merges_applied]
+    return [
+        pd.DataFrame({"left": [a for a, _, _ in rows], "right": [b for _, b, _ in rows],
+                      "rule": rule, "linked": linked, "reason": [r for _, _, r in rows]})
+        for rows, rule, linked in ((merges, STEWARD_FORCE_MERGE, True),
+                                   (located.splits, STEWARD_FORCE_SPLIT, False))
+        if rows
+    ]
 
 
 def _without(prepared: pd.DataFrame, values: frozenset[str]) -> pd.DataFrame:

@@ -1,8 +1,10 @@
 """Reading records from and writing resolutions to the DuckDB build database.
 
 State lives in schema `identity`: `resolved_records` (this run's output, read back by the next
-run so that customer ids stay stable) and `customer_id_aliases` (every id retired by a merge,
-pointing at the id that absorbed it, kept across runs).
+run so that customer ids stay stable), `resolved_edges` (why each customer is one: the links
+between its records, `identity.edges`), `customer_id_aliases` (every id retired by a merge,
+pointing at the id that absorbed it, kept across runs) and `resolution_runs` (records and
+customers per run, kept across runs: the asset check on the day-to-day change reads it).
 """
 
 from __future__ import annotations
@@ -11,12 +13,16 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from identity.edges import EDGE_COLUMNS
+from identity.overrides import Override, load_overrides
 from identity.resolve import Resolution, ResolutionConfig, resolve
 from identity.schema import INPUT_COLUMNS, OUTPUT_COLUMNS, RECORD_KEY
 
 SCHEMA = "identity"
 RESOLVED_RECORDS = f"{SCHEMA}.resolved_records"
+RESOLVED_EDGES = f"{SCHEMA}.resolved_edges"
 ALIASES = f"{SCHEMA}.customer_id_aliases"
+RUNS = f"{SCHEMA}.resolution_runs"
 DEFAULT_SOURCE = "intermediate.int_identity_records"
 
 _RESOLVED_DDL = f"""
@@ -31,6 +37,28 @@ create table {RESOLVED_RECORDS} (
     phone_e164 varchar,
     postal_code5 varchar,
     primary key (source_system, source_entity, source_record_id)
+)"""
+_EDGES_DDL = f"""
+create table {RESOLVED_EDGES} (
+    customer_id varchar not null,
+    left_source_system varchar not null,
+    left_source_entity varchar not null,
+    left_source_record_id varchar not null,
+    right_source_system varchar not null,
+    right_source_entity varchar not null,
+    right_source_record_id varchar not null,
+    rule varchar not null,
+    linked boolean not null,
+    evidence_bits double,
+    match_probability double,
+    reason varchar
+)"""
+_RUNS_DDL = f"""
+create table if not exists {RUNS} (
+    resolved_at timestamp not null,
+    records bigint not null,
+    customers bigint not null,
+    largest_customer_records bigint not null
 )"""
 _ALIASES_DDL = f"""
 create table if not exists {ALIASES} (
@@ -57,7 +85,8 @@ def read_previous(con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
 
 
 def write_resolution(con: duckdb.DuckDBPyConnection, resolution: Resolution) -> None:
-    """Replace `resolved_records` and extend the aliases, in one transaction."""
+    """Replace `resolved_records` and `resolved_edges`, extend the aliases and the run history,
+    in one transaction."""
     out = resolution.records.loc[:, list(OUTPUT_COLUMNS)]
     aliases = resolution.aliases
     con.execute(f"create schema if not exists {SCHEMA}")
@@ -67,6 +96,16 @@ def write_resolution(con: duckdb.DuckDBPyConnection, resolution: Resolution) -> 
         con.execute(_RESOLVED_DDL)
         con.register("_identity_out", out)
         con.execute(f"insert into {RESOLVED_RECORDS} select * from _identity_out")
+        con.execute(f"drop table if exists {RESOLVED_EDGES}")
+        con.execute(_EDGES_DDL)
+        con.register("_identity_edges", resolution.edges.loc[:, list(EDGE_COLUMNS)])
+        con.execute(f"insert into {RESOLVED_EDGES} select * from _identity_edges")
+        con.execute(_RUNS_DDL)
+        sizes = out.groupby("customer_id").size()
+        con.execute(
+            f"insert into {RUNS} values (current_timestamp::timestamp, ?, ?, ?)",
+            [len(out), len(sizes), int(sizes.max()) if len(sizes) else 0],
+        )
         con.execute(_ALIASES_DDL)
         con.register("_identity_aliases", aliases)
         # an id that absorbed others earlier and is now retired itself hands its aliases on
@@ -83,17 +122,21 @@ def write_resolution(con: duckdb.DuckDBPyConnection, resolution: Resolution) -> 
         con.execute("rollback")
         raise
     finally:
-        con.unregister("_identity_out")
-        con.unregister("_identity_aliases")
+        for view in ("_identity_out", "_identity_aliases", "_identity_edges"):
+            con.unregister(view)
 
 
 def resolve_in_warehouse(
     con: duckdb.DuckDBPyConnection,
     source: str = DEFAULT_SOURCE,
     config: ResolutionConfig | None = None,
+    overrides: list[Override] | None = None,
 ) -> Resolution:
-    """Read the records, resolve them against the previous run, write the result."""
-    resolution = resolve(read_records(con, source), read_previous(con), config)
+    """Read the records, resolve them against the previous run and the steward overrides (the
+    file `identity.overrides.overrides_path()` when not given), write the result."""
+    if overrides is None:
+        overrides = load_overrides()
+    resolution = resolve(read_records(con, source), read_previous(con), config, overrides)
     write_resolution(con, resolution)
     return resolution
 

@@ -2,6 +2,7 @@
 
     touchpoint run [--landing DIR] [--warehouse FILE] [--build-dir DIR]
     touchpoint generate --out DIR --customers N --days D --seed S [--start-date YYYY-MM-DD]
+touchpoint identity explain CUSTOMER_ID [--warehouse FILE]
 """
 
 from __future__ import annotations
@@ -34,6 +35,15 @@ def main(argv: list[str] | None = None) -> int:
     generate = commands.add_parser("generate", help="write a simulated company's extracts")
     _add_generate_arguments(generate)
 
+    identity = commands.add_parser("identity", help="inspect identity resolution")
+    identity_commands = identity.add_subparsers(dest="identity_command", required=True)
+    explain = identity_commands.add_parser(
+        "explain", help="a customer's records and the links (rule or match weight) that joined them"
+    )
+    explain.add_argument("customer_id")
+    explain.add_argument("--warehouse", help=f"published DuckDB file (default: ${ENV_WAREHOUSE})")
+    explain.set_defaults(handler=_identity_explain)
+
     args = parser.parse_args(argv)
     return args.handler(args)
 
@@ -50,6 +60,26 @@ def _run(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     print(outcome.summary(elapsed))
     return EXIT_OK if outcome.succeeded else EXIT_PIPELINE_FAILED
+
+
+def _identity_explain(args: argparse.Namespace) -> int:
+    from identity.explain import explain
+    from warehouse.connections import connect_published
+
+    paths = TouchpointPaths.resolve(None, args.warehouse, None)
+    try:
+        con = connect_published(paths.warehouse)
+    except FileNotFoundError as missing:
+        print(f"error: {missing}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        print(explain(con, args.customer_id))
+    except LookupError as unknown:
+        print(f"error: {unknown}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        con.close()
+    return EXIT_OK
 
 
 def _add_generate_arguments(parser: argparse.ArgumentParser) -> None:

@@ -3,7 +3,8 @@
 import dagster as dg
 
 from orchestration.defs.identity.assets import resolved_records
+from orchestration.defs.identity.checks import CHECKS
 
-defs = dg.Definitions(assets=[resolved_records])
+defs = dg.Definitions(assets=[resolved_records], asset_checks=CHECKS)
 
 __all__ = ["defs", "resolved_records"]

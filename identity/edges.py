@@ -1,0 +1,124 @@
+"""Why each customer is one customer: the edges that joined its records.
+
+One row per edge between two records: the rule (an id column of `schema.ID_RULES`, `email`,
+`phone`, `email_typo`, `probabilistic`, `steward_force_merge`) or a steward's force-split (which
+keeps two records apart: `linked` false). Shared keys give a star per value inside a customer
+(the oldest record holding the value to each other one), so a customer of n records sharing a
+key has n - 1 edges for it, not n^2. Probabilistic edges carry Splink's evidence (log2 Bayes
+factor) and match probability.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from identity.deterministic import contact_point_key_spaces, key_space
+from identity.schema import CONTACT_POINTS, ID_RULES, PROBABILISTIC, RECORD_KEY
+
+EMAIL_TYPO = "email_typo"
+STEWARD_FORCE_MERGE = "steward_force_merge"
+STEWARD_FORCE_SPLIT = "steward_force_split"
+
+EDGE_COLUMNS: tuple[str, ...] = (
+    "customer_id",
+    "left_source_system",
+    "left_source_entity",
+    "left_source_record_id",
+    "right_source_system",
+    "right_source_entity",
+    "right_source_record_id",
+    "rule",
+    "linked",
+    "evidence_bits",
+    "match_probability",
+    "reason",
+)
+
+
+def shared_key_edges(
+    labels: np.ndarray, space: list[np.ndarray], names: list[str], rank: np.ndarray
+) -> pd.DataFrame:
+    """Per (customer, key value) held by several records: oldest holder -> every other, named
+    after the column through which the other record holds the value. `space`: one code array
+    per column of one key namespace (equal values share a code across its columns)."""
+    parts = []
+    for order, (codes, name) in enumerate(zip(space, names, strict=True)):
+        has = np.flatnonzero(codes >= 0)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "record": has,
+                    "label": labels[has],
+                    "code": codes[has],
+                    "rank": rank[has],
+                    "order": order,
+                    "rule": name,
+                }
+            )
+        )
+    frame = pd.concat(parts, ignore_index=True).sort_values(
+        ["label", "code", "rank", "order"], kind="stable"
+    )
+    frame = frame.drop_duplicates(["label", "code", "record"])
+    first = frame.groupby(["label", "code"])["record"].transform("first")
+    edges = frame[frame["record"].to_numpy() != first.to_numpy()]
+    return pd.DataFrame(
+        {
+            "left": first[edges.index].to_numpy(),
+            "right": edges["record"].to_numpy(),
+            "rule": edges["rule"].to_numpy(),
+        }
+    )
+
+
+def build_edges(
+    prepared: pd.DataFrame,
+    labels: np.ndarray,
+    customer_ids: np.ndarray,
+    rank: np.ndarray,
+    pair_edges: list[pd.DataFrame],
+) -> pd.DataFrame:
+    """All edges of the final customers. `pair_edges`: frames of record pairs (`left`, `right`,
+    `rule`, optional `evidence_bits`, `match_probability`, `reason`, `linked`)."""
+    parts = []
+    spaces = []
+    for namespace in dict.fromkeys(r.namespace for r in ID_RULES):
+        columns = [r.column for r in ID_RULES if r.namespace == namespace]
+        spaces.append((key_space(prepared, columns), columns))
+    for name, space in zip(CONTACT_POINTS, contact_point_key_spaces(prepared), strict=True):
+        spaces.append((space, [name] * len(space)))  # a mobile here is the phone there
+    seen: set[tuple[int, int]] = set()
+    for space, names in spaces:  # strongest first: an edge is named after its strongest key
+        edges = shared_key_edges(labels, space, names, rank)
+        pairs = list(zip(edges["left"], edges["right"], strict=True))
+        edges = edges[np.array([p not in seen for p in pairs], dtype=bool)]
+        seen.update(pairs)
+        parts.append(edges.assign(linked=True))
+    parts += [p for p in pair_edges if len(p)]
+    edges = (
+        pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["left", "right"])
+    )
+    for column, default in (
+        ("evidence_bits", np.nan),
+        ("match_probability", np.nan),
+        ("reason", None),
+        ("linked", True),
+    ):
+        if column not in edges:
+            edges[column] = default
+    left, right = edges["left"].to_numpy(np.int64), edges["right"].to_numpy(np.int64)
+    out = pd.DataFrame({"customer_id": customer_ids[left]})
+    for side, idx in (("left", left), ("right", right)):
+        for column in RECORD_KEY:
+            out[f"{side}_{column}"] = prepared[column].to_numpy(dtype=object)[idx]
+    out["rule"] = edges["rule"].to_numpy(dtype=object)
+    out["linked"] = edges["linked"].astype(bool).to_numpy()
+    out["evidence_bits"] = edges["evidence_bits"].astype(float).to_numpy()
+    out["match_probability"] = edges["match_probability"].astype(float).to_numpy()
+    out["match_probability"] = np.where(
+        out["linked"] & (out["rule"] != PROBABILISTIC), 1.0, out["match_probability"]
+    )
+    out.loc[~out["linked"], "match_probability"] = np.nan
+    out["reason"] = edges["reason"].to_numpy(dtype=object)
+    return out.loc[:, list(EDGE_COLUMNS)].reset_index(drop=True)

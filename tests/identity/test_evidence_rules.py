@@ -1,0 +1,247 @@
+"""Evidence instead of one-field vetoes: short forms, names made from e-mail addresses, typo'd
+sign-ups, overloaded contact values. Households and namesakes stay apart."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from identity import ResolutionConfig, resolve
+from identity.guards import is_name_form, merge_profiles, overloaded_values
+from identity.records import prepare
+from tests.identity.builders import customers, named, records, same
+
+DETERMINISTIC = ResolutionConfig(probabilistic=None)
+
+
+def test_short_forms_are_name_forms_but_other_names_are_not() -> None:
+    assert is_name_form("kath", "katherine")
+    assert is_name_form("j", "john")  # an initial
+    assert is_name_form("bill", "william")  # the nickname list
+    assert not is_name_form("mary", "john")
+    assert not is_name_form("ka", "katherine")  # two letters: too little to go on
+    assert not is_name_form("katherine", "kathleen")
+
+
+def test_a_short_form_needs_two_shared_contact_points_and_the_family_name() -> None:
+    kath = named("kath", last_names=frozenset({"lee"}), contacts=frozenset({"k@x.com", "+1"}))
+    katherine = named(
+        "katherine", last_names=frozenset({"lee"}), contacts=frozenset({"k@x.com", "+1"})
+    )
+    merged = merge_profiles(kath, katherine)
+    assert merged is not None and "katherine" in merged.first_keys
+    one_contact = named("katherine", last_names=frozenset({"lee"}), contacts=frozenset({"k@x.com"}))
+    assert merge_profiles(kath, one_contact) is None
+    assert merge_profiles(kath, one_contact, contacts_for_short_forms=0) is not None  # Splink
+    other_family = named(
+        "katherine", last_names=frozenset({"park"}), contacts=frozenset({"k@x.com", "+1"})
+    )
+    assert merge_profiles(kath, other_family) is None
+
+
+def test_crm_short_form_with_the_shops_email_and_phone_joins_the_shop_customer() -> None:
+    recs = records(
+        dict(
+            system="shop",
+            id="1",
+            first_name="Katherine",
+            last_name="Lee",
+            email="kl@x.com",
+            phone="+12125550101",
+            shop_customer_id="1",
+            observed_at="2025-01-01",
+        ),
+        dict(
+            system="crm",
+            id="003A",
+            first_name="Kath",
+            last_name="Lee",
+            email="KL@x.com ",
+            phone="(212) 555-0101",
+            salesforce_contact_id="003A",
+            observed_at="2025-02-01",
+        ),
+    )
+    assert same(customers(resolve(recs, config=DETERMINISTIC).records), "1", "003A")
+
+
+def test_household_sharing_email_and_landline_stays_apart() -> None:
+    recs = records(
+        dict(
+            system="crm",
+            id="003A",
+            first_name="Mary",
+            last_name="Lee",
+            email="thelees@x.com",
+            phone="2125550101",
+            salesforce_contact_id="003A",
+            observed_at="2025-01-01",
+        ),
+        dict(
+            system="crm",
+            id="003B",
+            first_name="John",
+            last_name="Lee",
+            email="thelees@x.com",
+            phone="2125550101",
+            salesforce_contact_id="003B",
+            observed_at="2025-02-01",
+        ),
+        dict(
+            system="crm",
+            id="003C",
+            first_name="Dan",
+            last_name="Lee",
+            email="thelees@x.com",
+            phone="2125550101",
+            salesforce_contact_id="003C",
+            observed_at="2025-03-01",
+        ),
+    )
+    ids = customers(resolve(recs, config=DETERMINISTIC).records)
+    assert len({ids["003A"], ids["003B"], ids["003C"]}) == 3
+
+
+def test_a_name_that_is_the_email_local_part_counts_as_no_name() -> None:
+    recs = records(
+        dict(
+            system="shop",
+            id="1",
+            first_name="John",
+            last_name="Smith",
+            email="jsmith@x.com",
+            shop_customer_id="1",
+            observed_at="2025-01-01",
+        ),
+        dict(
+            system="support",
+            id="9",
+            first_name="jsmith",
+            email="jsmith@x.com",
+            zendesk_user_id="9",
+            observed_at="2025-02-01",
+        ),
+        dict(
+            system="shop",
+            id="2",
+            first_name="Maria",
+            last_name="Lopez",
+            email="maria.lopez@y.com",
+            shop_customer_id="2",
+            observed_at="2025-01-01",
+        ),
+        dict(
+            system="support",
+            id="8",
+            first_name="maria.lopez",
+            email="Maria.Lopez@y.com",
+            zendesk_user_id="8",
+            observed_at="2025-02-01",
+        ),
+        dict(
+            system="support",
+            id="7",
+            first_name="Ann",
+            email="bob@z.com",  # a real name
+            zendesk_user_id="7",
+            observed_at="2025-02-01",
+        ),
+    )
+    prepared = prepare(recs).set_index("source_record_id")
+    assert pd.isna(prepared.loc["9", "first_name_norm"])
+    assert prepared.loc["7", "first_name_norm"] == "ann"
+    ids = customers(resolve(recs, config=DETERMINISTIC).records)
+    assert same(ids, "1", "9") and same(ids, "2", "8")
+
+
+def test_typod_sign_up_joins_its_only_one_edit_neighbour_but_not_a_substitution() -> None:
+    recs = records(
+        dict(
+            system="shop",
+            id="1",
+            first_name="Deborah",
+            last_name="Griffin",
+            email="deborahgriffin@x.com",
+            shop_customer_id="1",
+            observed_at="2025-01-01",
+        ),
+        dict(system="marketing", id="K1", email="deborahgiffin@x.com", observed_at="2025-06-01"),
+        dict(
+            system="shop",
+            id="2",
+            first_name="Caleb",
+            last_name="Mason",
+            email="cmason@x.com",
+            shop_customer_id="2",
+            observed_at="2025-01-01",
+        ),
+        dict(system="marketing", id="K2", email="jmason@x.com", observed_at="2025-06-01"),
+        dict(
+            system="shop",
+            id="3",
+            first_name="Ann",
+            last_name="Roe",
+            email="annroe@x.com",
+            shop_customer_id="3",
+            observed_at="2025-01-01",
+        ),
+        dict(
+            system="shop",
+            id="4",
+            first_name="Ann",
+            last_name="Roe",
+            email="annroe12@x.com",
+            shop_customer_id="4",
+            observed_at="2025-01-01",
+        ),
+        dict(system="marketing", id="K3", email="annro12@x.com", observed_at="2025-06-01"),
+        dict(system="marketing", id="K4", email="annroe1@x.com", observed_at="2025-06-01"),
+    )
+    out = resolve(recs, config=DETERMINISTIC)
+    ids = customers(out.records)
+    assert same(ids, "1", "K1")
+    assert not same(ids, "2", "K2")  # jmason / cmason: two people's addresses
+    assert same(ids, "4", "K3")  # one edit from annroe12 only
+    assert not same(ids, "3", "K4") and not same(ids, "4", "K4")  # ambiguous: no link
+    typo = out.edges[out.edges["rule"] == "email_typo"]
+    assert set(typo["right_source_record_id"]) == {"K1", "K3"}
+
+
+def test_a_value_used_by_many_named_people_links_nobody() -> None:
+    people = [
+        ("Ann", "Lee"),
+        ("Bob", "Kim"),
+        ("Eve", "Ray"),
+        ("Tom", "Fox"),
+        ("Sue", "Poe"),
+        ("Max", "Orr"),
+        ("Ida", "Law"),
+    ]
+    recs = records(
+        *[
+            dict(
+                system="crm",
+                id=f"003{n}",
+                first_name=f,
+                last_name=last,
+                email="noemail@store.com",
+                salesforce_contact_id=f"003{n}",
+                observed_at="2025-01-01",
+            )
+            for n, (f, last) in enumerate(people)
+        ],
+        dict(system="marketing", id="K1", email="noemail@store.com", observed_at="2025-02-01"),
+        dict(
+            system="shop",
+            id="1",
+            first_name="Ann",
+            last_name="Lee",
+            email="noemail@store.com",
+            shop_customer_id="1",
+            observed_at="2025-03-01",
+        ),
+    )
+    assert overloaded_values(prepare(recs)) == frozenset({"noemail@store.com"})
+    out = resolve(recs, config=DETERMINISTIC)
+    assert out.records["customer_id"].nunique() == len(people) + 2
+    assert out.stats["overloaded_contact_values"] == 1
+    assert out.records.set_index("source_record_id").loc["1", "email_key"] == "noemail@store.com"
