@@ -4,8 +4,9 @@
     uv run python benchmarks/bench_identity.py --landing DIR --truth DIR --workdir /tmp/bench_id
     uv run python benchmarks/bench_identity.py --build-db DB --truth DIR   # already staged
 
-Preparation (simulate, ingest, `dbt build +int_identity_records`) is timed but not part of the
-measured step. The measured step is what the Dagster asset does: read int_identity_records,
+Preparation (simulate; then the pipeline job's slice up to int_identity_records: ingestion and
+dbt, through `orchestration.lib.pipeline_job`) is timed but not part of the measured step. The
+measured step is what the Dagster asset does: read int_identity_records,
 resolve, write identity.resolved_records. Each mode runs in a fresh child process on its own copy
 of the build database, so each peak RSS is its own. Accuracy is pairwise precision / recall / F1
 against the simulator's truth/record_links.csv, plus the number of trap pairs (shared e-mail,
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import shutil
 import subprocess
@@ -30,31 +30,30 @@ sys.path.insert(0, str(REPO_ROOT))
 MODES = ("deterministic", "full")
 
 
-def build_identity_records(landing: Path, build_db: Path, threads: int | None = None) -> dict:
-    """Ingest a landing folder and `dbt build` everything int_identity_records needs."""
-    from ingestion import ingest_all
-    from warehouse.connections import connect_build
-    from warehouse.settings import DBT_PROJECT_DIR, ENV_BUILD_DB
+def build_identity_records(landing: Path, workdir: Path) -> tuple[Path, dict]:
+    """Run the slice of the pipeline job that identity resolution reads (ingestion and the dbt
+    models up to int_identity_records, with their checks) into a build database under workdir;
+    return that database and the preparation time."""
+    import dagster as dg
+
+    from orchestration.lib.dbt_project import prepare_manifest
+    from orchestration.lib.pipeline_job import execute_pipeline_job
+    from warehouse.settings import TouchpointPaths
+
+    prepare_manifest()  # the asset modules read the dbt manifest when imported
+    from orchestration.defs.identity.assets import RESOLVED_RECORDS_KEY
 
     t0 = time.perf_counter()
-    con = connect_build(build_db)
-    try:
-        if threads:
-            con.execute(f"SET threads = {int(threads)}")
-        ingest_all(con, landing)
-    finally:
-        con.close()
-    t1 = time.perf_counter()
-    env = {**os.environ, ENV_BUILD_DB: str(build_db), "TOUCHPOINT_DBT_TARGET": "build",
-           "DO_NOT_TRACK": "1"}
-    result = subprocess.run(
-        [str(Path(sys.executable).with_name("dbt")), "build", "--select", "+int_identity_records",
-         "--indirect-selection", "cautious", "--target", "build", "--profiles-dir", "."],
-        cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=7200,
+    paths = TouchpointPaths.resolve(landing, workdir / "touchpoint.duckdb", workdir / "build")
+    identity_inputs = (
+        dg.AssetSelection.assets(RESOLVED_RECORDS_KEY).upstream()
+        - dg.AssetSelection.assets(RESOLVED_RECORDS_KEY)
     )
-    if result.returncode != 0:
-        raise RuntimeError("dbt build failed:\n" + result.stdout[-5000:] + result.stderr[-2000:])
-    return {"ingest_seconds": t1 - t0, "dbt_seconds": time.perf_counter() - t1}
+    result = execute_pipeline_job(paths, identity_inputs, log_level="WARNING")
+    if not result.success:
+        failed = [event.step_key for event in result.get_step_failure_events()]
+        raise RuntimeError(f"preparing int_identity_records failed in steps {failed}")
+    return paths.build_db, {"pipeline_slice_seconds": time.perf_counter() - t0}
 
 
 def _cpu_seconds() -> float:
@@ -160,9 +159,9 @@ def main(argv: list[str] | None = None) -> int:
         args.landing = args.workdir / "landing"
     truth = args.truth or (args.landing.parent / "truth" if args.landing else None)
     if args.landing:
-        build_db = args.workdir / "identity_bench.duckdb"
-        build_db.unlink(missing_ok=True)
-        prep.update(build_identity_records(args.landing, build_db, args.threads))
+        shutil.rmtree(args.workdir / "build", ignore_errors=True)
+        build_db, seconds = build_identity_records(args.landing, args.workdir)
+        prep.update(seconds)
     else:
         build_db = args.build_db
     print("preparation:", {k: round(v, 1) for k, v in prep.items()})
