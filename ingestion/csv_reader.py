@@ -33,6 +33,7 @@ from ingestion.csv_scan import (
     with_placeholders,
 )
 from ingestion.discovery import LandingFile
+from ingestion.file_checks import GZIP_ERRORS, HEAD_BYTES, gzip_problem, not_text
 from ingestion.stage import (
     MALFORMED_CSV,
     STAGE_QUARANTINE,
@@ -45,6 +46,9 @@ from ingestion.stage import (
 )
 
 _MAX_LINE_SIZE = 256 << 20
+#: A file with more columns than this that the contract does not know is rejected: additive
+#: drift brings a handful, and each is added to the raw table for good.
+MAX_NEW_COLUMNS = 100
 #: First field of the line that stands in for a malformed record in a cleaned copy.
 _PLACEHOLDER = "\x01malformed\x01"
 _READ_OPTIONS = (
@@ -90,7 +94,15 @@ def stage_csv_files(
 
 def _scan(spec: EntitySpec, src: int, f: LandingFile, out: FileStage, tmp: Path) -> _Source | None:
     """Scan one file (Python); None when there is nothing for DuckDB to read."""
-    text, utf8 = read_text(f.path, f.gzip)
+    try:
+        text, utf8 = read_text(f.path, f.gzip)
+    except GZIP_ERRORS as exc:
+        out.rejected = f"{f.rel}: {gzip_problem(exc)}"
+        return None
+    problem = not_text(text[:HEAD_BYTES].encode("utf-8", "surrogateescape"))
+    if problem:
+        out.rejected = f"{f.rel}: {problem}"
+        return None
     lines = split_lines(text)
     scan = scan_lines(lines, bare_cr=has_bare_cr(text), check_utf8=not utf8)
     if scan.header is None:
@@ -121,6 +133,13 @@ def _header_problem(spec: EntitySpec, header: list[str]) -> str | None:
     missing = [c for c in spec.required_fields if c not in header]
     if missing:
         return "missing required column " + ", ".join(repr(c) for c in missing)
+    known = set(spec.field_names)
+    unknown = [c for c in header if c not in known]
+    if len(unknown) > MAX_NEW_COLUMNS:  # each one would become a column of raw for good
+        return (
+            f"{len(unknown):,} columns not in the contract (schema drift adds at most "
+            f"{MAX_NEW_COLUMNS}); the first are " + ", ".join(repr(c) for c in unknown[:3])
+        )
     dupes = sorted({c for c in header if header.count(c) > 1})
     if dupes:
         return "duplicate column " + ", ".join(repr(c) for c in dupes)

@@ -16,6 +16,7 @@ import gzip as gzip_module
 from pathlib import Path
 
 from ingestion.discovery import LandingFile
+from ingestion.file_checks import GZIP_ERRORS, gzip_problem, head, not_text
 from ingestion.stage import sql_list
 
 #: A line that is not UTF-8: (file number in the batch, line number, text with U+FFFD).
@@ -24,11 +25,24 @@ NotUtf8 = tuple[int, int, str]
 _BLANK = "'[ \\t\\r]*'"  # a regex: DuckDB's trim() costs several ns per character
 
 
-def readable_paths(files: list[LandingFile], tmp: Path, not_utf8: list[NotUtf8]) -> dict[int, Path]:
-    """What ``read_text`` is to read for each non-empty file (by its number in the batch)."""
-    return {
-        i: _copy(i, f, tmp, not_utf8) if f.gzip else f.path for i, f in enumerate(files) if f.size
-    }
+def readable_paths(
+    files: list[LandingFile], tmp: Path, not_utf8: list[NotUtf8], rejected: dict[int, str]
+) -> dict[int, Path]:
+    """What ``read_text`` is to read for each non-empty file (by its number in the batch).
+    Files that are not text or whose gzip stream is damaged go to ``rejected`` (the reason)."""
+    paths = {}
+    for i, f in enumerate(files):
+        if not f.size:
+            continue
+        try:
+            problem = not_text(head(f.path, f.gzip))
+            if problem is None:
+                paths[i] = _copy(i, f, tmp, not_utf8) if f.gzip else f.path
+        except GZIP_ERRORS as exc:
+            problem = gzip_problem(exc)
+        if problem:
+            rejected[i] = f"{f.rel}: {problem}"
+    return paths
 
 
 def repair_utf8(

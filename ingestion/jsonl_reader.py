@@ -56,7 +56,10 @@ def stage_jsonl_files(
     if not files:
         return stages
     not_utf8: list[NotUtf8] = []
-    paths = readable_paths(files, tmp, not_utf8)
+    rejected: dict[int, str] = {}
+    paths = readable_paths(files, tmp, not_utf8, rejected)
+    for i, reason in rejected.items():
+        stages[files[i].rel].rejected = reason
     try:
         _type_lines(con, spec, lines_sql(paths))
     except duckdb.InvalidInputException:  # read_text refused a file that is not UTF-8

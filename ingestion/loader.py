@@ -26,7 +26,8 @@ import pyarrow as pa
 from ingestion import ledger, quarantine
 from ingestion.contract import SPECS, EntitySpec
 from ingestion.csv_reader import stage_csv_files
-from ingestion.discovery import content_hash, discover
+from ingestion.discovery import changed_since_listed, content_hash, discover
+from ingestion.errors import explain
 from ingestion.jsonl_reader import stage_jsonl_files
 from ingestion.reconciliation import Reconciliation, reconcile
 from ingestion.schema import (
@@ -87,6 +88,32 @@ def ingest_entity(
     run_id: str | None = None,
     batch_bytes: int = DEFAULT_BATCH_BYTES,
 ) -> EntityLoadResult:
+    """Load the entity's new and changed files. A full disk or exhausted memory raises
+    :class:`IngestionError` naming the cause; batches committed before it stay loaded."""
+    try:
+        return _ingest_entity(con, landing_dir, spec, load_id, run_id, batch_bytes)
+    except (OSError, duckdb.Error, MemoryError) as exc:
+        explained = explain(exc, spec, _memory_limit(con))
+        if explained is None:
+            raise
+        raise explained from exc
+
+
+def _memory_limit(con: duckdb.DuckDBPyConnection) -> str | None:
+    try:
+        return con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    except duckdb.Error:  # the connection itself is unusable: the message does without it
+        return None
+
+
+def _ingest_entity(
+    con: duckdb.DuckDBPyConnection,
+    landing_dir: Path,
+    spec: EntitySpec,
+    load_id: str | None,
+    run_id: str | None,
+    batch_bytes: int,
+) -> EntityLoadResult:
     started = dt.datetime.now(dt.UTC)
     load_id = load_id or new_load_id()
     ensure_raw_layer(con)
@@ -105,10 +132,8 @@ def ingest_entity(
             f"folder {spec.system}/{spec.entity} does not exist in the landing folder: "
             "no files loaded, the table keeps its schema and earlier rows"
         )
-    for name in found.ignored:
-        res.warnings.append(
-            f"ignored {spec.system}/{spec.entity}/{name}: not <YYYY-MM-DD>[.partNN].{spec.ext}[.gz]"
-        )
+    for entry in found.ignored:
+        res.warnings.append(f"ignored {spec.system}/{spec.entity}/{entry.name}: {entry.reason}")
 
     plan = ledger.plan_files(con, spec, found.files)
     res.files_skipped = len(plan.skipped)
@@ -191,7 +216,9 @@ def _load_batch(
     tmp: Path,
     hasher: ThreadPoolExecutor,
 ) -> None:
-    """Stage a batch (the reader), then publish it in one transaction and count it."""
+    """Stage a batch (the reader), then publish it in one transaction and count it. A file
+    that changed while it was read is left out (no rows, no ledger row): the next run reads
+    it again."""
     hashes = {
         p.file.rel: hasher.submit(content_hash, p.file.path)
         for p in batch
@@ -203,36 +230,54 @@ def _load_batch(
         stages = stage_csv_files(con, spec, files, tmp)
     else:
         stages = stage_jsonl_files(con, spec, files, tmp)
+    unsettled: dict[str, str] = {}
     for p in batch:
         if p.content_hash is None:
-            p.content_hash = hashes[p.file.rel].result()
+            try:
+                p.content_hash = hashes[p.file.rel].result()
+            except FileNotFoundError:
+                unsettled[p.file.rel] = "it vanished"
+    # After the reader and the hash: a file whose size and time are still those listed was
+    # read (and hashed) as one and the same version.
+    for p in batch:
+        if p.file.rel not in unsettled and (change := changed_since_listed(p.file)):
+            unsettled[p.file.rel] = change
+    for rel, change in unsettled.items():
+        res.warnings.append(
+            f"{rel}: not loaded, {change} while it was being read; the next run reads it again"
+        )
     loaded = dict(con.execute(f"SELECT _src, count(*) FROM {STAGE_ROWS} GROUP BY ALL").fetchall())
     quarantined = quarantine.counts_by_file(con)
-    entries = [
-        _entry(p, stages[p.file.rel], loaded.get(i, 0), quarantined.get(i, 0))
+    entries = {
+        i: _entry(p, stages[p.file.rel], loaded.get(i, 0), quarantined.get(i, 0))
         for i, p in enumerate(batch)
-    ]
-    _publish(con, spec, entries, stages, load_id, loaded_at)
+        if p.file.rel not in unsettled
+    }
+    if entries:
+        _publish(con, spec, entries, stages, load_id, loaded_at)
     drop_stage(con)  # give the batch's memory back before the next one is read
-    _tally(res, entries, stages)
+    _tally(res, list(entries.values()), stages)
 
 
 def _publish(
     con: duckdb.DuckDBPyConnection,
     spec: EntitySpec,
-    entries: list[ledger.LedgerEntry],
+    by_src: dict[int, ledger.LedgerEntry],
     stages: dict[str, FileStage],
     load_id: str,
     loaded_at: dt.datetime,
 ) -> None:
     """Replace re-delivered files' rows, insert the staged rows and quarantine, write the
-    ledger: one transaction, a fixed number of statements whatever the number of files."""
+    ledger: one transaction, a fixed number of statements whatever the number of files.
+    ``by_src``: the files to publish by their number in the batch (staged rows of other
+    files are left out)."""
+    entries = list(by_src.values())
     temp_table(
         con,
         "_batch_files",
         pa.table(
             {
-                "_src": pa.array(range(len(entries)), pa.int64()),
+                "_src": pa.array(list(by_src), pa.int64()),
                 "_source_file": [e.planned.file.rel for e in entries],
                 "delivery_date": pa.array(
                     [e.planned.file.delivery_date for e in entries], pa.date32()
