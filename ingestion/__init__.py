@@ -5,10 +5,12 @@ Public API:
     SPECS, ENTITIES, get_spec, EntitySpec, Field  - the input contract as data
     ingest_entity, ingest_all, EntityLoadResult  - load one / every entity
     reconcile, Reconciliation                    - rows read = loaded + quarantined + duplicate
+    IngestionError                               - a load stopped by a full disk or memory
     LEDGER, QUARANTINE, AUDIT                    - table names of the bookkeeping tables
 """
 
 from ingestion.contract import ENTITIES, SPECS, EntitySpec, Field, get_spec
+from ingestion.errors import IngestionError
 from ingestion.loader import EntityLoadResult, ingest_all, ingest_entity, new_load_id
 from ingestion.reconciliation import Reconciliation, reconcile
 from ingestion.schema import AUDIT, LEDGER, QUARANTINE, RAW_SCHEMA
@@ -23,6 +25,7 @@ __all__ = [
     "EntityLoadResult",
     "EntitySpec",
     "Field",
+    "IngestionError",
     "Reconciliation",
     "get_spec",
     "ingest_all",
