@@ -9,8 +9,8 @@ semantic manifest stored with the publication; we run that SQL on a read-only co
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import duckdb
@@ -80,6 +80,14 @@ class MetricInfo:
     label: str
     description: str
     metric_type: str
+    # The metric's `config: meta:` in the dbt YAML: `unit` (of the value the layer returns),
+    # optional `display_unit` (a readable duration unit) and `direction` (which way is good).
+    meta: Mapping[str, object] = field(default_factory=dict, compare=False)
+
+    @property
+    def unit(self) -> str | None:
+        unit = self.meta.get("unit")
+        return str(unit) if unit is not None else None
 
 
 class SemanticLayer:
@@ -112,6 +120,7 @@ class SemanticLayer:
                     label=m.label or m.name,
                     description=(m.description or "").strip(),
                     metric_type=str(m.type.value),
+                    meta=dict(m.config.meta) if m.config is not None else {},
                 )
                 for m in self._manifest.metrics
             ),

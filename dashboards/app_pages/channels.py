@@ -11,10 +11,9 @@ import streamlit as st
 
 from dashboards.lib.charts import facet_title, plot, show
 from dashboards.lib.filters import sidebar_filters
-from dashboards.lib.metric_display import display_for
 from dashboards.lib.notices import require_columns, require_tables
 from dashboards.lib.page import publication_caption
-from dashboards.lib.published import open_published, table
+from dashboards.lib.published import PublishedWarehouse, open_published, table
 from dashboards.lib.tables import table_with_download
 
 MART = "mart_channel_parity"
@@ -28,19 +27,18 @@ MEASURES = {
 COUNTS = ("sessions", "orders", "net_revenue")
 
 
-def in_display_units(months: pd.DataFrame) -> pd.DataFrame:
+def in_display_units(warehouse: PublishedWarehouse, months: pd.DataFrame) -> pd.DataFrame:
     """One row per channel, month and measure, the value in the measure's display unit
     (shares in %), the measure named with its unit for the chart's facet titles."""
     parts = []
     for measure, label in MEASURES.items():
-        display = display_for(measure)
-        unit = "$" if display.prefix else display.unit
+        display = warehouse.display(measure)
         parts.append(
             pd.DataFrame(
                 {
                     "channel": months["channel"],
                     "month": months["month"],
-                    "measure": f"{label} ({unit})",
+                    "measure": display.title(label),  # the unit once
                     "value": [display.value(v) for v in months[measure]],
                 }
             )
@@ -80,7 +78,7 @@ if (
             required=True,
         )
         chosen = latest if chosen is None else chosen
-        long = in_display_units(months)
+        long = in_display_units(warehouse, months)
         show(
             plot(
                 "bar",

@@ -7,19 +7,20 @@ import streamlit as st
 
 from dashboards.lib.charts import plot, show
 from dashboards.lib.customer_search import MASKS, masked, search_customers
-from dashboards.lib.metric_display import COUNT, MetricDisplay, display_for
+from dashboards.lib.metric_display import COUNT
 from dashboards.lib.notices import not_in_publication, require_tables
 from dashboards.lib.published import PublishedWarehouse, open_published, table
 from dashboards.lib.tables import table_with_download
 
-# dim_customer column -> tile label and format (None: shown as text).
-VALUE_TILES: dict[str, tuple[str, MetricDisplay | None]] = {
-    "lifetime_orders": ("Lifetime orders", COUNT),
-    "lifetime_net_revenue": ("Lifetime net revenue", display_for("net_revenue")),
-    "predicted_clv_12m": ("Predicted 12-month CLV", display_for("average_predicted_clv_12m")),
-    "p_alive": ("P(alive)", display_for("average_p_alive")),
+# dim_customer column -> tile label and the metric whose unit it shares ("count": a count;
+# None: shown as text).
+VALUE_TILES: dict[str, tuple[str, str | None]] = {
+    "lifetime_orders": ("Lifetime orders", "count"),
+    "lifetime_net_revenue": ("Lifetime net revenue", "net_revenue"),
+    "predicted_clv_12m": ("Predicted 12-month CLV", "average_predicted_clv_12m"),
+    "p_alive": ("P(alive)", "average_p_alive"),
     "segment": ("Segment", None),
-    "latest_nps_score": ("Latest NPS answer (0-10)", COUNT),
+    "latest_nps_score": ("Latest NPS answer (0-10)", "count"),
 }
 
 
@@ -88,9 +89,10 @@ def value_tiles(warehouse: PublishedWarehouse, customer_id: str) -> None:
         else pd.Series(dtype=object)
     )
     tiles = [column for _ in range(2) for column in st.columns(3)]
-    for column, (name, (label, display)) in zip(tiles, VALUE_TILES.items(), strict=True):
+    for column, (name, (label, unit_of)) in zip(tiles, VALUE_TILES.items(), strict=True):
         value = values.get(name)
-        if display is not None:
+        if unit_of is not None:
+            display = COUNT if unit_of == "count" else warehouse.display(unit_of)
             shown = display.format(value)
         else:
             shown = "—" if value is None or pd.isna(value) else str(value)

@@ -12,7 +12,6 @@ import pandas as pd
 import streamlit as st
 
 from dashboards.lib.charts import plot, show
-from dashboards.lib.metric_display import display_for
 from dashboards.lib.notices import require_columns, require_tables
 from dashboards.lib.page import publication_caption
 from dashboards.lib.published import PublishedWarehouse, open_published, table
@@ -64,8 +63,8 @@ def load(warehouse: PublishedWarehouse, outcome: Outcome) -> pd.DataFrame:
     )
 
 
-def difference_chart(frame: pd.DataFrame, outcome: Outcome) -> None:
-    display = display_for(outcome.metric)
+def difference_chart(warehouse: PublishedWarehouse, frame: pd.DataFrame, outcome: Outcome) -> None:
+    display = warehouse.display(outcome.metric)
     rows = frame.loc[~frame["is_baseline"] & frame["difference"].notna()].copy()
     for column in ("difference", "ci_low", "ci_high"):
         rows[column] = [display.value(v) for v in rows[column]]
@@ -126,7 +125,7 @@ if warehouse is not None and require_tables(warehouse, "marts", MART):
         )
         st.subheader("In plain words")
         headline(frame)
-        difference_chart(frame, outcome)
+        difference_chart(warehouse, frame, outcome)
         st.subheader("Every driver and bucket")
         table_with_download(
             frame.drop(columns=["bucket_order", "impact"]).rename(

@@ -11,7 +11,6 @@ import streamlit as st
 
 from dashboards.lib.charts import plot, show
 from dashboards.lib.filters import data_period
-from dashboards.lib.metric_display import display_for
 from dashboards.lib.notices import require_columns, require_tables
 from dashboards.lib.page import publication_caption
 from dashboards.lib.published import PublishedWarehouse, open_published, table
@@ -83,7 +82,7 @@ if (
         )
         left, right = st.columns(2)
         for index, (column, (title, axis, metric)) in enumerate(MEASURES.items()):
-            display = display_for(metric)
+            display = warehouse.display(metric)
             shown = rows.assign(value=[display.value(v) for v in rows[column]])
             with left if index % 2 == 0 else right:
                 show(

@@ -10,17 +10,17 @@ from dashboards.lib.filters import Filters, sidebar_filters
 from dashboards.lib.kpi_catalogue import SERVICE
 from dashboards.lib.kpi_tiles import kpi_section
 from dashboards.lib.kpis import compute_kpis
-from dashboards.lib.metric_display import display_for
-from dashboards.lib.notices import require_tables, unavailable_metrics
+from dashboards.lib.notices import not_in_publication, require_tables, unavailable_metrics
 from dashboards.lib.page import publication_caption
 from dashboards.lib.published import PublishedWarehouse, open_published, table
 from dashboards.lib.tables import table_with_download
 
 BY_REASON = ("first_contact_resolution_rate", "repeat_contact_rate", "handoffs_per_issue")
-# Issues opened in the period, on the chosen first channels (all when none is chosen).
+# Issues opened in the period, on the chosen first channels (all when none is chosen). The
+# business-local `opened_on` is the date the `issues` metric counts by, never `opened_at::date`.
 ISSUES_IN_PERIOD = f"""
     from {table("marts", "fct_service_issue")}
-    where opened_at::date between $start and $end
+    where opened_on between $start and $end
       and (len($channels) = 0 or list_contains($channels, first_channel))
 """
 
@@ -31,22 +31,22 @@ def period(filters: Filters) -> dict[str, object]:
 
 def by_contact_reason(warehouse: PublishedWarehouse, filters: Filters) -> None:
     st.subheader("Issues by contact reason")
-    counts = warehouse.sql(
-        f"select contact_reason, count(*) as issues {ISSUES_IN_PERIOD} group by all",
-        period(filters),
-    )
+    # Counts and rates both come from the semantic layer: the `issues` metric's own dates.
     reason_dimension = next(
-        (d for d in warehouse.dimensions(BY_REASON[0]) if d.endswith("__contact_reason")),
-        None,
+        (d for d in warehouse.dimensions("issues") if d.endswith("__contact_reason")), None
     )
+    if reason_dimension is None:
+        not_in_publication(warehouse, "The `issues` metric by contact reason")
+        return
     available = [m for m in BY_REASON if m in warehouse.metric_names]
-    if reason_dimension and available:
-        where = list(filters.for_metric(warehouse.dimensions(BY_REASON[0])).where)
-        scores = warehouse.metrics(
-            available, (reason_dimension,), where=where, **filters.time_range
-        ).rename(columns={reason_dimension: "contact_reason"})
-        counts = counts.merge(scores, on="contact_reason", how="left")
-    counts = counts.sort_values("issues", ascending=False)
+    where = list(filters.for_metric(warehouse.dimensions("issues")).where)
+    counts = (
+        warehouse.metrics(
+            ["issues", *available], (reason_dimension,), where=where, **filters.time_range
+        )
+        .rename(columns={reason_dimension: "contact_reason"})
+        .sort_values("issues", ascending=False)
+    )
     figure = plot(
         "bar",
         counts,
@@ -56,11 +56,13 @@ def by_contact_reason(warehouse: PublishedWarehouse, filters: Filters) -> None:
         labels={"contact_reason": "Contact reason", "issues": "Issues"},
     )
     show(figure, key="reasons")
-    labels = {m.name: m.label for m in warehouse.semantic_layer.metrics}
+    labels = {
+        m.name: warehouse.display(m.name).title(m.label) for m in warehouse.semantic_layer.metrics
+    }
     shown = counts.copy()
     for metric in available:
         if metric in shown.columns:
-            shown[metric] = [display_for(metric).format(v) for v in shown[metric]]
+            shown[metric] = [warehouse.display(metric).format(v) for v in shown[metric]]
     table_with_download(
         shown.rename(columns={"contact_reason": "Contact reason", "issues": "Issues", **labels}),
         "issues_by_contact_reason",
@@ -74,7 +76,7 @@ def queue_handoffs(warehouse: PublishedWarehouse, filters: Filters) -> None:
         with legs as (
             select contact_id, string_split(queue_path, ' > ') as queues
             from {table("marts", "fct_contact")}
-            where queue_path is not null and started_at::date between $start and $end
+            where queue_path is not null and started_on between $start and $end
         )
         select i as step, queues[i] as source, queues[i + 1] as target, count(*) as n
         from legs, range(1, len(queues)) as steps(i)
@@ -115,9 +117,11 @@ def systems_and_refunds(warehouse: PublishedWarehouse, filters: Filters) -> None
             ).update_yaxes(categoryorder="total ascending"),
             key="systems",
         )
+    # The refunds the refund_cycle_time tile averages: completed in the period (local date).
     refunds = warehouse.sql(
-        f"select refund_cycle_hours {ISSUES_IN_PERIOD} and refund_cycle_hours is not null",
-        period(filters),
+        f"select refund_cycle_hours from {table('marts', 'fct_refund')} "
+        "where completed_on between $start and $end and refund_cycle_hours is not null",
+        {"start": filters.start, "end": filters.end},
     )
     with right:
         show(
@@ -126,7 +130,7 @@ def systems_and_refunds(warehouse: PublishedWarehouse, filters: Filters) -> None
                 refunds,
                 x="refund_cycle_hours",
                 nbins=30,
-                title="Refund cycle time: request to money back",
+                title="Refund cycle time: request to money back (refunds completed in the period)",
                 labels={"refund_cycle_hours": "Hours from request to refund", "count": "Refunds"},
             ).update_layout(yaxis_title="Refunds"),
             key="refunds",

@@ -7,19 +7,17 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboards.lib.metric_display import display_for
+from dashboards.lib.metric_display import MetricDisplay, strip_unit
 
 GRAIN_LABELS = {"metric_time__week": "Week", "metric_time__month": "Month"}
 
 
-def axis_title(label: str, unit: str) -> str:
-    return f"{label} ({unit})" if unit else label
-
-
-def trend_chart(trend: pd.DataFrame, metric: str, label: str, *, height: int = 260) -> go.Figure:
-    """A metric's line over time, in its display unit."""
+def trend_chart(
+    trend: pd.DataFrame, metric: str, label: str, display: MetricDisplay, *, height: int = 260
+) -> go.Figure:
+    """A metric's line over time, in its display unit (named once, in the axis title)."""
     grain = trend.columns[0]
-    display = display_for(metric)
+    label = strip_unit(label)
     shown = pd.DataFrame({grain: trend[grain], label: [display.value(v) for v in trend[metric]]})
     figure = plot(
         "line",
@@ -28,10 +26,12 @@ def trend_chart(trend: pd.DataFrame, metric: str, label: str, *, height: int = 2
         y=label,
         markers=True,
         title=f"{label} by {GRAIN_LABELS.get(grain, grain).lower()}",
-        labels={grain: GRAIN_LABELS.get(grain, grain), label: axis_title(label, display.unit)},
+        labels={grain: GRAIN_LABELS.get(grain, grain), label: display.title(label)},
     )
     figure.update_layout(height=height, margin={"t": 40, "b": 10, "l": 10, "r": 10})
     figure.update_yaxes(tickformat=",." + display.number_format.rsplit(".", 1)[-1])
+    if grain == "metric_time__month":  # ticks on months, not on the weeks between them
+        figure.update_xaxes(dtick="M1", tickformat="%b %Y")
     return figure
 
 

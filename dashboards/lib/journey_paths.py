@@ -23,7 +23,7 @@ def path_flows(warehouse: PublishedWarehouse, filters: Filters, min_customers: i
                    journey_stage || ' · ' || coalesce(channel, source_system) as place
             from {table("marts", "fct_touchpoint")}
             where customer_id is not null
-              and occurred_at::date between $start and $end
+              and occurred_on between $start and $end  -- the business-local date metrics use
               and not list_contains($passive, activity)
               and (len($channels) = 0 or list_contains($channels, channel))
         ), changes as (

@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import streamlit as st
 
 from dashboards.lib.charts import show, trend_chart
 from dashboards.lib.kpis import Kpi, KpiSet
-from dashboards.lib.metric_display import display_for
+from dashboards.lib.metric_display import MetricDisplay, strip_unit
 
 TILES_PER_ROW = 4
 
 
-def tile_label(label: str) -> str:
-    """The metric's label without a trailing unit such as "(s)": the tile shows its own unit."""
-    return re.sub(r"\s*\([^)]*\)$", "", label)
+def tile_label(label: str, display: MetricDisplay) -> str:
+    """A tile's title: the unit once, after the value ("6.7 min") or in the title ("Transfers
+    per issue"), never both."""
+    return strip_unit(label) if display.in_value else display.title(label)
 
 
 def kpi_tile(kpi: Kpi) -> None:
-    display = display_for(kpi.metric)
+    display = kpi.display
     note = ""
     if kpi.filtered_on:
         note += "\n\nFiltered on " + ", ".join(f"`{d}`" for d in kpi.filtered_on) + "."
@@ -28,7 +28,7 @@ def kpi_tile(kpi: Kpi) -> None:
         note += "\n\nNot filtered by " + " or ".join(kpi.not_filtered_by) + " (no such dimension)."
     sparkline = [v for v in (display.value(x) for x in kpi.trend[kpi.metric]) if v is not None]
     st.metric(
-        tile_label(kpi.label),
+        tile_label(kpi.label, display),
         display.format(kpi.current),
         delta=display.format_delta(kpi.current, kpi.previous),
         delta_color=display.delta_color,
@@ -54,4 +54,7 @@ def kpi_section(kpis: KpiSet, metrics: Sequence[str], *, key: str, trends: bool 
         for start in range(0, len(shown), 3):
             for column, kpi in zip(st.columns(3), shown[start : start + 3], strict=False):
                 with column:
-                    show(trend_chart(kpi.trend, kpi.metric, kpi.label), key=f"{key}_{kpi.metric}")
+                    show(
+                        trend_chart(kpi.trend, kpi.metric, kpi.label, kpi.display),
+                        key=f"{key}_{kpi.metric}",
+                    )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from dashboards.lib.filters import Filters, MetricFilter
+from dashboards.lib.metric_display import MetricDisplay
 from dashboards.lib.published import PublishedWarehouse
 
 
@@ -25,6 +26,7 @@ class Kpi:
     current: float | None
     previous: float | None
     trend: pd.DataFrame  # columns: the filters' time grain, the metric
+    display: MetricDisplay
     not_filtered_by: tuple[str, ...] = ()
     filtered_on: tuple[str, ...] = ()  # dimensions the channel / segment filters went to
 
@@ -39,17 +41,18 @@ def compute_kpis(warehouse: PublishedWarehouse, metrics: Sequence[str], filters:
     result = KpiSet()
     for name in warehouse.missing_metrics(metrics):
         result.unavailable[name] = "not defined in this publication's semantic layer"
-    groups: dict[MetricFilter, list[str]] = defaultdict(list)
+    groups: dict[tuple[MetricFilter, str], list[str]] = defaultdict(list)
     for name in metrics:
         if name not in result.unavailable:
-            groups[filters.for_metric(warehouse.dimensions(name))].append(name)
-    for metric_filter, names in groups.items():
+            metric_filter = filters.for_metric(warehouse.dimensions(name))
+            groups[metric_filter, trend_grain(warehouse, name, filters)].append(name)
+    for (metric_filter, grain), names in groups.items():
         try:
-            _fill(result, warehouse, names, filters, metric_filter)
+            _fill(result, warehouse, names, filters, metric_filter, grain)
         except Exception:  # one bad metric must not hide the others: ask one by one
             for name in names:
                 try:
-                    _fill(result, warehouse, [name], filters, metric_filter)
+                    _fill(result, warehouse, [name], filters, metric_filter, grain)
                 except Exception as error:
                     result.unavailable[name] = f"the semantic layer could not compute it ({error})"
     return result
@@ -61,13 +64,12 @@ def _fill(
     names: list[str],
     filters: Filters,
     metric_filter: MetricFilter,
+    grain: str,
 ) -> None:
     where = list(metric_filter.where)
     current = warehouse.metrics(names, where=where, **filters.time_range)
     previous = warehouse.metrics(names, where=where, **filters.previous().time_range)
-    trend = warehouse.metrics(
-        names, (filters.grain,), where=where, order_by=(filters.grain,), **filters.time_range
-    )
+    trend = warehouse.metrics(names, (grain,), where=where, order_by=(grain,), **filters.time_range)
     labels = {m.name: m for m in warehouse.semantic_layer.metrics}
     for name in names:
         result.kpis[name] = Kpi(
@@ -76,10 +78,18 @@ def _fill(
             description=labels[name].description,
             current=_scalar(current, name),
             previous=_scalar(previous, name),
-            trend=trend[[filters.grain, name]],
+            trend=trend[[grain, name]],
+            display=warehouse.display(name),
             not_filtered_by=metric_filter.not_applicable,
             filtered_on=metric_filter.applied,
         )
+
+
+def trend_grain(warehouse: PublishedWarehouse, metric: str, filters: Filters) -> str:
+    """The filters' grain, or the metric's own coarser one (meta `grain: month` for a metric
+    with one value per calendar month): a monthly metric is never drawn on a weekly axis."""
+    declared = warehouse.metric_meta(metric).get("grain")
+    return f"metric_time__{declared}" if declared == "month" else filters.grain
 
 
 def _scalar(frame: pd.DataFrame, column: str) -> float | None:

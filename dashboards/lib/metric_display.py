@@ -1,7 +1,10 @@
-"""How each semantic-layer metric is shown: unit, number format, and which direction is good.
+"""How a semantic-layer metric is shown, derived from the unit its YAML declares.
 
-Display only: values come from the semantic layer unchanged; a scale converts units for reading
-(seconds shown as minutes), never the metric's definition.
+Each metric declares `config: meta: {unit, display_unit, direction}` in the dbt semantic layer;
+this module only knows units (share, count, USD, seconds, ...), never individual metrics, so a
+metric has one unit everywhere it appears: tile, trend axis, table. Values come from the
+semantic layer unchanged; a scale converts units for reading (seconds shown as minutes), never
+the metric's definition.
 """
 
 from __future__ import annotations
@@ -10,15 +13,27 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from warehouse.semantic_layer import MetricInfo
+
+# Seconds per duration unit: a metric declared in one unit may be read in a longer one.
+_SECONDS = {"seconds": 1.0, "minutes": 60.0, "hours": 3600.0, "days": 86400.0}
+_SHORT = {"seconds": "s", "minutes": "min", "hours": "h", "days": "days"}
+# Every unit a metric may declare (tests hold the semantic layer to this list).
+KNOWN_UNITS = frozenset(
+    {"share", "count", "USD", "NPS points", "points on 1-7", "per issue", "per 100 orders"}
+    | set(_SECONDS)
+)
+
 
 @dataclass(frozen=True)
 class MetricDisplay:
-    unit: str  # axis title suffix, e.g. "%" or "minutes"
+    unit: str  # the shown unit, for axis titles and changes: "%", "min", "per issue", ...
     number_format: str  # format spec for the scaled value
     scale: float = 1.0  # multiply the metric's value by this to get the displayed unit
     higher_is_better: bool | None = True
     delta_unit: str = ""  # unit of a difference, e.g. "pts" for shares shown in %
     prefix: str = ""  # currency sign
+    in_value: bool = True  # False: the unit goes in the title ("per issue"), not after numbers
 
     def value(self, raw: float | None) -> float | None:
         if raw is None or pd.isna(raw):  # None, NaN, pd.NA (nullable integer columns), NaT
@@ -33,20 +48,29 @@ class MetricDisplay:
         now, before = self.value(current), self.value(previous)
         if now is None or before is None:
             return None
-        change = now - before
+        change = _no_negative_zero(now - before, self.number_format)
         sign = "+" if change >= 0 else "-"
-        unit = "" if self.prefix else f" {self.delta_unit or self.unit}"
-        return sign + self._number(abs(change)) + unit
+        unit = self.delta_unit or (self.unit if self.in_value and not self.prefix else "")
+        return sign + self._number(abs(change)) + (f" {unit}" if unit else "")
 
     def _number(self, shown: float) -> str:
-        text = format(abs(shown), self.number_format)
+        number_format = self.number_format
+        if self.prefix and abs(shown) >= 1000:  # $1,234,567 rather than $1,234,567.00
+            number_format = ",.0f"
+        shown = _no_negative_zero(shown, number_format)
+        text = format(abs(shown), number_format)
         return ("-" if shown < 0 else "") + self.prefix + text
 
     @property
     def suffix(self) -> str:
-        if self.prefix:
+        if self.prefix or not self.in_value or not self.unit:
             return ""
-        return "%" if self.unit == "%" else (f" {self.unit}" if self.unit else "")
+        return "%" if self.unit == "%" else f" {self.unit}"
+
+    def title(self, label: str) -> str:
+        """A label with this unit once: "Average handle time (min)", never "(s) (min)"."""
+        bare = strip_unit(label)
+        return f"{bare} ({self.unit})" if self.unit and self.unit not in bare else bare
 
     @property
     def delta_color(self) -> str:
@@ -55,56 +79,38 @@ class MetricDisplay:
         return "normal" if self.higher_is_better else "inverse"
 
 
-SHARE = MetricDisplay("%", ",.1f", scale=100.0, delta_unit="pts")
-SHARE_LOWER_BETTER = MetricDisplay(
-    "%", ",.1f", scale=100.0, higher_is_better=False, delta_unit="pts"
-)
-SECONDS_AS_MINUTES = MetricDisplay("min", ",.1f", scale=1 / 60, higher_is_better=False)
-MINUTES_LOWER_BETTER = MetricDisplay("min", ",.0f", higher_is_better=False)
-PER_ISSUE = MetricDisplay("per issue", ",.2f", higher_is_better=False)
-MONEY = MetricDisplay("$", ",.2f", prefix="$")
+def strip_unit(label: str) -> str:
+    """The label without a trailing unit such as "(s)" or "(per 100 orders)"."""
+    if label.endswith(")") and " (" in label:
+        return label[: label.rindex(" (")]
+    return label
+
+
+def _no_negative_zero(value: float, number_format: str) -> float:
+    """0.0 when the value rounds to zero at the shown precision: no "-0" or "-0.0"."""
+    return 0.0 if float(format(value, number_format).replace(",", "")) == 0 else value
+
+
+def display_of(metric: MetricInfo) -> MetricDisplay:
+    """The display of a metric from its declared unit (a plain number when none is declared)."""
+    unit = metric.unit or ""
+    direction = {"higher_is_better": True, "lower_is_better": False}.get(
+        str(metric.meta.get("direction"))
+    )
+    if unit == "share":
+        return MetricDisplay("%", ",.1f", 100.0, direction, delta_unit="pts")
+    if unit in _SECONDS:
+        shown = str(metric.meta.get("display_unit") or unit)
+        scale = _SECONDS[unit] / _SECONDS[shown]
+        return MetricDisplay(_SHORT[shown], ",.1f", scale, direction)
+    if unit == "USD":
+        return MetricDisplay("$", ",.2f", higher_is_better=direction, prefix="$")
+    if unit == "count":
+        return MetricDisplay("", ",.0f", higher_is_better=direction)
+    if unit == "NPS points":
+        return MetricDisplay("", ",.1f", higher_is_better=direction, delta_unit="pts")
+    # Rates such as "per issue" and scales such as "points on 1-7" read best in the title.
+    return MetricDisplay(unit, ",.2f", higher_is_better=direction, in_value=False)
+
+
 COUNT = MetricDisplay("", ",.0f", higher_is_better=None)
-
-DISPLAYS: dict[str, MetricDisplay] = {
-    "nps": MetricDisplay("", ",.1f", delta_unit="pts"),
-    "nps_responses": COUNT,
-    "csat": SHARE,
-    "csat_survey": SHARE,
-    "csat_zendesk": SHARE,
-    "ces": MetricDisplay("on 1-7", ",.2f"),
-    "ces_easy_share": SHARE,
-    "retention_rate": SHARE,
-    "repeat_purchase_rate": SHARE,
-    "predicted_clv_12m": MetricDisplay("$", ",.0f", prefix="$"),
-    "average_predicted_clv_12m": MONEY,
-    "average_p_alive": SHARE,
-    "first_contact_resolution_rate": SHARE,
-    "repeat_contact_rate": SHARE_LOWER_BETTER,
-    "average_handle_time": SECONDS_AS_MINUTES,
-    "average_hold_time": SECONDS_AS_MINUTES,
-    "average_speed_of_answer": SECONDS_AS_MINUTES,
-    "abandonment_rate": SHARE_LOWER_BETTER,
-    "transfers_per_issue": PER_ISSUE,
-    "handoffs_per_issue": PER_ISSUE,
-    "systems_per_issue": PER_ISSUE,
-    "auth_repeats_per_issue": PER_ISSUE,
-    "first_reply_time": MINUTES_LOWER_BETTER,
-    "resolution_time": MINUTES_LOWER_BETTER,
-    "reopen_rate": SHARE_LOWER_BETTER,
-    "refund_cycle_time": MetricDisplay("hours", ",.1f", higher_is_better=False),
-    "contact_rate": MetricDisplay("per 100 orders", ",.1f", higher_is_better=False),
-    "self_service_containment_rate": SHARE,
-    "orders": MetricDisplay("orders", ",.0f"),
-    "units_sold": MetricDisplay("units", ",.0f"),
-    "net_revenue": MetricDisplay("$", ",.0f", prefix="$"),
-    "average_order_value": MONEY,
-    "conversion_rate": SHARE,
-    "email_click_rate": SHARE,
-    "unsubscribe_rate": SHARE_LOWER_BETTER,
-    "cost_to_serve": MetricDisplay("$", ",.0f", higher_is_better=False, prefix="$"),
-}
-_DEFAULT = MetricDisplay("", ",.2f", higher_is_better=None)
-
-
-def display_for(metric: str) -> MetricDisplay:
-    return DISPLAYS.get(metric, _DEFAULT)

@@ -11,7 +11,7 @@ def publication_label(warehouse: PublishedWarehouse) -> str:
     through = (
         f"data through {warehouse.data_through:%d %b %Y}" if warehouse.data_through else "no data"
     )
-    return f"Version {warehouse.version} · {through}"
+    return f"version {warehouse.version} · {through}"
 
 
 def sidebar_publication() -> None:
@@ -19,14 +19,14 @@ def sidebar_publication() -> None:
     warehouse = current_publication()
     if warehouse is not None:
         st.sidebar.caption(
-            f"{publication_label(warehouse)} · published "
+            f"Published warehouse {publication_label(warehouse)} · published "
             f"{warehouse.published_at:%Y-%m-%d %H:%M} UTC"
         )
 
 
 def publication_caption(warehouse: PublishedWarehouse) -> None:
     st.caption(
-        f"Published warehouse {publication_label(warehouse)}, published "
+        f"Published warehouse {publication_label(warehouse)} · published "
         f"{warehouse.published_at:%Y-%m-%d %H:%M} UTC. Every KPI is computed by the semantic "
         "layer's definition (dbt / MetricFlow)."
     )

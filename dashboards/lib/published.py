@@ -21,9 +21,10 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from dashboards.lib.metric_display import MetricDisplay, display_of
 from warehouse.connections import connect_published
 from warehouse.publication import latest_publication
-from warehouse.semantic_layer import SemanticLayer
+from warehouse.semantic_layer import MetricInfo, SemanticLayer
 from warehouse.settings import CATALOG, TouchpointPaths
 
 
@@ -58,6 +59,18 @@ class PublishedWarehouse:
         named = tuple(sorted(params.items())) if isinstance(params, Mapping) else None
         positional = () if named is not None else tuple(params)
         return _cached_sql(str(self.path), self.version, query, positional, named).copy()
+
+    def metric_info(self, metric: str) -> MetricInfo:
+        infos = {info.name: info for info in self.semantic_layer.metrics}
+        return infos.get(metric) or MetricInfo(metric, metric, "", "unknown")
+
+    def metric_meta(self, metric: str) -> Mapping[str, object]:
+        """The metric's `config: meta:` from the semantic-layer YAML (unit, grain, ...)."""
+        return self.metric_info(metric).meta
+
+    def display(self, metric: str) -> MetricDisplay:
+        """How the metric is shown, from the unit its semantic-layer YAML declares."""
+        return display_of(self.metric_info(metric))
 
     @property
     def metric_names(self) -> frozenset[str]:

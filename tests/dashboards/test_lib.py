@@ -8,22 +8,43 @@ import pandas as pd
 
 from dashboards.lib.customer_search import mask_email, mask_name, mask_phone, masked
 from dashboards.lib.filters import Filters, default_filters
-from dashboards.lib.metric_display import display_for
+from dashboards.lib.metric_display import display_of
+from warehouse.semantic_layer import MetricInfo
+
+
+def display_for(unit: str, **meta: str):
+    """The display of a metric that declares this unit (and optional display unit, direction)."""
+    return display_of(MetricInfo("m", "Metric", "", "ratio", meta={"unit": unit, **meta}))
 
 
 def test_shares_show_as_percent_and_change_in_points() -> None:
-    assert display_for("csat").format(0.8123) == "81.2%"
-    assert display_for("csat").format_delta(0.81, 0.79) == "+2.0 pts"
-    assert display_for("repeat_contact_rate").delta_color == "inverse"
+    assert display_for("share").format(0.8123) == "81.2%"
+    assert display_for("share").format_delta(0.81, 0.79) == "+2.0 pts"
+    assert display_for("share", direction="lower_is_better").delta_color == "inverse"
+    assert display_for("count").delta_color == "off"
 
 
-def test_seconds_show_as_minutes_and_money_with_its_sign() -> None:
-    assert display_for("average_handle_time").format(400) == "6.7 min"
-    assert display_for("average_predicted_clv_12m").format(-12.5) == "-$12.50"
-    assert display_for("average_predicted_clv_12m").format_delta(10.0, 12.5) == "-$2.50"
-    assert display_for("nps").format(None) == "—"
-    assert display_for("nps").format(float("nan")) == "—"
-    assert display_for("orders").format(pd.NA) == "—"
+def test_durations_show_in_their_readable_unit_and_money_with_its_sign() -> None:
+    aht = display_for("seconds", display_unit="minutes")
+    assert aht.format(400) == "6.7 min"
+    assert aht.title("Average handle time (s)") == "Average handle time (min)"
+    assert display_for("minutes", display_unit="hours").format(624) == "10.4 h"
+    assert display_for("USD").format(-12.5) == "-$12.50"
+    assert display_for("USD").format(1234567.8) == "$1,234,568"
+    assert display_for("USD").format_delta(10.0, 12.5) == "-$2.50"
+    assert display_for("NPS points").format(None) == "—"
+    assert display_for("NPS points").format(float("nan")) == "—"
+    assert display_for("count").format(pd.NA) == "—"
+
+
+def test_rates_name_their_unit_once_in_the_title_and_nothing_shows_minus_zero() -> None:
+    per_issue = display_for("per issue")
+    assert per_issue.format(0.6234) == "0.62"
+    assert per_issue.title("Transfers per issue") == "Transfers per issue"
+    per_100 = display_for("per 100 orders")
+    assert per_100.title("Contact rate (per 100 orders)") == "Contact rate (per 100 orders)"
+    assert display_for("share").format(-0.00001) == "0.0%"
+    assert display_for("share").format_delta(0.5, 0.50001) == "+0.0 pts"
 
 
 def test_previous_period_has_the_same_length_just_before() -> None:

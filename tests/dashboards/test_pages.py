@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from dashboards.lib.filters import Filters
 from dashboards.lib.kpi_catalogue import EXPERIENCE, OPERATIONS, SERVICE
 from dashboards.lib.kpi_tiles import tile_label
-from dashboards.lib.metric_display import display_for
+from dashboards.lib.metric_display import KNOWN_UNITS, display_of
 from tests.dashboards.apptest import PAGES, open_app, render, tiles
 from warehouse.semantic_layer import SemanticLayer
 
@@ -28,7 +29,7 @@ def expected_tile(layer: SemanticLayer, metric: str, filters: Filters) -> tuple[
     where = list(filters.for_metric(layer.dimensions(metric)).where)
     now = layer.query([metric], where=where, **filters.time_range)[metric].iloc[0]
     before = layer.query([metric], where=where, **filters.previous().time_range)[metric].iloc[0]
-    display = display_for(metric)
+    display = display_of(next(m for m in layer.metrics if m.name == metric))
     return display.format(now), display.format_delta(now, before) or ""
 
 
@@ -45,7 +46,7 @@ def test_scorecard_tiles_equal_the_semantic_layer(monkeypatch, demo_run, demo_se
     filters = shown_filters(app)
     assert filters.days == 90 and not filters.channels
     shown = tiles(app)
-    labels = {m.name: tile_label(m.label) for m in demo_semantic_layer.metrics}
+    labels = {m.name: tile_label(m.label, display_of(m)) for m in demo_semantic_layer.metrics}
 
     checked = 0
     for metric in EXPERIENCE + OPERATIONS:
@@ -62,7 +63,7 @@ def test_scorecard_channel_filter_reaches_the_metrics(monkeypatch, demo_run, dem
     assert not app.exception
     filters = shown_filters(app)
     assert filters.channels == ("web",)
-    labels = {m.name: tile_label(m.label) for m in demo_semantic_layer.metrics}
+    labels = {m.name: tile_label(m.label, display_of(m)) for m in demo_semantic_layer.metrics}
     for label, value in tiles(app).items():
         metric = next(name for name, text in labels.items() if text == label)
         assert value == expected_tile(demo_semantic_layer, metric, filters)
@@ -138,7 +139,7 @@ def test_service_tiles_equal_the_semantic_layer(monkeypatch, demo_run, demo_sema
     app = open_app(monkeypatch, demo_run.warehouse)
     render(app, "service")
     filters = shown_filters(app)
-    labels = {m.name: tile_label(m.label) for m in demo_semantic_layer.metrics}
+    labels = {m.name: tile_label(m.label, display_of(m)) for m in demo_semantic_layer.metrics}
     shown = tiles(app)
     expected = {
         labels[m]: expected_tile(demo_semantic_layer, m, filters) for m in SERVICE if m in labels
@@ -173,13 +174,13 @@ def test_channel_parity_shows_the_mart(monkeypatch, demo_run, demo_published_con
     filters = shown_filters(app)
     shown = app.dataframe[0].value
     mart = demo_published_con.execute(
-        "select channel, month, conversion_rate, average_order_value, contact_rate, csat "
+        "select channel, month, conversion_rate, average_order_value, contacts_per_100_orders, csat "
         "from marts.mart_channel_parity where month between date_trunc('month', ?) and ? "
         "order by month, channel",
         [filters.start, filters.end],
     ).df()
     assert len(shown) == len(mart) > 0
-    for column in ("conversion_rate", "average_order_value", "contact_rate", "csat"):
+    for column in ("conversion_rate", "average_order_value", "contacts_per_100_orders", "csat"):
         assert shown[column].tolist() == pytest.approx(mart[column].tolist(), nan_ok=True)
 
 
@@ -215,3 +216,42 @@ def test_journey_conformance_shows_the_mart(monkeypatch, demo_run, demo_publishe
     assert shown["Designed step"].tolist() == mart["step"].tolist()
     assert shown["Journeys reaching it"].tolist() == mart["journeys_reached"].tolist()
     assert shown["Left the path here"].tolist() == mart["journeys_left_here"].tolist()
+
+
+def test_every_metric_declares_a_unit_the_dashboards_know(demo_semantic_layer) -> None:
+    undeclared = {m.name: m.unit for m in demo_semantic_layer.metrics if m.unit not in KNOWN_UNITS}
+    assert not undeclared
+
+
+_SHORT = {"seconds": "s", "minutes": "min", "hours": "h", "days": "days"}
+
+
+@pytest.mark.parametrize("page", ["scorecard", "service"])
+def test_every_tile_shows_its_metrics_declared_unit(
+    monkeypatch, demo_run, demo_semantic_layer, page
+) -> None:
+    app = open_app(monkeypatch, demo_run.warehouse)
+    render(app, page)
+    by_title = {tile_label(m.label, display_of(m)): m for m in demo_semantic_layer.metrics}
+    shown = tiles(app)
+    assert shown
+    for title, (value, _change) in shown.items():
+        metric = by_title[title]
+        unit = metric.unit
+        if value == "—":
+            continue
+        if unit == "share":
+            assert value.endswith("%"), (title, value)
+        elif unit in _SHORT:
+            readable = _SHORT[str(metric.meta.get("display_unit") or unit)]
+            assert value.endswith(f" {readable}"), (title, value)
+        elif unit == "USD":
+            assert value.lstrip("-").startswith("$"), (title, value)
+        elif unit in ("count", "NPS points"):
+            assert value.lstrip("-").replace(",", "").replace(".", "").isdigit(), (title, value)
+        else:  # rates and scales: the title names the unit, the value is a bare number
+            assert unit in title and value.replace(",", "").replace(".", "").isdigit(), title
+    for chart in app.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        axis = spec["layout"].get("yaxis", {}).get("title", {}).get("text") or ""
+        assert axis.count("(") <= 1, f"unit named twice: {axis}"

@@ -36,7 +36,7 @@ def test_an_open_app_shows_the_next_publication(
 
     app = open_app(monkeypatch, warehouse)
     render(app, "scorecard")
-    assert "Version 1 ·" in _sidebar_text(app)
+    assert "version 1 ·" in _sidebar_text(app)
     assert any("version 1" in c.value.lower() for c in app.caption)
 
     # The pipeline publishes version 2 (same code path: stamp the build, rename over the file).
@@ -47,5 +47,5 @@ def test_an_open_app_shows_the_next_publication(
 
     app.run()  # the next page load of the same, still open app
     assert not app.exception, [e.value for e in app.exception]
-    assert "Version 2 ·" in _sidebar_text(app)
+    assert "version 2 ·" in _sidebar_text(app)
     assert any("version 2" in c.value.lower() for c in app.caption)
