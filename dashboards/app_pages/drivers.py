@@ -12,9 +12,11 @@ import pandas as pd
 import streamlit as st
 
 from dashboards.lib.charts import plot, show
+from dashboards.lib.names import human_name
 from dashboards.lib.notices import require_columns, require_tables
 from dashboards.lib.page import publication_caption
 from dashboards.lib.published import PublishedWarehouse, open_published, table
+from dashboards.lib.samples import MIN_ANSWERS
 from dashboards.lib.tables import table_with_download
 
 MART = "mart_cx_ops_drivers"
@@ -55,6 +57,12 @@ def load(warehouse: PublishedWarehouse, outcome: Outcome) -> pd.DataFrame:
         order by driver, bucket_order
         """
     )
+    baseline = frame.loc[frame["is_baseline"]].set_index("driver")["responses"]
+    frame["baseline_responses"] = frame["driver"].map(baseline)
+    frame["small_sample"] = (frame["responses"].fillna(0) < MIN_ANSWERS) | (
+        frame["baseline_responses"].fillna(0) < MIN_ANSWERS
+    )
+    frame["driver_name"] = frame["driver"].map(human_name)
     # A driver's impact: its largest gap from the baseline (ranking only; no score is derived).
     gaps = frame.loc[~frame["is_baseline"]].groupby("driver")["difference"]
     impact = gaps.apply(lambda d: d.abs().max()).rename("impact")
@@ -68,7 +76,12 @@ def difference_chart(warehouse: PublishedWarehouse, frame: pd.DataFrame, outcome
     rows = frame.loc[~frame["is_baseline"] & frame["difference"].notna()].copy()
     for column in ("difference", "ci_low", "ci_high"):
         rows[column] = [display.value(v) for v in rows[column]]
-    rows["label"] = rows["driver"].str.replace("_", " ") + ": " + rows["bucket"].astype(str)
+    rows["label"] = (
+        rows["driver_name"]
+        + ": "
+        + rows["bucket"].astype(str)
+        + rows["small_sample"].map({True: " (small sample)", False: ""})
+    )
     rows["error_plus"] = rows["ci_high"] - rows["difference"]
     rows["error_minus"] = rows["difference"] - rows["ci_low"]
     unit = display.delta_unit or display.unit
@@ -79,13 +92,13 @@ def difference_chart(warehouse: PublishedWarehouse, frame: pd.DataFrame, outcome
         y="label",
         error_x="error_plus",
         error_x_minus="error_minus",
-        color="driver",
+        color="driver_name",
         hover_data={"plain_words": True, "responses": True, "error_plus": False},
         title=f"{outcome.label}: difference from each driver's baseline bucket (95 % CI)",
         labels={
             "difference": f"Difference in {outcome.label} ({unit})" if unit else "Difference",
             "label": "Driver: bucket",
-            "driver": "Driver",
+            "driver_name": "Driver",
         },
     )
     figure.add_vline(x=0, line_dash="dot", line_color="#7B8794")
@@ -95,15 +108,20 @@ def difference_chart(warehouse: PublishedWarehouse, frame: pd.DataFrame, outcome
 
 
 def headline(frame: pd.DataFrame) -> None:
-    """The clearest findings in plain words: intervals that exclude zero, biggest gap first."""
+    """The clearest findings in plain words: intervals that exclude zero, from buckets and
+    baselines of at least MIN_ANSWERS answers, biggest gap first."""
     clear = frame.loc[
         ~frame["is_baseline"]
+        & ~frame["small_sample"]
         & ((frame["ci_low"] > 0) | (frame["ci_high"] < 0))
         & frame["plain_words"].notna()
     ]
     clear = clear.reindex(clear["difference"].abs().sort_values(ascending=False).index)
     if clear.empty:
-        st.info("No driver bucket differs from its baseline beyond sampling noise.")
+        st.info(
+            "No driver bucket with enough answers differs from its baseline beyond sampling "
+            f"noise (a claim needs at least {MIN_ANSWERS} answers on each side)."
+        )
         return
     st.markdown("\n".join(f"- {sentence}" for sentence in clear["plain_words"].head(8)))
 
@@ -128,9 +146,10 @@ if warehouse is not None and require_tables(warehouse, "marts", MART):
         difference_chart(warehouse, frame, outcome)
         st.subheader("Every driver and bucket")
         table_with_download(
-            frame.drop(columns=["bucket_order", "impact"]).rename(
+            frame.drop(columns=["driver", "bucket_order", "impact", "baseline_responses"]).rename(
                 columns={
-                    "driver": "Driver",
+                    "driver_name": "Driver",
+                    "small_sample": f"Under {MIN_ANSWERS} answers",
                     "bucket": "Bucket",
                     "is_baseline": "Baseline",
                     "bucket_description": "Issues",

@@ -17,7 +17,11 @@ def table_with_download(
 ) -> None:
     """Show a table and offer exactly its rows and columns as CSV (`name` labels the file)."""
     st.dataframe(
-        frame, hide_index=True, width="stretch", column_config=column_config, height=height
+        _dashes_for_missing_text(frame),
+        hide_index=True,
+        width="stretch",
+        column_config=column_config,
+        height=height,
     )
     st.download_button(
         "Download CSV",
@@ -27,6 +31,15 @@ def table_with_download(
         key=f"download_{_slug(name)}",
         icon=":material/download:",
     )
+
+
+def _dashes_for_missing_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Missing values in text columns read "—", not "None" (numbers stay numbers)."""
+    shown = frame.copy()
+    for column in shown.columns:
+        if shown[column].dtype == object or pd.api.types.is_string_dtype(shown[column]):
+            shown[column] = shown[column].astype(object).where(shown[column].notna(), "—")
+    return shown
 
 
 def _slug(name: str) -> str:
