@@ -387,3 +387,31 @@ def test_a_single_200_mb_line_is_quarantined_whole(con, landing, fmt):
     assert _loaded_files(con, res.table)[rel] == 2
     assert (res.rows_read, res.rows_loaded, res.rows_quarantined) == (5, 4, 1)
     assert res.reconciliation.ok
+
+
+def test_json_nested_beyond_pythons_parser_is_still_checked_strictly(con, landing):
+    """A line that may hold what only a lenient parser accepts is re-checked in Python, whose
+    parser stops near 1,000 levels: such a line is checked without recursion instead of
+    failing the load. The string "NaN" is valid; a bare NaN or a trailing comma is not."""
+    _good_tickets(landing)
+    rel = f"{TICKETS}/2026-03-02.jsonl"
+    deep = "[" * 5000 + "{}" + "]" * 5000
+
+    def line(tid: int, value: str) -> str:
+        return (
+            json.dumps(ticket(tid, subject="SUBJECT"))[:-1].replace('"SUBJECT"', '"NaN"')
+            + f', "deep": {value}}}\n'
+        )
+
+    put(
+        landing,
+        rel,
+        line(3, deep) + line(4, deep.replace("{}", "NaN")) + line(5, deep.replace("{}", "[1,]")),
+    )
+    res = _tickets(con, landing)
+    assert [(n, r) for n, r, _, _ in quarantine(con, rel)] == [
+        (2, "invalid_json"),
+        (3, "invalid_json"),
+    ]
+    assert con.execute(f"SELECT subject FROM {res.table} WHERE id = 3").fetchone() == ("NaN",)
+    assert res.reconciliation.ok
