@@ -54,12 +54,16 @@ class GuardedUnionFind:
     """Union-find over nodes with profiles; a union happens only if `merge_profiles` allows it."""
 
     def __init__(
-        self, profiles: Sequence[Profile], contacts_for_short_forms: int = CONTACTS_FOR_SHORT_FORMS
+        self,
+        profiles: Sequence[Profile],
+        contacts_for_short_forms: int = CONTACTS_FOR_SHORT_FORMS,
+        typo_tolerant: bool = False,
     ) -> None:
         self.parent = list(range(len(profiles)))
         self.size = [1] * len(profiles)
         self.profile = list(profiles)
         self.contacts_for_short_forms = contacts_for_short_forms
+        self.typo_tolerant = typo_tolerant
 
     def find(self, x: int) -> int:
         root = x
@@ -74,7 +78,9 @@ class GuardedUnionFind:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return True
-        merged = merge_profiles(self.profile[ra], self.profile[rb], self.contacts_for_short_forms)
+        merged = merge_profiles(
+            self.profile[ra], self.profile[rb], self.contacts_for_short_forms, self.typo_tolerant
+        )
         if merged is None:
             return False
         if self.size[ra] < self.size[rb]:

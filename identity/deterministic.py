@@ -243,7 +243,7 @@ def _address_names(value: str, first_name: str, last_name: str | None = None) ->
     if any(len(k) >= 3 and k in local for k in first_name_keys(first_name)):
         return True
     letters = _NON_LETTERS.sub("", local)
-    return bool(last_name) and len(last_name) >= 3 and (
+    return isinstance(last_name, str) and len(last_name) >= 3 and (
         f"{first_name[0]}{last_name}" in letters or f"{last_name}{first_name[0]}" in letters
     )
 
@@ -254,7 +254,8 @@ def _before(a: np.datetime64, b: object) -> bool:
 
 def _address_has_family_name(value: str, last_name: str | None) -> bool:
     """`thehoods@`, `hoodfamily@`: an address made of a family name may be the household's."""
-    return bool(last_name) and len(last_name) >= 3 and last_name in value.partition("@")[0]
+    return (isinstance(last_name, str) and len(last_name) >= 3
+            and last_name in value.partition("@")[0])
 
 
 _NON_LETTERS = re.compile(r"[^a-z]+")

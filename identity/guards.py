@@ -59,12 +59,18 @@ CONTACTS_FOR_SHORT_FORMS = 2
 
 
 def merge_profiles(
-    a: Profile, b: Profile, contacts_for_short_forms: int = CONTACTS_FOR_SHORT_FORMS
+    a: Profile,
+    b: Profile,
+    contacts_for_short_forms: int = CONTACTS_FOR_SHORT_FORMS,
+    typo_tolerant: bool = False,
 ) -> Profile | None:
     """The profile of the merged cluster, or None when the guards refuse the merge.
 
     `contacts_for_short_forms`: how many contact points the two clusters must share before a
     short form counts as the same first name (0 when other evidence, a Splink match, decides).
+    `typo_tolerant`: for merges a probabilistic match proposes, whose model has already
+    weighed the names: a name or birth date one typo from the other's does not contradict
+    (`jsohua` / `joshua`, `1956-09-09` / `1956-09-08`); different names still do.
     """
     if any(b.split_sides.get(pair, side) != side for pair, side in a.split_sides.items()):
         return None  # a steward said these records are different people
@@ -72,20 +78,27 @@ def merge_profiles(
         first_keys = b.first_keys
     elif b.first_keys is None:
         first_keys = a.first_keys
+    elif typo_tolerant and a.birth_date is not None and a.birth_date == b.birth_date:
+        # a match that agrees on a contact point and the date of birth is not refused for its
+        # names (FEBRL-style corruption replaces a name outright); households rarely share a
+        # birthday, twins aside
+        first_keys = a.first_keys | b.first_keys
     else:
         first_keys = a.first_keys & b.first_keys
         # the shared key must be a name one of them uses: `Bill` and `William` are one person,
         # `Mandy` and `Randy` are not made one by a `Miranda` neither is called
         if first_keys.isdisjoint(a.first_names | b.first_names):
-            if not short_form_evidence(a, b, contacts_for_short_forms):
+            if not short_form_evidence(a, b, contacts_for_short_forms, typo_tolerant):
                 return None
             # the full form speaks for the cluster: `Kath` + `Katherine` takes Katherine's keys
             first_keys = a.first_keys if _longest(a) >= _longest(b) else b.first_keys
         # a nickname bridge needs the family name, a changed family name the exact given name
-        if (a.last_names and b.last_names and not _last_names_overlap(a.last_names, b.last_names)
+        if (a.last_names and b.last_names
+                and not _last_names_overlap(a.last_names, b.last_names, typo_tolerant)
                 and a.first_names.isdisjoint(b.first_names)):
             return None
-    if a.birth_date is not None and b.birth_date is not None and a.birth_date != b.birth_date:
+    if a.birth_date is not None and b.birth_date is not None and a.birth_date != b.birth_date \
+            and not (typo_tolerant and one_edit(a.birth_date.isoformat(), b.birth_date.isoformat())):
         return None
     ids = dict(a.ids)
     for namespace, values in b.ids.items():
@@ -97,7 +110,9 @@ def merge_profiles(
                    a.contacts | b.contacts, {**a.split_sides, **b.split_sides})
 
 
-def short_form_evidence(a: Profile, b: Profile, contacts_needed: int) -> bool:
+def short_form_evidence(
+    a: Profile, b: Profile, contacts_needed: int, typo_tolerant: bool = False
+) -> bool:
     """Can first names the nickname list does not relate still be one person's?
 
     Every name of one cluster must be a form of every name of the other (a nickname, or a
@@ -107,9 +122,29 @@ def short_form_evidence(a: Profile, b: Profile, contacts_needed: int) -> bool:
     one could shorten to the other (`Mary` is no form of `John`)."""
     if len(a.contacts & b.contacts) < contacts_needed:
         return False
-    if not (a.last_names and b.last_names and _last_names_overlap(a.last_names, b.last_names)):
+    if not (a.last_names and b.last_names
+            and _last_names_overlap(a.last_names, b.last_names, typo_tolerant)):
         return False
-    return all(is_name_form(x, y) for x in a.first_names for y in b.first_names)
+    return all(is_name_form(x, y) or (typo_tolerant and (
+        (len(min(x, y, key=len)) >= 4 and one_edit(x, y))
+        or x in b.last_names or y in a.last_names))  # given and family name swapped
+        for x in a.first_names for y in b.first_names)
+
+
+def one_edit(x: str, y: str) -> bool:
+    """At most one Damerau-Levenshtein edit apart (a dropped, added, changed or swapped
+    character)."""
+    if x == y:
+        return True
+    if abs(len(x) - len(y)) > 1:
+        return False
+    if len(x) == len(y):
+        diff = [i for i in range(len(x)) if x[i] != y[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and x[diff[0]] == y[diff[1]] and x[diff[1]] == y[diff[0]])
+    short, long_ = sorted((x, y), key=len)
+    i = next((k for k in range(len(short)) if short[k] != long_[k]), len(short))
+    return short[i:] == long_[i + 1:]
 
 
 def is_name_form(x: str, y: str) -> bool:
@@ -125,9 +160,12 @@ def _longest(profile: Profile) -> int:
     return max((len(n) for n in profile.first_names), default=0)
 
 
-def _last_names_overlap(a: frozenset[str], b: frozenset[str]) -> bool:
-    """Equal family names, or an initial (`John S.` in Zendesk) that fits."""
-    return any(x == y or (min(len(x), len(y)) == 1 and x[0] == y[0]) for x in a for y in b)
+def _last_names_overlap(a: frozenset[str], b: frozenset[str], typo_tolerant: bool = False) -> bool:
+    """Equal family names, or an initial (`John S.` in Zendesk) that fits, or (typo-tolerant)
+    one typo apart."""
+    return any(x == y or (min(len(x), len(y)) == 1 and x[0] == y[0])
+               or (typo_tolerant and min(len(x), len(y)) >= 4 and one_edit(x, y))
+               for x in a for y in b)
 
 
 def profiles_by_label(prepared: pd.DataFrame, labels: np.ndarray) -> dict[int, Profile]:

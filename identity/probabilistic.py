@@ -40,7 +40,8 @@ log = logging.getLogger(__name__)
 #: evidence does not. Chosen on the simulator's precision/recall curves (docs/identity.md).
 DEFAULT_MIN_EVIDENCE_BITS = 20.0
 
-_SPLINK_COLUMNS = ["first_name", "last_name", "email", "phone", "phone2", "postal_code"]
+_SPLINK_COLUMNS = ["first_name", "last_name", "email", "phone", "phone2", "postal_code",
+                   "birth_date"]
 
 # Predictions compare rows of different deterministic clusters only: within a cluster the
 # question is already answered.
@@ -49,6 +50,8 @@ _PREDICTION_BLOCKS = (
     ("first_class", "postal_code"),
     ("email_local",),
     ("first_class", "last_name", "email_domain", "email_initial"),
+    ("birth_date", "postal_code"),
+    ("birth_date", "last_name"),
 )
 
 
@@ -61,9 +64,10 @@ _PREDICTION_BLOCKS = (
 _PHONE_IN_COMMON = "(phone_l in (phone_r, phone2_r) or phone2_l in (phone_r, phone2_r))"
 ACCEPTANCE = (
     f"(email_l = email_r or ({one_typo('email_l', 'email_r')} and least(email_uses_l, email_uses_r) = 1) "
-    f"or {_PHONE_IN_COMMON}) "
+    f"or {_PHONE_IN_COMMON} or birth_date_l = birth_date_r) "
     f"and (phone_l is null or phone_r is null or {_PHONE_IN_COMMON}) "
-    "and (postal_code_l is null or postal_code_r is null or postal_code_l = postal_code_r)"
+    "and (postal_code_l is null or postal_code_r is null "
+    f"or {one_typo('postal_code_l', 'postal_code_r')})"
 )
 
 
@@ -128,6 +132,8 @@ def splink_rows(
         "phone2": personal["secondary_phone_e164"].where(
             personal["phone_e164"].notna()).to_numpy(),
         "postal_code": records["postal_code5"].to_numpy(dtype=object),
+        "birth_date": pd.Series(records["birth_date"].to_numpy(dtype=object)).map(
+            lambda d: d.isoformat() if d is not None and not pd.isna(d) else None).to_numpy(),
     })
     rows = rows.drop_duplicates(["cluster", *_SPLINK_COLUMNS])
     return rows.reset_index(drop=True)
@@ -191,7 +197,24 @@ def _settings(lambda_prior: float) -> SettingsCreator:
                     cll.ElseLevel(),
                 ],
             ),
-            cl.ExactMatch("postal_code"),
+            cl.CustomComparison(
+                output_column_name="postal_code",
+                comparison_levels=[
+                    cll.NullLevel("postal_code"),
+                    cll.ExactMatchLevel("postal_code"),
+                    cll.CustomLevel(one_typo("postal_code_l", "postal_code_r"), "one typo"),
+                    cll.ElseLevel(),
+                ],
+            ),
+            cl.CustomComparison(
+                output_column_name="birth_date",
+                comparison_levels=[
+                    cll.NullLevel("birth_date"),
+                    cll.ExactMatchLevel("birth_date"),
+                    cll.CustomLevel(one_typo("birth_date_l", "birth_date_r"), "one typo"),
+                    cll.ElseLevel(),
+                ],
+            ),
         ],
         blocking_rules_to_generate_predictions=[
             " and ".join([*(f"l.{c} = r.{c}" for c in cols), "l.cluster <> r.cluster"])
@@ -277,7 +300,10 @@ def merge_scored_pairs(
     local_labels = np.searchsorted(involved, clusters[member])
     profiles = profiles_by_label(prepared.loc[member].reset_index(drop=True), local_labels)
     # the match's evidence stands in for the contact points a short form otherwise needs
-    uf = GuardedUnionFind([profiles[i] for i in range(len(involved))], contacts_for_short_forms=0)
+    # and its name comparisons stand in for exact names: a typo does not contradict
+    uf = GuardedUnionFind(
+        [profiles[i] for i in range(len(involved))], contacts_for_short_forms=0, typo_tolerant=True
+    )
 
     order = np.lexsort((pairs.record_r, pairs.record_l, -pairs.evidence_bits))
     best: dict[int, float] = {}

@@ -97,7 +97,7 @@ def resolve(
 
     final, absorbed = deterministic, {}
     if config.probabilistic is not None and len(prepared):
-        pairs = score_pairs(prepared, deterministic, config.probabilistic, shared_values)
+        pairs = score_pairs(prepared, deterministic, config.probabilistic, overloaded)
         final, absorbed, joined = merge_scored_pairs(prepared, deterministic, pairs)
         final = dense_labels(final)
         pair_edges.append(pd.DataFrame({

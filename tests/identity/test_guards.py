@@ -116,11 +116,17 @@ def test_nameless_record_joins_a_staff_typed_value_from_the_same_session_or_name
              email="kims@mail.com", observed_at="2024-01-01 10:00", stripe_customer_id="cus_1"),
         dict(system="marketing", id="K2", email="kims@mail.com", observed_at="2024-01-01 10:20"),
         dict(system="marketing", id="K3", email="kims@mail.com", observed_at="2025-03-01"),
+        dict(system="marketing", id="K4", email="thepoes@mail.com", observed_at="2024-01-01"),
+        dict(system="crm", id="003P", first_name="Al", last_name="Poe", email="thepoes@mail.com",
+             observed_at="2024-06-01", salesforce_contact_id="003P"),
     )
     ids = customers(resolve(recs, config=DETERMINISTIC).records)
     assert same(ids, "003A", "K1")  # the address spells Ann's name
     assert same(ids, "cus_1", "K2")  # signed up minutes after the checkout
-    assert not same(ids, "cus_1", "K3")  # "kims@" names nobody, and K3 came a year later
+    # a family address ("kims@") goes to its only named holder if they used it first ...
+    assert same(ids, "cus_1", "K3")
+    # ... but not when the nameless sign-up came first: another member may have registered it
+    assert not same(ids, "003P", "K4")
 
 
 def test_typo_in_a_same_session_sign_up_is_forgiven() -> None:
