@@ -17,13 +17,16 @@ from dashboards.lib.published import PublishedWarehouse, open_published, table
 from dashboards.lib.tables import table_with_download
 
 MART = "mart_channel_parity"
-# mart column -> what it is called on the page; each is also a semantic-layer metric name.
+# mart column -> what it is called on the page; a column named like a semantic-layer metric is
+# that metric (contacts_per_100_orders is the mart's own: DECISIONLOG D024).
 MEASURES = {
     "conversion_rate": "Conversion rate",
     "average_order_value": "Average order value",
-    "contact_rate": "Contact rate",
+    "contacts_per_100_orders": "Contacts per 100 orders",
     "csat": "CSAT",
 }
+# the metric whose display (scale, unit) a mart-only column shares
+DISPLAYED_AS = {"contacts_per_100_orders": "contact_rate"}
 COUNTS = ("sessions", "orders", "net_revenue")
 
 
@@ -32,7 +35,7 @@ def in_display_units(warehouse: PublishedWarehouse, months: pd.DataFrame) -> pd.
     (shares in %), the measure named with its unit for the chart's facet titles."""
     parts = []
     for measure, label in MEASURES.items():
-        display = warehouse.display(measure)
+        display = warehouse.display(DISPLAYED_AS.get(measure, measure))
         parts.append(
             pd.DataFrame(
                 {
@@ -124,7 +127,7 @@ if (
                 "csat": st.column_config.NumberColumn(format="percent"),
                 "average_order_value": st.column_config.NumberColumn(format="dollar"),
                 "net_revenue": st.column_config.NumberColumn(format="dollar"),
-                "contact_rate": st.column_config.NumberColumn(format="%.1f"),
+                "contacts_per_100_orders": st.column_config.NumberColumn(format="%.1f"),
             },
         )
 if warehouse is not None:

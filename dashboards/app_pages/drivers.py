@@ -37,7 +37,7 @@ OUTCOMES = {
     "CES": Outcome("CES", "ces", "plain_words_ces", "ces_responses", "%.2f"),
     "Repeat purchase": Outcome(
         "Repeat purchase",
-        "repeat_purchase_rate",
+        "later_repeat_purchase_rate",
         "plain_words_repeat_purchase",
         "repeat_purchase_customers",
         "percent",

@@ -139,11 +139,14 @@ def test_refund_cycle(demo_run, demo_published_con):
             observed["customers"], rel=0.1
         ), bucket
         assert_repeat_purchase_recovered(
-            mart.loc[bucket, "repeat_purchase_rate"], observed["rate"], tolerance / 100, anonymous
+            mart.loc[bucket, "later_repeat_purchase_rate"],
+            observed["rate"],
+            tolerance / 100,
+            anonymous,
         )
     # Planted: slow refunds cost NPS and repeat purchases.
     assert mart.loc[">72h", "nps_difference"] < 0
-    assert mart.loc[">72h", "repeat_purchase_rate_difference"] < 0
+    assert mart.loc[">72h", "later_repeat_purchase_rate_difference"] < 0
 
 
 def test_first_service_experience(demo_run, demo_published_con):
@@ -162,13 +165,13 @@ def test_first_service_experience(demo_run, demo_published_con):
     observed = {"yes": effect["buckets"]["fcr"], "no": effect["buckets"]["not_fcr"]}
     for bucket, truth in observed.items():
         assert_repeat_purchase_recovered(
-            mart.loc[bucket, "repeat_purchase_rate"], truth["rate"], tolerance, anonymous
+            mart.loc[bucket, "later_repeat_purchase_rate"], truth["rate"], tolerance, anonymous
         )
     assert mart["repeat_purchase_customers"].sum() == pytest.approx(
         sum(truth["customers"] for truth in observed.values()), rel=0.02
     )
     # Planted: a good first service experience raises later purchases.
-    assert mart.loc["no", "repeat_purchase_rate_difference"] < 0
+    assert mart.loc["no", "later_repeat_purchase_rate_difference"] < 0
 
 
 def test_nps_matches_the_semantic_layer(demo_published_con):

@@ -19,12 +19,10 @@ crm_contacts as (
         birth_date,
         created_at as observed_at,
         updated_at as last_observed_at,
-        shop_customer_id,
-        cast(null as varchar) as order_shop_customer_id,
-        contact_id as salesforce_contact_id,
-        cast(null as varchar) as stripe_customer_id,
-        cast(null as varchar) as zendesk_user_id,
-        cast(null as varchar) as ticket_requester_id
+        {{ identity_id_columns(
+            shop_customer_id="shop_customer_id",
+            salesforce_contact_id="contact_id"
+        ) }}
     from {{ ref('stg_crm__contacts') }}
 ),
 
@@ -42,12 +40,7 @@ shop_customers as (
         cast(null as date) as birth_date,
         created_at as observed_at,
         updated_at as last_observed_at,
-        customer_id as shop_customer_id,
-        cast(null as varchar) as order_shop_customer_id,
-        cast(null as varchar) as salesforce_contact_id,
-        cast(null as varchar) as stripe_customer_id,
-        cast(null as varchar) as zendesk_user_id,
-        cast(null as varchar) as ticket_requester_id
+        {{ identity_id_columns(shop_customer_id="customer_id") }}
     from {{ ref('stg_shop__customers') }}
 ),
 
@@ -90,12 +83,11 @@ billing_customers as (
         cast(null as date) as birth_date,
         stripe.created_at as observed_at,
         coalesce(activity.last_charged_at, stripe.created_at) as last_observed_at,
-        stripe.shop_customer_id,
-        owners.shop_customer_id as order_shop_customer_id,
-        cast(null as varchar) as salesforce_contact_id,
-        stripe.customer_id as stripe_customer_id,
-        cast(null as varchar) as zendesk_user_id,
-        cast(null as varchar) as ticket_requester_id
+        {{ identity_id_columns(
+            shop_customer_id="stripe.shop_customer_id",
+            order_shop_customer_id="owners.shop_customer_id",
+            stripe_customer_id="stripe.customer_id"
+        ) }}
     from {{ ref('stg_billing__customers') }} as stripe
     left join charge_order_owners as owners
         on stripe.customer_id = owners.stripe_customer_id
@@ -118,12 +110,7 @@ support_users as (
         cast(null as date) as birth_date,
         created_at as observed_at,
         updated_at as last_observed_at,
-        cast(null as varchar) as shop_customer_id,
-        cast(null as varchar) as order_shop_customer_id,
-        crm_contact_id as salesforce_contact_id,
-        cast(null as varchar) as stripe_customer_id,
-        user_id as zendesk_user_id,
-        cast(null as varchar) as ticket_requester_id
+        {{ identity_id_columns(salesforce_contact_id="crm_contact_id", zendesk_user_id="user_id") }}
     from {{ ref('stg_support__users') }}
     where is_end_user
 ),
@@ -144,12 +131,10 @@ contact_center_contacts as (
         cast(null as date) as birth_date,
         contacts.initiated_at as observed_at,
         coalesce(contacts.disconnected_at, contacts.initiated_at) as last_observed_at,
-        contacts.shop_customer_id,
-        cast(null as varchar) as order_shop_customer_id,
-        cast(null as varchar) as salesforce_contact_id,
-        cast(null as varchar) as stripe_customer_id,
-        cast(null as varchar) as zendesk_user_id,
-        tickets.requester_id as ticket_requester_id
+        {{ identity_id_columns(
+            shop_customer_id="contacts.shop_customer_id",
+            ticket_requester_id="tickets.requester_id"
+        ) }}
     from {{ ref('stg_contact_center__contacts') }} as contacts
     left join {{ ref('stg_support__tickets') }} as tickets
         on contacts.zendesk_ticket_id = tickets.ticket_id
@@ -176,12 +161,9 @@ digital_devices as (
         cast(null as date) as birth_date,
         min(event_at) as observed_at,
         max(event_at) as last_observed_at,
-        arg_min(user_id, event_at) filter (where user_id is not null) as shop_customer_id,
-        cast(null as varchar) as order_shop_customer_id,
-        cast(null as varchar) as salesforce_contact_id,
-        cast(null as varchar) as stripe_customer_id,
-        cast(null as varchar) as zendesk_user_id,
-        cast(null as varchar) as ticket_requester_id
+        {{ identity_id_columns(
+            shop_customer_id="arg_min(user_id, event_at) filter (where user_id is not null)"
+        ) }}
     from {{ ref('stg_digital__events') }}
     group by user_pseudo_id
     having count(user_id) > 0
@@ -202,12 +184,7 @@ marketing_profiles as (
         cast(null as date) as birth_date,
         min(event_at) as observed_at,
         max(event_at) as last_observed_at,
-        cast(null as varchar) as shop_customer_id,
-        cast(null as varchar) as order_shop_customer_id,
-        cast(null as varchar) as salesforce_contact_id,
-        cast(null as varchar) as stripe_customer_id,
-        cast(null as varchar) as zendesk_user_id,
-        cast(null as varchar) as ticket_requester_id
+        {{ identity_id_columns() }}
     from {{ ref('stg_marketing__email_events') }}
     where profile_id is not null
     group by profile_id
@@ -229,13 +206,9 @@ survey_responses as (
         cast(null as date) as birth_date,
         responses.recorded_at as observed_at,
         responses.recorded_at as last_observed_at,
-        cast(null as varchar) as shop_customer_id,
-        cast(null as varchar) as order_shop_customer_id,
-        coalesce(by_id.contact_id, by_short_id.contact_id, responses.external_reference)
-            as salesforce_contact_id,
-        cast(null as varchar) as stripe_customer_id,
-        cast(null as varchar) as zendesk_user_id,
-        cast(null as varchar) as ticket_requester_id
+        {{ identity_id_columns(
+            salesforce_contact_id="coalesce(by_id.contact_id, by_short_id.contact_id, responses.external_reference)"
+        ) }}
     from {{ ref('stg_surveys__responses') }} as responses
     -- Two equi-joins rather than one OR join, which DuckDB could only run as a nested loop.
     left join {{ ref('stg_crm__contacts') }} as by_id

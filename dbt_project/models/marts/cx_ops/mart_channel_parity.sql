@@ -1,8 +1,10 @@
 -- One row per sales channel / platform (web, ios_app, android_app, store) and business-local
 -- month: sessions and their conversion (the contract's conversion_rate: sessions with a
 -- purchase over sessions), non-cancelled orders, net revenue and average order value, service
--- contacts about the channel's orders per 100 of its orders (contact_rate), and the CSAT of
--- answers about its orders (survey and Zendesk, as the contract's csat).
+-- contacts about the channel's orders per 100 of its orders (contacts_per_100_orders: the
+-- contract's "contact rate" of a channel; not the contact_rate metric, which counts inbound
+-- contacts of any kind), and the CSAT of answers about its orders (survey and Zendesk, as the
+-- contract's csat).
 with
 
 sessions as (
@@ -90,7 +92,7 @@ select
     coalesce(order_totals.net_revenue, 0) as net_revenue,
     order_totals.net_revenue / order_totals.orders as average_order_value,
     coalesce(contacts.service_contacts, 0) as service_contacts,
-    100.0 * coalesce(contacts.service_contacts, 0) / order_totals.orders as contact_rate,
+    100.0 * coalesce(contacts.service_contacts, 0) / order_totals.orders as contacts_per_100_orders,
     coalesce(satisfaction.csat_responses, 0) as csat_responses,
     coalesce(satisfaction.csat_satisfied, 0) as csat_satisfied,
     satisfaction.csat_satisfied / satisfaction.csat_responses as csat

@@ -10,7 +10,7 @@
     {'name': 'csat_zendesk', 'n': 'csat_zendesk_ratings'},
     {'name': 'csat', 'n': 'csat_responses'},
     {'name': 'ces', 'n': 'ces_responses'},
-    {'name': 'repeat_purchase_rate', 'n': 'repeat_purchase_customers'},
+    {'name': 'later_repeat_purchase_rate', 'n': 'repeat_purchase_customers'},
 ] -%}
 
 with
@@ -193,10 +193,10 @@ estimated as (
         {{ mean_standard_error('ces_standard_deviation', 'ces_responses') }} as ces_standard_error,
         ces_easy_responses / nullif(ces_responses, 0) as ces_easy_share,
         repeat_purchase_customers_ordered_again / nullif(repeat_purchase_customers, 0)
-            as repeat_purchase_rate,
+            as later_repeat_purchase_rate,
         {{ proportion_standard_error(
             'repeat_purchase_customers_ordered_again', 'repeat_purchase_customers'
-        ) }} as repeat_purchase_rate_standard_error
+        ) }} as later_repeat_purchase_rate_standard_error
     from counted
 ),
 
@@ -274,7 +274,7 @@ select
     ces_easy_share,
     repeat_purchase_customers,
     repeat_purchase_customers_ordered_again,
-    repeat_purchase_rate,
+    later_repeat_purchase_rate,
     {%- for m in compared %}
         {{ m.name }}_difference,
         {{ m.name }}_difference_ci_low,
@@ -284,7 +284,7 @@ select
         {'column': 'plain_words', 'metric': 'nps', 'n': 'nps_responses', 'label': 'NPS', 'unit': 'points', 'scale': 1, 'decimals': 0, 'counted': 'answers', 'level_unit': ''},
         {'column': 'plain_words_csat', 'metric': 'csat', 'n': 'csat_responses', 'label': 'CSAT', 'unit': 'percentage points', 'scale': 100, 'decimals': 0, 'counted': 'answers', 'level_unit': ' %'},
         {'column': 'plain_words_ces', 'metric': 'ces', 'n': 'ces_responses', 'label': 'CES', 'unit': 'points (1-7 scale)', 'scale': 1, 'decimals': 1, 'counted': 'answers', 'level_unit': ''},
-        {'column': 'plain_words_repeat_purchase', 'metric': 'repeat_purchase_rate', 'n': 'repeat_purchase_customers', 'label': 'repeat purchase', 'unit': 'percentage points', 'scale': 100, 'decimals': 0, 'counted': 'customers', 'level_unit': ' %'},
+        {'column': 'plain_words_repeat_purchase', 'metric': 'later_repeat_purchase_rate', 'n': 'repeat_purchase_customers', 'label': 'repeat purchase', 'unit': 'percentage points', 'scale': 100, 'decimals': 0, 'counted': 'customers', 'level_unit': ' %'},
     ] %}
     {{ plain_words(
         'bucket_description', 'baseline_description', 'is_baseline', words.metric,

@@ -55,7 +55,7 @@ activity as (
     select
         cohorts.cohort_month,
         date_diff('month', cohorts.cohort_month, orders.order_month) as months_since_first_order,
-        count(distinct orders.customer_id) as active_customers
+        count(distinct orders.customer_id) as retained_customers
     from cohorts
     inner join orders
         on cohorts.customer_id = orders.customer_id
@@ -67,8 +67,8 @@ select
     grid.months_since_first_order,
     cast(grid.cohort_month + to_months(grid.months_since_first_order) as date) as activity_month,
     grid.cohort_size,
-    coalesce(activity.active_customers, 0) as active_customers,
-    coalesce(activity.active_customers, 0) / grid.cohort_size as retention_rate,
+    coalesce(activity.retained_customers, 0) as retained_customers,
+    coalesce(activity.retained_customers, 0) / grid.cohort_size as retention_rate,
     -- The data's last month is partial: its retention is provisional.
     grid.cohort_month + to_months(grid.months_since_first_order) < data_months.last_data_month
     or data_months.last_order_on = last_day(data_months.last_data_month) as is_complete_month,

@@ -108,25 +108,20 @@ issue_systems as (
         'support' as source_system
     from contacts
     where ticket_id is not null
-    union
-    select
-        windows.issue_id,
-        touchpoints.source_system
-    from windows
-    inner join touchpoints
-        on
-            windows.issue_id = touchpoints.issue_id
-            and touchpoints.occurred_at between windows.window_start and windows.window_end
-    union
-    select
-        windows.issue_id,
-        touchpoints.source_system
-    from windows
-    inner join touchpoints
-        on
-            windows.customer_id = touchpoints.customer_id
-            and touchpoints.occurred_at between windows.window_start and windows.window_end
-    where touchpoints.activity not in ('received_email', 'bounced_email')
+    {%- for linked_by in ['issue_id', 'customer_id'] %}
+        union
+        select
+            windows.issue_id,
+            touchpoints.source_system
+        from windows
+        inner join touchpoints
+            on
+                windows.{{ linked_by }} = touchpoints.{{ linked_by }}
+                and touchpoints.occurred_at between windows.window_start and windows.window_end
+        {%- if linked_by == 'customer_id' %}
+            where touchpoints.activity not in ('received_email', 'bounced_email')
+        {%- endif %}
+    {%- endfor %}
 ),
 
 systems as (
