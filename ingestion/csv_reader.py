@@ -140,9 +140,21 @@ def _header_problem(spec: EntitySpec, header: list[str]) -> str | None:
             f"{len(unknown):,} columns not in the contract (schema drift adds at most "
             f"{MAX_NEW_COLUMNS}); the first are " + ", ".join(repr(c) for c in unknown[:3])
         )
-    dupes = sorted({c for c in header if header.count(c) > 1})
+    if "" in header:
+        return f"column {header.index('') + 1} of the header has no name"
+    # DuckDB compares column names ignoring case, so "subject" and "Subject" are one column.
+    folded = [c.casefold() for c in header]
+    dupes = sorted({c for c, f in zip(header, folded, strict=True) if folded.count(f) > 1})
     if dupes:
-        return "duplicate column " + ", ".join(repr(c) for c in dupes)
+        return "duplicate column " + ", ".join(repr(c) for c in dupes) + " (case ignored)"
+    contract_case = {k.casefold(): k for k in known}
+    for c in unknown:
+        if c.casefold() in contract_case:
+            return (
+                f"column {c!r} differs from the contract's {contract_case[c.casefold()]!r} in case"
+            )
+        if c.startswith("_"):  # lineage columns and the readers' working columns
+            return f"column {c!r}: names starting with '_' are reserved for ingestion"
     try:
         "".join(header).encode("utf-8")
     except UnicodeEncodeError:

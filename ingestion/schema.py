@@ -102,13 +102,14 @@ def add_columns(
     con: duckdb.DuckDBPyConnection, spec: EntitySpec, columns: list[tuple[str, str]]
 ) -> list[str]:
     """Add the columns the table lacks (additive schema drift); returns the names added."""
-    have = set(table_columns(con, spec))
+    # DuckDB compares column names ignoring case: "Flow ID" and "flow id" are one column.
+    have = {c.casefold() for c in table_columns(con, spec)}
     added = []
     for name, dtype in columns:
-        if name not in have:
+        if name.casefold() not in have:
             con.execute(
                 f"ALTER TABLE {spec.qualified_table} ADD COLUMN {quote_ident(name)} {dtype}"
             )
             added.append(name)
-            have.add(name)  # several files of a batch may bring the same new column
+            have.add(name.casefold())  # several files of a batch may bring the same new column
     return added

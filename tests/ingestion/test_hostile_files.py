@@ -8,6 +8,7 @@ Each test puts one good file beside the hostile one, so "the rest loads" is chec
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 import os
@@ -16,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingestion import EntityLoadResult
+from ingestion import EntityLoadResult, get_spec, ingest_entity
 from tests.ingestion.landing import (
     KLAVIYO_HEADER,
     jsonl,
@@ -233,6 +234,62 @@ def test_a_few_new_columns_still_load_as_drift(con, landing):
     assert res.files_rejected == 0
     assert con.execute(f'SELECT "Flow ID" FROM {res.table} WHERE "Event ID" = \'E3\'').fetchone()
     assert res.reconciliation.ok
+
+
+_HEADER = KLAVIYO_HEADER.rstrip("\n")
+
+
+@pytest.mark.parametrize(
+    ("extra_column", "reason"),
+    [
+        ("", "column 9 of the header has no name"),  # a trailing comma
+        ("subject", "duplicate column 'Subject', 'subject' (case ignored)"),
+        ("_load_id", "column '_load_id': names starting with '_' are reserved for ingestion"),
+        ("_src", "column '_src': names starting with '_' are reserved for ingestion"),
+    ],
+)
+def test_csv_header_columns_that_would_clash_are_rejected(con, landing, extra_column, reason):
+    """Before: a trailing comma broke the SQL, a case variant failed ALTER TABLE, a lineage
+    name failed the INSERT: the whole entity's load stopped."""
+    _good_emails(landing)
+    rel = f"{EMAILS}/2026-03-02.csv"
+    put(landing, rel, f"{_HEADER},{extra_column}\n" + klaviyo_row(3)[:-1] + ",x\n")
+    _assert_rejected(con, _emails(con, landing), rel, reason)
+
+
+def test_a_column_differing_from_the_contract_only_in_case_is_rejected(con, landing):
+    """Every CSV column of today's contract is required, so a case variant alone reads as the
+    column missing; were a column optional, the case variant is named as such (it would
+    otherwise be added beside the contract's column, which DuckDB refuses)."""
+    _good_emails(landing)
+    rel = f"{EMAILS}/2026-03-02.csv"
+    put(landing, rel, _HEADER.replace("Subject", "subject") + "\n" + klaviyo_row(3))
+    _assert_rejected(con, _emails(con, landing), rel, "missing required column 'Subject'")
+
+    spec = get_spec("marketing", "email_events")
+    optional = [dataclasses.replace(f, required=f.name != "Subject") for f in spec.fields]
+    res = ingest_entity(duckdb.connect(), landing, dataclasses.replace(spec, fields=optional))
+    assert res.rejected == [
+        f"{rel}: column 'subject' differs from the contract's 'Subject' in case"
+    ]
+
+
+def test_drift_columns_differing_in_case_share_one_raw_column(con, landing):
+    """Two deliveries name a new column differently in case (in one batch, then in a later
+    run): raw gets one column and both values."""
+    _good_emails(landing)
+    put(landing, f"{EMAILS}/2026-03-02.csv", f"{_HEADER},Flow ID\n" + klaviyo_row(3)[:-1] + ",F3\n")
+    put(landing, f"{EMAILS}/2026-03-03.csv", f"{_HEADER},flow id\n" + klaviyo_row(4)[:-1] + ",F4\n")
+    first = _emails(con, landing)
+    put(landing, f"{EMAILS}/2026-03-04.csv", f"{_HEADER},FLOW ID\n" + klaviyo_row(5)[:-1] + ",F5\n")
+    second = _emails(con, landing)
+    assert first.files_rejected == second.files_rejected == 0
+    columns = [c[0] for c in con.execute(f"SELECT * FROM {first.table} LIMIT 0").description]
+    assert [c for c in columns if c.casefold() == "flow id"] == ["Flow ID"]
+    flows = con.execute(
+        f'SELECT list("Flow ID" ORDER BY "Event ID") FROM {first.table} WHERE "Flow ID" IS NOT NULL'
+    ).fetchone()[0]
+    assert flows == ["F3", "F4", "F5"] and second.reconciliation.ok
 
 
 # --- names and links ------------------------------------------------------------------------
