@@ -100,6 +100,8 @@ def _scan(spec: EntitySpec, src: int, f: LandingFile, out: FileStage, tmp: Path)
         out.rejected = f"{f.rel}: {gzip_problem(exc)}"
         return None
     problem = not_text(text[:HEAD_BYTES].encode("utf-8", "surrogateescape"))
+    if problem is None and "\r" in text and "\n" not in text:
+        problem = "lines end in a bare CR (classic Mac OS), not LF or CRLF"
     if problem:
         out.rejected = f"{f.rel}: {problem}"
         return None

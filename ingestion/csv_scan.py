@@ -18,10 +18,11 @@ rare file DuckDB does not read the same way.
 from __future__ import annotations
 
 import csv
-import gzip as gzip_module
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from ingestion.file_checks import read_content
 
 #: A quoted field may span at most this many physical lines (the contract checker's limit).
 MAX_RECORD_LINES = 100
@@ -57,8 +58,7 @@ def read_text(path: Path, is_gzip: bool) -> tuple[str, bool]:
     """The file's text without a byte-order mark, and whether it is valid UTF-8. Invalid bytes
     become surrogates (``surrogateescape``): only the records holding them are lost, and a
     cleaned copy written back with the same handler keeps every other byte as delivered."""
-    with path.open("rb") as raw:
-        data = (gzip_module.GzipFile(fileobj=raw) if is_gzip else raw).read()
+    data = read_content(path, is_gzip)
     try:
         return data.decode("utf-8-sig"), True
     except UnicodeDecodeError:

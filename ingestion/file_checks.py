@@ -1,4 +1,5 @@
-"""Whole-file checks shared by the readers: is it text at all, is its gzip stream whole.
+"""Whole-file checks shared by the readers: is it text at all, is its gzip stream whole and of
+a believable size.
 
 A file that is not text (binary data, or UTF-16/32, whose ASCII characters come with NUL
 bytes) is rejected as a whole with that reason rather than cut into thousands of quarantined
@@ -14,8 +15,42 @@ import zlib
 from pathlib import Path
 
 HEAD_BYTES = 64 << 10
-#: What reading a damaged gzip stream raises: cut short, bad CRC or length, corrupt data.
-GZIP_ERRORS = (EOFError, gzip_module.BadGzipFile, zlib.error)
+#: A gzip stream may expand to this many times its size, and to GZIP_FLOOR_BYTES in any case.
+#: Delimited text compresses 5-20x; a stream that expands further is a decompression bomb
+#: (a few MB that would become many GB in memory) and is rejected before it exhausts memory.
+MAX_GZIP_RATIO = 200
+GZIP_FLOOR_BYTES = 1 << 30
+_CHUNK = 1 << 20
+
+
+class GzipTooLarge(ValueError):
+    """The gzip stream expands beyond what a delivery can be."""
+
+
+#: What reading a damaged or implausible gzip stream raises: cut short, bad CRC or length,
+#: corrupt data, a decompression bomb.
+GZIP_ERRORS = (EOFError, gzip_module.BadGzipFile, zlib.error, GzipTooLarge)
+
+
+def read_content(path: Path, is_gzip: bool) -> bytes:
+    """The file's bytes, decompressed when it is gzip'd, within the expansion limit."""
+    with path.open("rb") as raw:
+        if not is_gzip:
+            return raw.read()
+        limit = max(GZIP_FLOOR_BYTES, MAX_GZIP_RATIO * path.stat().st_size)
+        stream = gzip_module.GzipFile(fileobj=raw)
+        # In chunks, counting: one read(limit) would allocate the limit for every file.
+        chunks, size = [], 0
+        while chunk := stream.read(_CHUNK):
+            size += len(chunk)
+            if size > limit:
+                raise GzipTooLarge(
+                    f"the gzip data expands beyond {limit:,} bytes ({MAX_GZIP_RATIO}x its size, "
+                    f"{GZIP_FLOOR_BYTES:,} at least): a decompression bomb, not read"
+                )
+            chunks.append(chunk)
+    return b"".join(chunks)
+
 
 _UTF16_32_BOMS = (
     (b"\xff\xfe\x00\x00", "UTF-32"),
@@ -47,4 +82,6 @@ def gzip_problem(exc: BaseException) -> str:
     """The reason given for a gzip stream that cannot be read to its end."""
     if isinstance(exc, EOFError):
         return "the gzip data is cut short (the file ends before the end of the stream)"
+    if isinstance(exc, GzipTooLarge):
+        return str(exc)
     return f"the gzip data is corrupt ({exc})"

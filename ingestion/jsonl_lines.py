@@ -12,11 +12,10 @@ which those lines are blank (their numbers kept) and the lines are reported, to 
 
 from __future__ import annotations
 
-import gzip as gzip_module
 from pathlib import Path
 
 from ingestion.discovery import LandingFile
-from ingestion.file_checks import GZIP_ERRORS, gzip_problem, head, not_text
+from ingestion.file_checks import GZIP_ERRORS, gzip_problem, head, not_text, read_content
 from ingestion.stage import sql_list
 
 #: A line that is not UTF-8: (file number in the batch, line number, text with U+FFFD).
@@ -74,8 +73,7 @@ def lines_sql(paths: dict[int, Path]) -> str:
 
 def _copy(src: int, f: LandingFile, tmp: Path, not_utf8: list[NotUtf8]) -> Path:
     """A plain UTF-8 copy of the file: decompressed, lines that are not UTF-8 left blank."""
-    with f.path.open("rb") as raw:
-        data = (gzip_module.GzipFile(fileobj=raw) if f.gzip else raw).read()
+    data = read_content(f.path, f.gzip)
     if not _is_utf8(data):
         lines = data.split(b"\n")
         for n, line in enumerate(lines):

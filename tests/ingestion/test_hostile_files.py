@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingestion import EntityLoadResult, get_spec, ingest_entity
+from ingestion import EntityLoadResult, file_checks, get_spec, ingest_entity
 from tests.ingestion.landing import (
     KLAVIYO_HEADER,
     jsonl,
@@ -125,6 +125,31 @@ def test_gzip_with_a_bad_checksum_is_rejected(con, landing):
     data[-8] ^= 0xFF  # the CRC-32 of the trailer
     put(landing, rel, bytes(data))
     _assert_rejected(con, _tickets(con, landing), rel, "the gzip data is corrupt")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_gzip_decompression_bomb_is_rejected_before_it_fills_memory(con, landing, monkeypatch, fmt):
+    """A few KB that expand to 60 MB (many gzip members of repeated records). The floor is
+    lowered from 1 GiB to 1 MiB so that the test stays light; the ratio rule is the real one."""
+    monkeypatch.setattr(file_checks, "GZIP_FLOOR_BYTES", 1 << 20)
+    if fmt == "csv":
+        _good_emails(landing)
+        rel, first, record = f"{EMAILS}/2026-03-02.csv.gz", KLAVIYO_HEADER, klaviyo_row(3)
+    else:
+        _good_tickets(landing)
+        rel, first, record = f"{TICKETS}/2026-03-02.jsonl.gz", "", jsonl(ticket(3))
+    member = gzip.compress((record * (1_200_000 // len(record))).encode())
+    path = put(landing, rel, gzip.compress(first.encode()) + member * 50)
+    assert path.stat().st_size * file_checks.MAX_GZIP_RATIO < 60 << 20
+    res = _emails(con, landing) if fmt == "csv" else _tickets(con, landing)
+    _assert_rejected(con, res, rel, "a decompression bomb, not read")
+
+
+def test_csv_with_bare_cr_line_ends_is_rejected(con, landing):
+    _good_emails(landing)
+    rel = f"{EMAILS}/2026-03-02.csv"
+    put(landing, rel, (KLAVIYO_HEADER + klaviyo_row(3) + klaviyo_row(4)).replace("\n", "\r"))
+    _assert_rejected(con, _emails(con, landing), rel, "lines end in a bare CR (classic Mac OS)")
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
