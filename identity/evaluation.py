@@ -90,3 +90,44 @@ def merged_person_pairs(
         for a, b in zip(person_pairs["person_id"], person_pairs["other_person_id"], strict=True)
     ]
     return person_pairs[hit]
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The issue's acceptance figures for one resolution against a truth."""
+
+    scores: PairwiseScores
+    customers: int  # resolved customers among the records the truth lists
+    people: int  # real people among them
+    trap_pairs: int  # household and namesake pairs planted
+    trap_pairs_merged: int
+
+    @property
+    def customer_excess(self) -> float:
+        """Resolved customers relative to real people, minus one (+0.02 = 2 % too many)."""
+        return self.customers / self.people - 1 if self.people else 0.0
+
+    @property
+    def trap_share_merged(self) -> float:
+        return self.trap_pairs_merged / self.trap_pairs if self.trap_pairs else 0.0
+
+    def summary(self) -> str:
+        s = self.scores
+        return (f"precision {s.precision:.4f} recall {s.recall:.4f} F1 {s.f1:.4f}; customers "
+                f"{self.customers:,} / people {self.people:,} ({self.customer_excess:+.2%}); "
+                f"trap pairs merged {self.trap_pairs_merged} of {self.trap_pairs}")
+
+
+def evaluate(
+    resolved: pd.DataFrame, truth: pd.DataFrame, traps: pd.DataFrame | None = None
+) -> Evaluation:
+    both = joined(resolved, truth)
+    inner = both[both["_merge"] == "both"]
+    fallen = merged_person_pairs(resolved, truth, traps) if traps is not None else traps
+    return Evaluation(
+        scores=pairwise_scores(resolved, truth),
+        customers=int(inner["customer_id"].nunique()),
+        people=int(inner["person_id"].nunique()),
+        trap_pairs=len(traps) if traps is not None else 0,
+        trap_pairs_merged=len(fallen) if fallen is not None else 0,
+    )
