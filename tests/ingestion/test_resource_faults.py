@@ -10,12 +10,16 @@ from __future__ import annotations
 import errno
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
 import ingestion.ledger
 from ingestion import IngestionError, get_spec, ingest_entity, reconcile
+from orchestration.defs.ingestion import defs as ingestion_defs
+from orchestration.lib.resources import WarehouseResource
 from tests.ingestion.landing import jsonl, put, ticket
+from warehouse.settings import TouchpointPaths
 
 TICKETS = get_spec("support", "tickets")
 DAYS = ("2026-03-01", "2026-03-02", "2026-03-03")
@@ -172,3 +176,25 @@ def test_other_errors_are_not_relabelled(landing, monkeypatch):
     with pytest.raises(OSError, match="Input/output error") as failed:
         ingest_entity(duckdb.connect(), landing, TICKETS)
     assert not isinstance(failed.value, IngestionError)
+
+
+def test_the_dagster_step_fails_with_the_cause_as_its_message(landing, tmp_path, monkeypatch):
+    """`touchpoint run` prints each failed step's first line: it names the cause, not Dagster's
+    wrapper ("Error occurred while executing op ...")."""
+    _landing(landing)
+
+    def disk_full(*args, **kwargs) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(ingestion.ledger, "record", disk_full)
+    [tickets] = [a for a in ingestion_defs.assets if dg.AssetKey(TICKETS.asset_key) in a.keys]
+    paths = TouchpointPaths(landing, tmp_path / "w.duckdb", tmp_path / "build")
+    result = dg.materialize(
+        [tickets],
+        resources={"warehouse": WarehouseResource.from_paths(paths)},
+        raise_on_error=False,
+    )
+    [failure] = result.get_step_failure_events()
+    first_line = failure.step_failure_data.error.message.splitlines()[0]
+    assert "support/tickets: the disk is full (No space left on device)" in first_line
+    assert "Error occurred while executing" not in first_line

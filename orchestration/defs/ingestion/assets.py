@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from ingestion import SPECS, EntityLoadResult, EntitySpec, ingest_entity
+from ingestion import SPECS, EntityLoadResult, EntitySpec, IngestionError, ingest_entity
 from orchestration.lib.resources import DUCKDB_WRITER_POOL, WarehouseResource
 
 RECONCILIATION_CHECK = "reconciliation"
@@ -55,8 +55,13 @@ def _build_asset(spec: EntitySpec) -> dg.AssetsDefinition:
         ],
     )
     def _ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-        with warehouse.connect() as con:
-            res = ingest_entity(con, warehouse.paths.landing_dir, spec, run_id=context.run.run_id)
+        try:
+            with warehouse.connect() as con:
+                res = ingest_entity(
+                    con, warehouse.paths.landing_dir, spec, run_id=context.run.run_id
+                )
+        except IngestionError as exc:  # a full disk or memory: the message names the cause
+            raise dg.Failure(description=str(exc), allow_retries=False) from exc
         for w in res.warnings:
             context.log.warning(w)
         for r in res.rejected:
