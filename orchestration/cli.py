@@ -1,7 +1,7 @@
 """`touchpoint`: the command-line entry point for data engineers and automation.
 
-    touchpoint run [--landing DIR] [--warehouse FILE] [--build-dir DIR]
-    touchpoint generate --out DIR --customers N --days D --seed S [--start-date YYYY-MM-DD]
+touchpoint run [--landing DIR] [--warehouse FILE] [--build-dir DIR] [--force]
+touchpoint generate --out DIR --customers N --days D --seed S [--start-date YYYY-MM-DD]
 touchpoint identity explain CUSTOMER_ID [--warehouse FILE]
 """
 
@@ -15,7 +15,7 @@ import time
 
 from warehouse.settings import ENV_LANDING_DIR, ENV_WAREHOUSE, TouchpointPaths
 
-EXIT_OK, EXIT_PIPELINE_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_PIPELINE_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -30,6 +30,11 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--landing", help=f"landing folder (default: ${ENV_LANDING_DIR} or the demo)")
     run.add_argument("--warehouse", help=f"published DuckDB file (default: ${ENV_WAREHOUSE})")
     run.add_argument("--build-dir", help="private build folder (default: beside the warehouse)")
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help="rebuild and publish even when no delivery file is new (e.g. after a model change)",
+    )
     run.set_defaults(handler=_run)
 
     generate = commands.add_parser("generate", help="write a simulated company's extracts")
@@ -50,13 +55,18 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from orchestration.lib.pipeline_runner import run_pipeline  # heavy imports only when needed
+    from orchestration.lib.run_guard import RunInProgressError
 
     paths = TouchpointPaths.resolve(args.landing, args.warehouse, args.build_dir)
     if not paths.landing_dir.is_dir():
         print(f"error: landing folder {paths.landing_dir} does not exist", file=sys.stderr)
         return EXIT_USAGE
     started = time.perf_counter()
-    outcome = run_pipeline(paths, log=_progress_logger())
+    try:
+        outcome = run_pipeline(paths, log=_progress_logger(), force=args.force)
+    except RunInProgressError as busy:
+        print(f"refused: {busy}", file=sys.stderr)
+        return EXIT_BUSY
     elapsed = time.perf_counter() - started
     print(outcome.summary(elapsed))
     return EXIT_OK if outcome.succeeded else EXIT_PIPELINE_FAILED

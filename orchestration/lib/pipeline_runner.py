@@ -1,14 +1,29 @@
-"""Run the whole asset graph in-process (the `touchpoint run` command) and summarise the outcome."""
+"""Run the whole asset graph in-process (the `touchpoint run` command) and summarise the outcome.
+
+The run is recorded in the Dagster instance the UI reads (see `run_guard`), so it shows in the
+run history and holds back queued runs; it refuses to start while another run writes the same
+build database, and it does nothing when the landing folder holds no file a run has not seen.
+"""
 
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 
-from orchestration.lib.dbt_project import prepare_manifest
+from orchestration.lib.landing import landing_status
+from orchestration.lib.pipeline_job import execute_pipeline_job
+from orchestration.lib.run_guard import (
+    build_lock,
+    cli_run_tags,
+    ensure_no_run_in_progress,
+    pipeline_instance,
+)
+from warehouse.connections import connect_published
 from warehouse.settings import TouchpointPaths
 
 PUBLISH_ASSET = dg.AssetKey("published_warehouse")
@@ -19,7 +34,10 @@ _INGESTION_COUNTS = ("rows_read", "rows_loaded", "rows_quarantined", "rows_dupli
 class PipelineOutcome:
     succeeded: bool
     warehouse: Path
+    run_id: str | None = None
     published_version: int | None = None
+    nothing_new: str | None = None  # why the run did nothing, when it did nothing
+    defect_lines: list[str] = field(default_factory=list)
     failed_checks: list[str] = field(default_factory=list)
     failed_steps: list[str] = field(default_factory=list)
     skipped_steps: list[str] = field(default_factory=list)
@@ -28,11 +46,16 @@ class PipelineOutcome:
     checks_warned: list[str] = field(default_factory=list)
 
     def summary(self, elapsed_seconds: float) -> str:
+        if self.nothing_new is not None:
+            return f"\nNothing new: {self.nothing_new}"
         lines = [
             "",
             "Ingestion (rows read = loaded + quarantined + duplicate):",
             *self.ingestion_lines,
         ]
+        if self.defect_lines:
+            lines.append("Handled delivery defects (warnings; nothing was lost):")
+            lines += self.defect_lines
         lines.append(
             f"Checks: {self.checks_passed} passed, {len(self.checks_warned)} warned, "
             f"{len(self.failed_checks)} failed"
@@ -41,7 +64,7 @@ class PipelineOutcome:
         if self.succeeded:
             lines.append(
                 f"OK: published warehouse version {self.published_version} to {self.warehouse} "
-                f"in {elapsed_seconds:.1f} s"
+                f"in {elapsed_seconds:.1f} s (run {self.run_id})"
             )
             return "\n".join(lines)
         lines.append(
@@ -56,26 +79,46 @@ class PipelineOutcome:
         return "\n".join(lines)
 
 
-def run_pipeline(paths: TouchpointPaths, log: logging.Logger) -> PipelineOutcome:
-    """Prepare the dbt manifest, then execute the pipeline job in this process."""
+def run_pipeline(
+    paths: TouchpointPaths, log: logging.Logger, force: bool = False
+) -> PipelineOutcome:
+    """Execute the pipeline job in this process, unless there is nothing new or another run
+    writes the build database (RunInProgressError)."""
     paths.export_env()
     log.info("landing   %s", paths.landing_dir)
     log.info("build     %s", paths.build_db)
     log.info("warehouse %s", paths.warehouse)
-    log.info("parsing the dbt project ...")
-    prepare_manifest()
+    status = landing_status(paths.landing_dir, paths.warehouse)
+    if paths.warehouse.exists() and not status.unseen and not force:
+        return PipelineOutcome(
+            succeeded=True,
+            warehouse=paths.warehouse,
+            nothing_new=(
+                f"every one of the {len(status.files)} delivery files in {paths.landing_dir} "
+                f"was processed by the run that published {paths.warehouse}. Nothing was "
+                "rebuilt or published (`touchpoint run --force` rebuilds anyway)."
+            ),
+        )
+    if status.unseen:
+        log.info("new files %d: %s", len(status.unseen), status.describe_unseen())
 
-    from orchestration.definitions import build_definitions
     from orchestration.defs.automation.jobs import PIPELINE_JOB_NAME
 
-    job = build_definitions(paths).resolve_job_def(PIPELINE_JOB_NAME)
-    log.info("running %s ...", PIPELINE_JOB_NAME)
-    result = job.execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(),
-        raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-    )
-    return _outcome(result, paths.warehouse)
+    instance = pipeline_instance(paths)
+    run_id = str(uuid.uuid4())
+    with build_lock(paths, run_id):
+        # Refuse before any work (the dbt parse alone takes a minute on a busy machine).
+        ensure_no_run_in_progress(instance, PIPELINE_JOB_NAME, paths)
+        log.info(
+            "parsing the dbt project, then running %s as run %s ...", PIPELINE_JOB_NAME, run_id
+        )
+        result = execute_pipeline_job(
+            paths, instance=instance, run_id=run_id, tags=cli_run_tags(paths)
+        )
+    outcome = _outcome(result, paths.warehouse)
+    outcome.run_id = run_id
+    outcome.defect_lines = _handled_defects(paths, run_id, outcome.published_version)
+    return outcome
 
 
 def _outcome(result: dg.ExecuteInProcessResult, warehouse: Path) -> PipelineOutcome:
@@ -138,3 +181,41 @@ def _describe(evaluation: dg.AssetCheckEvaluation) -> str:
 
 def _first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else ""
+
+
+def _handled_defects(paths: TouchpointPaths, run_id: str, published: int | None) -> list[str]:
+    """Rejected files and quarantined rows per reason that this run's ingestion recorded.
+
+    Read from the publication the run made (always readable), else from the build database,
+    which may already belong to the next queued run: then the summary says so instead.
+    """
+    try:
+        if published is not None:
+            con = connect_published(paths.warehouse)
+        else:
+            con = duckdb.connect(str(paths.build_db), read_only=True)
+    except duckdb.Error:
+        return ["  (details unavailable: the build database is in use by the next run)"]
+    try:
+        rejected = con.execute(
+            """select l.source_file, l.message from raw.load_ledger l
+            join raw.load_audit a using (load_id)
+            where a.run_id = ? and l.status = 'rejected' order by l.source_file""",
+            [run_id],
+        ).fetchall()
+        quarantined = con.execute(
+            """select q.system || '/' || q.entity, q.reason, count(*) from raw.quarantine q
+            join raw.load_audit a using (load_id, system, entity)
+            where a.run_id = ? group by all order by 1, 2""",
+            [run_id],
+        ).fetchall()
+    except duckdb.CatalogException:
+        return []
+    finally:
+        con.close()
+    lines = [f"  rejected file: {path}: {message}" for path, message in rejected]
+    lines += [
+        f"  quarantined rows: {entity:<26} {reason:<18} {rows:,}"
+        for entity, reason, rows in quarantined
+    ]
+    return lines
