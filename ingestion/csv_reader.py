@@ -99,6 +99,8 @@ def _scan(spec: EntitySpec, src: int, f: LandingFile, out: FileStage, tmp: Path)
     except GZIP_ERRORS as exc:
         out.rejected = f"{f.rel}: {gzip_problem(exc)}"
         return None
+    except FileNotFoundError:  # gone since it was listed: the loader leaves it out
+        return None
     problem = not_text(text[:HEAD_BYTES].encode("utf-8", "surrogateescape"))
     if problem is None and "\r" in text and "\n" not in text:
         problem = "lines end in a bare CR (classic Mac OS), not LF or CRLF"

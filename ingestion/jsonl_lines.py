@@ -39,6 +39,8 @@ def readable_paths(
                 paths[i] = _copy(i, f, tmp, not_utf8) if f.gzip else f.path
         except GZIP_ERRORS as exc:
             problem = gzip_problem(exc)
+        except FileNotFoundError:  # gone since it was listed: the loader leaves it out
+            continue
         if problem:
             rejected[i] = f"{f.rel}: {problem}"
     return paths

@@ -433,6 +433,36 @@ def test_file_changing_while_read_is_left_for_the_next_run(con, landing, monkeyp
     ).fetchone() == (1,)
 
 
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_file_vanishing_before_it_is_read_is_left_out(con, landing, monkeypatch, fmt):
+    """Listed, then deleted before the reader opens it: a warning, the other file loads."""
+    import ingestion.loader as loader
+
+    if fmt == "csv":
+        _good_emails(landing)
+        rel, reader_name, run = f"{EMAILS}/2026-03-02.csv", "stage_csv_files", _emails
+        put(landing, rel, KLAVIYO_HEADER + klaviyo_row(3))
+    else:
+        _good_tickets(landing)
+        rel, reader_name, run = f"{TICKETS}/2026-03-02.jsonl.gz", "stage_jsonl_files", _tickets
+        put(landing, rel, jsonl(ticket(3)), gz=True)
+    reader = getattr(loader, reader_name)
+
+    def delete_then_read(con, spec, files, tmp):
+        (landing / rel).unlink()
+        return reader(con, spec, files, tmp)
+
+    monkeypatch.setattr(loader, reader_name, delete_then_read)
+    res = run(con, landing)
+    assert [w for w in res.warnings if w.startswith(rel)] == [
+        f"{rel}: not loaded, it vanished while it was being read; the next run reads it again"
+    ]
+    assert res.rows_loaded == 2 and res.reconciliation.ok
+    assert con.execute("SELECT list(source_file) FROM raw.load_ledger").fetchone()[0] == [
+        GOOD_EMAILS if fmt == "csv" else GOOD_TICKETS
+    ]
+
+
 # --- size -----------------------------------------------------------------------------------
 
 
