@@ -49,12 +49,15 @@ pipeline: install  ## run the pipeline once on $$TOUCHPOINT_LANDING_DIR
 serve: install  ## serve the dashboards and the Dagster UI (Ctrl-C stops both)
 	@scripts/serve.sh $(DASHBOARD_PORT) $(DAGSTER_PORT)
 
+# Two workers (CI has 2 cores); tests of one shared build stay on one worker (tests/conftest.py).
+PYTEST_WORKERS ?= 2
+
 test: install  ## the whole test suite (installs what it needs)
 	@scripts/install_browser.sh
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
-test-fast: install  ## tests without the end-to-end pipeline runs and the browser
-	$(BIN)/pytest -m "not slow and not browser"
+test-fast: install  ## tests that run no pipeline, no dbt and no browser (<= 3 min)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not slow and not browser"
 
 lint: install  ## ruff + sqlfluff
 	$(BIN)/ruff check .

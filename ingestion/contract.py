@@ -1,4 +1,4 @@
-"""The input contract (shared/contracts/extracts.md) as data: one declarative spec per entity.
+"""The input contract (docs/extracts.md) as data: one declarative spec per entity.
 
 Every loader, DDL statement and quality suite is derived from these specs, so a contract change
 is made here once. Types are DuckDB types written as a small nested structure:

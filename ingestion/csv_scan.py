@@ -2,7 +2,7 @@
 
 DuckDB's reader swallows everything up to the next quote character after an unbalanced quote.
 This scan gives such a line the cost of one record, as the contract checker does
-(shared/tools/contract_check.py): a record that cannot be parsed (a quote never closed, text
+(tests/tools/contract_check.py): a record that cannot be parsed (a quote never closed, text
 after a closing quote), has the wrong number of fields, spans more than ``MAX_RECORD_LINES``
 physical lines or is not UTF-8 is kept aside, and parsing restarts on the line after its first
 line. Legitimate quoted fields with embedded newlines (LF or CRLF) still parse.

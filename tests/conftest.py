@@ -1,9 +1,14 @@
-"""Session fixtures: the hand-made landing folder and the demo company, each built once into a
-published warehouse."""
+"""Session fixtures: the hand-made landing folder and the demo company, each generated and built
+once per test session (also under pytest-xdist: tests/builds.py) and shared by every test that
+reads them. Tests that use them are marked `slow` automatically, so `make test-fast` runs none
+of these builds."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,17 +16,51 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.helpers import HANDMADE_LANDING, PipelineRun, run_pipeline, run_touchpoint
+from tests.builds import build_once, pipeline_run_once
+from tests.helpers import HANDMADE_LANDING, PipelineRun, run_touchpoint
 from warehouse.connections import connect_published
 from warehouse.semantic_layer import SemanticLayer
+from warehouse.settings import DBT_PROJECT_DIR
+
+# The shared builds, by the fixture that makes them. A test that needs one is `slow`, and joins
+# the xdist group of its build: `pytest -n 2 --dist loadgroup` (make test) then runs each group on
+# one worker, so no worker sits waiting for a build another worker holds the lock of.
+BUILD_GROUPS = {"demo_company": "demo", "demo_run": "demo", "handmade_run": "handmade"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        groups = {
+            BUILD_GROUPS[name] for name in getattr(item, "fixturenames", ()) if name in BUILD_GROUPS
+        }
+        if groups:
+            item.add_marker(pytest.mark.slow)
+            item.add_marker(pytest.mark.xdist_group("+".join(sorted(groups))))
+
+
+@pytest.fixture(scope="session")
+def dbt_parsed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`dbt parse` of the working tree into a private target folder, once per session (the
+    project's own target/ may be in use); holds manifest.json and semantic_manifest.json."""
+    target = tmp_path_factory.mktemp("dbt_target")
+    dbt = Path(sys.executable).with_name("dbt")
+    result = subprocess.run(
+        [str(dbt), "parse", "--profiles-dir", ".", "--target-path", str(target), "--quiet"],
+        cwd=DBT_PROJECT_DIR,
+        env={**os.environ, "DO_NOT_TRACK": "1"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return target
 
 
 @pytest.fixture(scope="session")
 def handmade_run(tmp_path_factory: pytest.TempPathFactory) -> PipelineRun:
     """`touchpoint run` on the hand-made landing folder, from an unrelated working directory."""
-    workdir = tmp_path_factory.mktemp("handmade")
-    run = run_pipeline(HANDMADE_LANDING, workdir / "out" / "warehouse.duckdb", cwd=workdir)
-    assert run.result.returncode == 0, run.output
+    run = pipeline_run_once(tmp_path_factory, "handmade", lambda _folder: HANDMADE_LANDING)
+    assert run.returncode == 0, run.output
     return run
 
 
@@ -42,32 +81,27 @@ def semantic_layer(published_con: duckdb.DuckDBPyConnection) -> SemanticLayer:
     return SemanticLayer.from_publication(published_con)
 
 
-# The demo company the KPI, effect and dashboard tests share: big enough for the planted
-# effects to show, small enough for CI (about 2-3 min to simulate and run on 2 cores).
+# The demo company the KPI, effect, identity and dashboard tests share: big enough for the
+# planted effects to show, small enough for CI.
 DEMO_CUSTOMERS, DEMO_DAYS, DEMO_SEED = 3000, 180, 42
 
 
 @dataclass(frozen=True)
-class DemoRun:
-    """A simulated company run through `touchpoint run`: its published warehouse and truth."""
+class DemoCompany:
+    """`touchpoint generate` output: the eight systems' extracts and what really happened."""
 
     landing: Path
     truth_dir: Path
-    warehouse: Path
-    output: str
 
     def effects(self) -> dict:
         return json.loads((self.truth_dir / "effects.json").read_text())
 
 
-@pytest.fixture(scope="session")
-def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
-    """`touchpoint generate` then `touchpoint run` on the demo company, built once per session."""
-    out = tmp_path_factory.mktemp("demo_run")
+def _generate_demo(folder: Path) -> dict:
     generated = run_touchpoint(
         "generate",
         "--out",
-        str(out / "company"),
+        str(folder / "company"),
         "--customers",
         str(DEMO_CUSTOMERS),
         "--days",
@@ -75,16 +109,49 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
         "--seed",
         str(DEMO_SEED),
         "--quiet",
-        cwd=out,
+        cwd=folder,
     )
-    assert generated.returncode == 0, generated.stdout + generated.stderr
-    run = run_pipeline(
-        out / "company" / "landing", out / "warehouse" / "touchpoint.duckdb", cwd=out
-    )
-    assert run.result.returncode == 0, run.output
-    return DemoRun(
-        out / "company" / "landing", out / "company" / "truth", run.warehouse, run.output
-    )
+    return {
+        "company": str(folder / "company"),
+        "returncode": generated.returncode,
+        "output": generated.stdout + generated.stderr,
+    }
+
+
+@pytest.fixture(scope="session")
+def demo_company(tmp_path_factory: pytest.TempPathFactory) -> DemoCompany:
+    """The demo company, generated once per session."""
+    record = build_once(tmp_path_factory, "demo_company", _generate_demo)
+    assert record["returncode"] == 0, record["output"]
+    company = Path(record["company"])
+    return DemoCompany(company / "landing", company / "truth")
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    """The demo company run through `touchpoint run`: its published warehouse and truth."""
+
+    company: DemoCompany
+    pipeline: PipelineRun
+
+    @property
+    def warehouse(self) -> Path:
+        return self.pipeline.warehouse
+
+    @property
+    def truth_dir(self) -> Path:
+        return self.company.truth_dir
+
+    def effects(self) -> dict:
+        return self.company.effects()
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory, demo_company: DemoCompany) -> DemoRun:
+    """`touchpoint run` on the demo company, built once per session."""
+    run = pipeline_run_once(tmp_path_factory, "demo_run", lambda _folder: demo_company.landing)
+    assert run.returncode == 0, run.output
+    return DemoRun(demo_company, run)
 
 
 @pytest.fixture()

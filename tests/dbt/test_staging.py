@@ -3,7 +3,9 @@
 One session fixture creates empty raw tables from the input-contract specs, inserts a few precise
 records per case (time zones incl. DST, cents -> dollars, latest-version choice, Zendesk channel
 mapping, Connect attributes, GA4 params and de-duplication, Stripe deletions), runs
-``dbt build --select staging`` once against it, and the tests read the resulting views.
+``dbt build --select staging`` once against it, and the tests read the resulting views. The last
+test reads the same views in the session's pipeline build of the hand-made landing folder.
+Every test here runs dbt, so the module is `slow` (not part of `make test-fast`).
 """
 
 from __future__ import annotations
@@ -23,11 +25,13 @@ import duckdb
 import pytest
 
 from ingestion.contract import SPECS, get_spec, quote_ident
+from tests.helpers import REPO_ROOT, PipelineRun
+from warehouse.connections import connect_published
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT = REPO_ROOT / "dbt_project"
 DBT = Path(sys.executable).with_name("dbt")
-HANDMADE_LANDING = REPO_ROOT / "tests" / "fixtures" / "landing_handmade"
+
+pytestmark = pytest.mark.slow
 
 D1, D2 = "2026-03-01", "2026-03-02"  # delivery dates
 
@@ -671,20 +675,10 @@ def test_klaviyo_event_types_and_local_time_incl_dst(con) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def handmade_con(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
-    # Imported here so that a loader in flux fails this test only, not the whole module.
-    from ingestion.loader import ingest_all
-
-    tmp = tmp_path_factory.mktemp("staging_handmade")
-    database = tmp / "touchpoint.duckdb"
-    con = duckdb.connect(str(database))
-    try:
-        ingest_all(con, HANDMADE_LANDING)
-    finally:
-        con.close()
-    build_staging(database, tmp)
-    c = duckdb.connect(str(database), read_only=True)
+@pytest.fixture()
+def handmade_con(handmade_run: PipelineRun) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The staging views of the session's pipeline build of the hand-made landing folder."""
+    c = connect_published(handmade_run.warehouse)
     yield c
     c.close()
 

@@ -48,7 +48,7 @@ def test_concurrent_reader_and_failed_quality_gate(tmp_path: Path) -> None:
     warehouse = tmp_path / "published" / "touchpoint.duckdb"
 
     first = run_pipeline(landing, warehouse, cwd=tmp_path)
-    assert first.result.returncode == 0, first.output
+    assert first.returncode == 0, first.output
     assert published_state(warehouse) == (1, 10)
 
     # A reader process queries in a loop while a second delivery is built and published.
@@ -60,7 +60,7 @@ def test_concurrent_reader_and_failed_quality_gate(tmp_path: Path) -> None:
         _wait_for(ready)
         add_survey_delivery(landing, "2026-05-04", [10, 10, 10])
         second = run_pipeline(landing, warehouse, cwd=tmp_path)
-        assert second.result.returncode == 0, second.output
+        assert second.returncode == 0, second.output
         time.sleep(0.5)  # let the reader see the new version
     finally:
         stop.touch()
@@ -77,7 +77,7 @@ def test_concurrent_reader_and_failed_quality_gate(tmp_path: Path) -> None:
     # A systematic break (every NPS answer out of its 0-10 scale) fails the quality gate.
     add_survey_delivery(landing, "2026-05-05", [11] * 40)
     failed = run_pipeline(landing, warehouse, cwd=tmp_path)
-    assert failed.result.returncode == 1, failed.output
+    assert failed.returncode == 1, failed.output
     assert "FAILED" in failed.output
     assert "failed check: surveys/responses" in failed.output
     assert published_state(warehouse) == (2, 13), "the last good version must stay published"

@@ -1,9 +1,9 @@
-"""The simulator's demo company, ingested and staged up to int_identity_records, built once."""
+"""The identity tests on the demo company read its records (int_identity_records) from the
+session's shared build of the demo company (tests/conftest.py); nothing is generated or built
+here."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,15 +12,13 @@ import duckdb
 import pandas as pd
 import pytest
 
-from benchmarks.bench_identity import build_identity_records
-
-# The demo company of `make demo` (Makefile: DEMO_CUSTOMERS, DEMO_DAYS, DEMO_SEED).
-DEMO_CUSTOMERS, DEMO_DAYS, DEMO_SEED = 3000, 180, 42
+from tests.conftest import DemoRun
+from warehouse.connections import connect_published
 
 
 @dataclass(frozen=True)
 class DemoIdentity:
-    build_db: Path
+    warehouse: Path
     truth_dir: Path
 
     def truth(self, name: str) -> pd.DataFrame:
@@ -28,21 +26,12 @@ class DemoIdentity:
 
 
 @pytest.fixture(scope="session")
-def demo_identity(tmp_path_factory: pytest.TempPathFactory) -> DemoIdentity:
-    out = tmp_path_factory.mktemp("demo_company")
-    result = subprocess.run(
-        [sys.executable, "-m", "simulator", "--out", str(out), "--customers", str(DEMO_CUSTOMERS),
-         "--days", str(DEMO_DAYS), "--seed", str(DEMO_SEED), "--quiet"],
-        capture_output=True, text=True, timeout=900,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    build_db = out / "build" / "touchpoint.duckdb"
-    build_identity_records(out / "landing", build_db)
-    return DemoIdentity(build_db, out / "truth")
+def demo_identity(demo_run: DemoRun) -> DemoIdentity:
+    return DemoIdentity(demo_run.warehouse, demo_run.truth_dir)
 
 
 @pytest.fixture()
 def demo_con(demo_identity: DemoIdentity) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = duckdb.connect(str(demo_identity.build_db), read_only=True)
+    con = connect_published(demo_identity.warehouse)
     yield con
     con.close()

@@ -1,4 +1,4 @@
-"""One test per defect class of the input contract (shared/contracts/extracts.md)."""
+"""One test per defect class of the input contract (docs/extracts.md)."""
 
 from __future__ import annotations
 

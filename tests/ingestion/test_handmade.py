@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from ingestion import SPECS, ingest_all
-from tests.helpers import REPO_ROOT, SHARED_DIR
+from tests.helpers import CONTRACT_CHECKER, REPO_ROOT
 from tests.ingestion.landing import HANDMADE
 
 
@@ -23,10 +23,8 @@ def loaded():
 
 
 def test_the_handmade_folder_follows_the_contract():
-    checker = SHARED_DIR / "tools" / "contract_check.py"
-    assert checker.exists(), f"{checker} is part of the shared workspace"
     out = subprocess.run(
-        [sys.executable, str(checker), str(HANDMADE)],
+        [sys.executable, str(CONTRACT_CHECKER), str(HANDMADE)],
         capture_output=True,
         text=True,
         cwd=REPO_ROOT,

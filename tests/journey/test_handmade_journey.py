@@ -16,7 +16,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from tests.journey.conftest import JourneyBuild
+from tests.helpers import PipelineRun
 
 BOB_CHAIN = "6f1c2a9e-0b1d-4c3e-9a55-3c0d5e6f7a81"
 CY_ABANDONED_CHAIN = "b2c3d4e5-6f70-4b8c-9dae-1f2a3b4c5d6e"
@@ -48,17 +48,17 @@ def issue_of_ticket(con: duckdb.DuckDBPyConnection, ticket_id: str) -> dict:
     )
 
 
-def test_dbt_build_passes_every_model_and_test(handmade_journey: JourneyBuild):
-    assert handmade_journey.problems() == []
-    assert handmade_journey.returncode == 0, handmade_journey.output[-6000:]
-    unit_tests = [r for r in handmade_journey.run_results["results"]
-                  if r["unique_id"].startswith("unit_test.touchpoint.")]
+def test_dbt_build_passes_every_model_and_test(handmade_run: PipelineRun):
+    """Every dbt step of the pipeline run, unit and singular tests included, passed."""
+    results = handmade_run.dbt_results()
+    assert results, f"no dbt artifacts under {handmade_run.dbt_target}"
+    assert handmade_run.dbt_problems() == []
+    unit_tests = [r for r in results if r["unique_id"].startswith("unit_test.touchpoint.")]
     journey_models = ("int_contact_chains_assembled", "int_service_issues_grouped",
                       "int_ticket_histories_summarised", "fct_service_issue", "fct_order")
     for model in journey_models:
         assert any(f".{model}." in r["unique_id"] for r in unit_tests), model
-    singular = [r["unique_id"] for r in handmade_journey.run_results["results"]
-                if r["unique_id"].startswith("test.touchpoint.assert_")]
+    singular = [r["unique_id"] for r in results if r["unique_id"].startswith("test.touchpoint.assert_")]
     assert "test.touchpoint.assert_every_contact_belongs_to_an_issue" in singular
 
 

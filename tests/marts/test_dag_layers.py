@@ -8,19 +8,12 @@ staging and intermediate (and the Python steps' sources), marts read anything be
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-from warehouse.settings import DBT_PROJECT_DIR
-
-DBT = Path(sys.executable).with_name("dbt")
 
 # Layer of a model = first folder under models/; a model may read its own layer and those below.
 LAYER_ORDER = {"staging": 0, "intermediate": 1, "marts": 2, "utilities": 2}
@@ -37,19 +30,8 @@ IDENTITY_SOURCE = "source.touchpoint.identity.resolved_records"
 
 
 @pytest.fixture(scope="module")
-def manifest(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """`dbt parse` of the working tree into a private target folder (the shared one may be in use)."""
-    target = tmp_path_factory.mktemp("dbt_target")
-    result = subprocess.run(
-        [str(DBT), "parse", "--profiles-dir", ".", "--target-path", str(target), "--quiet"],
-        cwd=DBT_PROJECT_DIR,
-        env={**os.environ, "DO_NOT_TRACK": "1"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return json.loads((target / "manifest.json").read_text())
+def manifest(dbt_parsed: Path) -> dict[str, Any]:
+    return json.loads((dbt_parsed / "manifest.json").read_text())
 
 
 def _models(manifest: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:

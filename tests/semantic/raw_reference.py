@@ -1,6 +1,6 @@
 """Reference values of the contract's metrics, computed straight from the raw layer.
 
-Written from `shared/contracts/warehouse.md` and `extracts.md` only: no staging, intermediate or
+Written from `docs/warehouse.md` and `docs/extracts.md` only: no staging, intermediate or
 mart model is read, so the semantic layer's answers can be checked against an independent
 computation. Each source keeps every delivered version in raw; the latest one wins (GA4 events by
 their natural key). Where the contract's rule needs machinery the raw layer does not hold (identity

@@ -2,33 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from warehouse.metric_catalogue import DEFAULT_OUTPUT, MetricCatalogue, main
-from warehouse.settings import DBT_PROJECT_DIR
-
-DBT = Path(sys.executable).with_name("dbt")
 
 
 @pytest.fixture(scope="module")
-def semantic_manifest(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`dbt parse` of the working tree into a private target folder (the shared one may be in use)."""
-    target = tmp_path_factory.mktemp("dbt_target")
-    result = subprocess.run(
-        [str(DBT), "parse", "--profiles-dir", ".", "--target-path", str(target), "--quiet"],
-        cwd=DBT_PROJECT_DIR,
-        env={**os.environ, "DO_NOT_TRACK": "1"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return target / "semantic_manifest.json"
+def semantic_manifest(dbt_parsed: Path) -> Path:
+    return dbt_parsed / "semantic_manifest.json"
 
 
 def test_committed_catalogue_is_current(semantic_manifest: Path) -> None:

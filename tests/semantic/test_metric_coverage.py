@@ -8,10 +8,10 @@ import re
 import pandas as pd
 import pytest
 
-from tests.helpers import SHARED_DIR
+from tests.helpers import DOCS
 from warehouse.semantic_layer import SemanticLayer
 
-WAREHOUSE_CONTRACT = SHARED_DIR / "contracts" / "warehouse.md"
+WAREHOUSE_CONTRACT = DOCS / "warehouse.md"
 # Variants the contract names inside a definition (`ces_easy_share`) or asks for per source.
 VARIANTS = ["ces_easy_share", "csat_survey", "csat_zendesk", "contact_rate_by_product"]
 # Built by the CLV mart, not by the semantic-layer part of the issue.
