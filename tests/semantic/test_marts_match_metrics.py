@@ -45,6 +45,17 @@ DRIVER_COLUMNS = {
     "ces_easy_share": "ces_easy_share",
 }
 
+DRIVER_COUNTS = (
+    "nps_responses",
+    "nps_promoters",
+    "nps_detractors",
+    "csat_survey_answers",
+    "csat_survey_satisfied",
+    "zendesk_ratings",
+    "zendesk_satisfied_ratings",
+    "ces_answers",
+)
+
 
 def assert_frames_match(
     mart: pd.DataFrame, semantic: pd.DataFrame, columns: dict[str, str]
@@ -82,7 +93,9 @@ def test_driver_scores_per_bucket_are_the_metrics(
     ).df()
     # buckets with an answer of either source; a bucket nobody answered has no semantic row
     answered = mart[(mart["nps_responses"] + mart["csat_zendesk_ratings"]) > 0].set_index("bucket")
-    assert_frames_match(answered, semantic.fillna({"zendesk_ratings": 0}), DRIVER_COLUMNS)
+    # a count the semantic layer finds no row for is zero in the mart
+    counts = {metric: 0 for metric in DRIVER_COUNTS}
+    assert_frames_match(answered, semantic.fillna(counts), DRIVER_COLUMNS)
 
 
 @pytest.mark.parametrize("driver", sorted(BUCKET_DIMENSIONS))
@@ -190,3 +203,20 @@ def test_customer_value_cost_to_serve_is_the_metric(
         "where customer_id in (select customer_id from marts.fct_contact)"
     ).df()
     assert_frames_match(mart.set_index("customer_id"), semantic, {"cost_to_serve": "cost_to_serve"})
+
+
+def test_launch_health_orders_add_up_to_the_product_metric(
+    demo_published_con: duckdb.DuckDBPyConnection,
+) -> None:
+    """A product's weekly `orders` (orders containing it) add up to the metric product_orders:
+    the semantic layer has no week since launch, but every order lies in one week."""
+    semantic = SemanticLayer.from_publication(demo_published_con).query(
+        ["product_orders"], group_by=["product"]
+    )
+    semantic = semantic.dropna(subset=["product"]).set_index("product")
+    semantic = semantic[semantic["product_orders"] > 0]
+    mart = demo_published_con.execute(
+        "select product_id, sum(orders) as orders from marts.mart_product_launch_health "
+        "group by product_id having sum(orders) > 0"
+    ).df()
+    assert_frames_match(mart.set_index("product_id"), semantic, {"orders": "product_orders"})
