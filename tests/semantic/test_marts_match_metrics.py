@@ -117,52 +117,36 @@ def test_driver_issue_counts_per_bucket_are_the_metrics(
     )
 
 
-def test_channel_parity_sessions_and_conversion_are_the_metrics(
-    demo_published_con: duckdb.DuckDBPyConnection,
-) -> None:
-    semantic = SemanticLayer.from_publication(demo_published_con).query(
+# Parity measures by the grain each sits in: sessions by platform and session month, orders by
+# the order's channel and month (mart rows where the measure exists).
+PARITY_MEASURES = {
+    "sessions": (
+        "session__platform",
+        "sessions is not null",
         ["sessions", "converted_sessions", "conversion_rate"],
-        group_by=["session__platform", "metric_time__month"],
-    )
-    semantic["month"] = pd.to_datetime(semantic["metric_time__month"]).dt.date
-    semantic = semantic.set_index(["session__platform", "month"])
-    mart = demo_published_con.execute(
-        "select * from marts.mart_channel_parity where sessions is not null"
-    ).df()
-    mart["month"] = pd.to_datetime(mart["month"]).dt.date
-    assert_frames_match(
-        mart.set_index(["channel", "month"]),
-        semantic,
-        {
-            "sessions": "sessions",
-            "converted_sessions": "converted_sessions",
-            "conversion_rate": "conversion_rate",
-        },
-    )
+    ),
+    "orders": ("order__channel", "orders > 0", ["orders", "net_revenue", "average_order_value"]),
+}
 
 
-def test_channel_parity_orders_and_order_value_are_the_metrics(
-    demo_published_con: duckdb.DuckDBPyConnection,
+@pytest.mark.parametrize("measured_by", sorted(PARITY_MEASURES))
+def test_channel_parity_measures_are_the_metrics(
+    demo_published_con: duckdb.DuckDBPyConnection, measured_by: str
 ) -> None:
+    channel, mart_filter, metrics = PARITY_MEASURES[measured_by]
     semantic = SemanticLayer.from_publication(demo_published_con).query(
-        ["orders", "net_revenue", "average_order_value"],
-        group_by=["order__channel", "metric_time__month"],
+        metrics, group_by=[channel, "metric_time__month"]
     )
-    semantic = semantic[semantic["orders"] > 0].dropna(subset=["order__channel"])
+    semantic = semantic[semantic[metrics[0]] > 0].dropna(subset=[channel])
     semantic["month"] = pd.to_datetime(semantic["metric_time__month"]).dt.date
-    semantic = semantic.set_index(["order__channel", "month"])
     mart = demo_published_con.execute(
-        "select * from marts.mart_channel_parity where orders > 0"
+        f"select * from marts.mart_channel_parity where {mart_filter}"
     ).df()
     mart["month"] = pd.to_datetime(mart["month"]).dt.date
     assert_frames_match(
         mart.set_index(["channel", "month"]),
-        semantic,
-        {
-            "orders": "orders",
-            "net_revenue": "net_revenue",
-            "average_order_value": "average_order_value",
-        },
+        semantic.set_index([channel, "month"]),
+        {metric: metric for metric in metrics},
     )
 
 
