@@ -146,7 +146,9 @@ if warehouse is not None and require_tables(warehouse, "marts", MART):
         difference_chart(warehouse, frame, outcome)
         st.subheader("Every driver and bucket")
         table_with_download(
-            frame.drop(columns=["driver", "bucket_order", "impact", "baseline_responses"]).rename(
+            frame.drop(columns=["driver", "bucket_order", "impact", "baseline_responses"])
+            .pipe(lambda shown: shown[["driver_name", *shown.columns.drop("driver_name")]])
+            .rename(
                 columns={
                     "driver_name": "Driver",
                     "small_sample": f"Under {MIN_ANSWERS} answers",

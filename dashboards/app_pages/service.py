@@ -8,8 +8,9 @@ import streamlit as st
 from dashboards.lib.charts import plot, show, step_sankey
 from dashboards.lib.filters import Filters, sidebar_filters
 from dashboards.lib.kpi_catalogue import SERVICE
-from dashboards.lib.kpi_tiles import kpi_section
+from dashboards.lib.kpi_tiles import kpi_section, tile_label
 from dashboards.lib.kpis import compute_kpis
+from dashboards.lib.names import human_name
 from dashboards.lib.notices import not_in_publication, require_tables, unavailable_metrics
 from dashboards.lib.page import publication_caption
 from dashboards.lib.published import PublishedWarehouse, open_published, table
@@ -47,6 +48,7 @@ def by_contact_reason(warehouse: PublishedWarehouse, filters: Filters) -> None:
         .rename(columns={reason_dimension: "contact_reason"})
         .sort_values("issues", ascending=False)
     )
+    counts["contact_reason"] = counts["contact_reason"].map(human_name)
     figure = plot(
         "bar",
         counts,
@@ -57,7 +59,8 @@ def by_contact_reason(warehouse: PublishedWarehouse, filters: Filters) -> None:
     )
     show(figure, key="reasons")
     labels = {
-        m.name: warehouse.display(m.name).title(m.label) for m in warehouse.semantic_layer.metrics
+        m.name: tile_label(m.label, warehouse.display(m.name))
+        for m in warehouse.semantic_layer.metrics
     }
     shown = counts.copy()
     for metric in available:
@@ -104,6 +107,9 @@ def systems_and_refunds(warehouse: PublishedWarehouse, filters: Filters) -> None
         "group by all order by issues desc limit 12",
         period(filters),
     )
+    systems["systems_touched"] = systems["systems_touched"].map(
+        lambda systems: ", ".join(human_name(s) for s in str(systems).split(","))
+    )
     with left:
         show(
             plot(
@@ -130,7 +136,7 @@ def systems_and_refunds(warehouse: PublishedWarehouse, filters: Filters) -> None
                 refunds,
                 x="refund_cycle_hours",
                 nbins=30,
-                title="Refund cycle time: request to money back (refunds completed in the period)",
+                title="Refunds completed in the period: hours to money back",
                 labels={"refund_cycle_hours": "Hours from request to refund", "count": "Refunds"},
             ).update_layout(yaxis_title="Refunds"),
             key="refunds",
@@ -141,7 +147,7 @@ def worst_friction(warehouse: PublishedWarehouse, filters: Filters) -> None:
     st.subheader("Issues with the most friction")
     worst = warehouse.sql(
         f"""
-        select issue_id, customer_id, opened_at, contact_reason, channels, n_contacts,
+        select customer_id, opened_at, contact_reason, channels, n_contacts,
                n_handoffs, n_transfers, auth_repeats, n_systems_touched, systems_touched,
                round(resolution_minutes / 60.0, 1) as resolution_hours, is_reopened,
                has_repeat_contact
@@ -156,7 +162,27 @@ def worst_friction(warehouse: PublishedWarehouse, filters: Filters) -> None:
         "Ranked by handoffs + transfers + repeated identity checks + contacts, then systems "
         "touched and time to resolve. Open one in Customer 360 by its customer id."
     )
-    table_with_download(worst, "worst_friction_issues")
+    worst["contact_reason"] = worst["contact_reason"].map(human_name)
+    table_with_download(
+        worst.rename(
+            columns={
+                "customer_id": "Customer id",
+                "opened_at": "Opened (UTC)",
+                "contact_reason": "Contact reason",
+                "channels": "Channels",
+                "n_contacts": "Contacts",
+                "n_handoffs": "Handoffs",
+                "n_transfers": "Transfers",
+                "auth_repeats": "Repeated identity checks",
+                "n_systems_touched": "Systems",
+                "systems_touched": "Systems touched",
+                "resolution_hours": "Hours to resolve",
+                "is_reopened": "Reopened",
+                "has_repeat_contact": "Repeat contact",
+            }
+        ),
+        "worst_friction_issues",
+    )
 
 
 st.title("Service")

@@ -51,24 +51,79 @@ def show(figure: go.Figure, key: str | None = None) -> None:
     st.plotly_chart(figure, width="stretch", key=key, config={"displaylogo": False})
 
 
+# Enough distinct colours that no two places on one chart share one.
+_PLACE_COLOURS = px.colors.qualitative.Dark24 + px.colors.qualitative.Light24
+
+
 def step_sankey(flows: pd.DataFrame, title: str, counted: str) -> go.Figure:
-    """Flows from step k to step k+1 (columns step, source, target, n). Nodes are 'k. place',
-    so a path reads left to right and a return to an earlier place is no loop."""
-    sources = [f"{s}. {p}" for s, p in zip(flows["step"], flows["source"], strict=True)]
-    targets = [f"{s + 1}. {p}" for s, p in zip(flows["step"], flows["target"], strict=True)]
+    """Flows from step k to step k+1 (columns step, source, target, n).
+
+    Each step is its own column, headed "Step k" (the legend for steps); a place keeps one
+    colour in every column (so a return to an earlier place reads as the same colour, not a
+    loop); nodes are spread over the full height so right-hand labels do not overlap.
+    """
+    steps = sorted(set(flows["step"]) | {s + 1 for s in flows["step"]})
+    sources = list(zip(flows["step"], flows["source"], strict=True))
+    targets = list(zip(flows["step"] + 1, flows["target"], strict=True))
     nodes = list(dict.fromkeys(sources + targets))
-    index = {name: i for i, name in enumerate(nodes)}
+    index = {node: i for i, node in enumerate(nodes)}
+    places = list(dict.fromkeys(place for _, place in nodes))
+    colour = {place: _PLACE_COLOURS[i % len(_PLACE_COLOURS)] for i, place in enumerate(places)}
+    column = {step: i / max(len(steps) - 1, 1) for i, step in enumerate(steps)}
+    per_column = {step: [n for n in nodes if n[0] == step] for step in steps}
+    row = {
+        node: (i + 0.5) / len(per_column[node[0]])
+        for step in steps
+        for i, node in enumerate(per_column[step])
+    }
     figure = go.Figure(
         go.Sankey(
             arrangement="snap",
-            node={"label": nodes, "pad": 12, "thickness": 14},
+            node={
+                "label": [place for _, place in nodes],
+                "customdata": [f"step {step}" for step, _ in nodes],
+                "hovertemplate": "%{label} (%{customdata}): %{value} "
+                + counted
+                + "<extra></extra>",
+                "color": [colour[place] for _, place in nodes],
+                "x": [0.001 + 0.998 * column[step] for step, _ in nodes],
+                "y": [0.001 + 0.998 * row[node] for node in nodes],
+                "pad": 18,
+                "thickness": 16,
+            },
             link={
                 "source": [index[n] for n in sources],
                 "target": [index[n] for n in targets],
                 "value": flows["n"].tolist(),
-                "hovertemplate": "%{source.label} → %{target.label}: %{value} " + counted,
+                "color": [_transparent(colour[place]) for _, place in sources],
+                "hovertemplate": "%{source.label} → %{target.label}: %{value} "
+                + counted
+                + "<extra></extra>",
             },
         )
     )
-    figure.update_layout(title=title, height=560, font={"size": 12})
+    for step in steps:
+        figure.add_annotation(
+            x=column[step],
+            y=1.06,
+            xref="paper",
+            yref="paper",
+            text=f"<b>Step {step}</b>",
+            showarrow=False,
+            xanchor={0.0: "left", 1.0: "right"}.get(column[step], "center"),
+        )
+    figure.update_layout(
+        title=title,
+        height=max(560, 44 * max(len(n) for n in per_column.values())),
+        font={"size": 12},
+        margin={"t": 90, "l": 10, "r": 10, "b": 10},
+    )
     return figure
+
+
+def _transparent(colour: str, alpha: float = 0.35) -> str:
+    """A link in its source's colour, see-through so crossing flows stay readable."""
+    if colour.startswith("#") and len(colour) == 7:
+        red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+        return f"rgba({red}, {green}, {blue}, {alpha})"
+    return colour

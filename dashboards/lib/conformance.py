@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards.lib.charts import plot, show
+from dashboards.lib.names import human_name
 from dashboards.lib.notices import require_columns
 from dashboards.lib.published import PublishedWarehouse, table
 from dashboards.lib.tables import table_with_download
@@ -35,8 +36,16 @@ def conformance_section(warehouse: PublishedWarehouse) -> None:
     if not journeys:
         st.info("No designed journey has instances in this publication.")
         return
-    journey = st.selectbox("Designed journey", journeys, key="designed_journey")
-    one = steps.loc[steps["journey"] == journey]
+    journey = st.selectbox(
+        "Designed journey", journeys, key="designed_journey", format_func=human_name
+    )
+    one = steps.loc[steps["journey"] == journey].copy()
+    # Reached = left the path here + reached the next step + not (yet) at the next step: the
+    # last term, shown as a column of its own, makes the funnel's numbers add up.
+    one["step"] = one["step"].map(human_name)
+    one["not_yet_next"] = (
+        one["journeys_reached"] - one["journeys_left_here"] - one["journeys_reached"].shift(-1)
+    )
     left, right = st.columns(2)
     with left:
         show(
@@ -45,9 +54,9 @@ def conformance_section(warehouse: PublishedWarehouse) -> None:
                 one,
                 x="journeys_reached",
                 y="step",
-                title="Journeys reaching each designed step",
+                title="Journeys reaching each designed step (% of the step before)",
                 labels={"journeys_reached": "Journeys", "step": "Designed step"},
-            ),
+            ).update_traces(textinfo="value+percent previous"),
             key="funnel",
         )
     with right:
@@ -70,6 +79,10 @@ def conformance_section(warehouse: PublishedWarehouse) -> None:
             [journey],
         )
         if not went.empty:
+            went = went.assign(
+                step=went["step"].map(human_name),
+                next_activity=went["next_activity"].map(human_name),
+            )
             show(
                 plot(
                     "bar",
@@ -86,6 +99,10 @@ def conformance_section(warehouse: PublishedWarehouse) -> None:
                 ),
                 key="deviations",
             )
+    # The last step has no next step: a dash, not "None".
+    one["not_yet_next"] = one["not_yet_next"].map(lambda n: "—" if n != n else f"{int(n):,}")
+    ordered = ["step_number", "step", "journeys_reached", "journeys_left_here", "not_yet_next"]
+    one = one[ordered + [c for c in one.columns if c not in ordered]]
     table_with_download(
         one.drop(columns="journey").rename(
             columns={
@@ -93,6 +110,7 @@ def conformance_section(warehouse: PublishedWarehouse) -> None:
                 "step": "Designed step",
                 "journeys_reached": "Journeys reaching it",
                 "journeys_left_here": "Left the path here",
+                "not_yet_next": "Not (yet) at the next step",
                 "share_left_here": "Share left here",
                 "median_hours_from_start": "Median hours from start",
                 "top_next_activities_text": "Where they went",

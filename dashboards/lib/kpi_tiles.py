@@ -10,7 +10,7 @@ from dashboards.lib.charts import show, trend_chart
 from dashboards.lib.kpis import Kpi, KpiSet
 from dashboards.lib.metric_display import MetricDisplay, strip_unit
 
-TILES_PER_ROW = 4
+TILES_PER_ROW = 3  # wide enough for a full title such as "Average predicted 12-month CLV"
 
 
 def tile_label(label: str, display: MetricDisplay) -> str:
@@ -32,7 +32,7 @@ def kpi_tile(kpi: Kpi) -> None:
         display.format(kpi.current),
         delta=display.format_delta(kpi.current, kpi.previous),
         delta_color=display.delta_color,
-        delta_description="vs previous period",
+        delta_description="vs prior period",
         help=(kpi.description or kpi.label) + note,
         border=True,
         chart_data=sparkline or None,
@@ -48,6 +48,15 @@ def kpi_section(kpis: KpiSet, metrics: Sequence[str], *, key: str, trends: bool 
         ):
             with column:
                 kpi_tile(kpi)
+    unfiltered = [kpi for kpi in shown if kpi.not_filtered_by]
+    if unfiltered:  # said on the page, not only in a tooltip
+        st.caption(
+            ":material/filter_alt_off: The "
+            + " and ".join(sorted({f for kpi in unfiltered for f in kpi.not_filtered_by}))
+            + " filter does not apply to "
+            + ", ".join(strip_unit(kpi.label) for kpi in unfiltered)
+            + " (no such dimension): these tiles show all of them."
+        )
     if not trends or not shown:
         return
     with st.expander("Trends", expanded=True):

@@ -109,8 +109,9 @@ def display_of(metric: MetricInfo) -> MetricDisplay:
         return MetricDisplay("", ",.0f", higher_is_better=direction)
     if unit == "NPS points":
         return MetricDisplay("", ",.1f", higher_is_better=direction, delta_unit="pts")
-    # Rates such as "per issue" and scales such as "points on 1-7" read best in the title.
-    return MetricDisplay(unit, ",.2f", higher_is_better=direction, in_value=False)
+    # Rates such as "per issue" and scales such as "1-7" read best in the title.
+    shown = unit.removeprefix("points on ")
+    return MetricDisplay(shown, ",.2f", higher_is_better=direction, in_value=False)
 
 
 COUNT = MetricDisplay("", ",.0f", higher_is_better=None)

@@ -213,7 +213,10 @@ def _handled_defects(paths: TouchpointPaths, run_id: str, published: int | None)
         return []
     finally:
         con.close()
-    lines = [f"  rejected file: {path}: {message}" for path, message in rejected]
+    lines = [
+        f"  rejected file: {path}: {str(message).removeprefix(f'{path}: ')}"
+        for path, message in rejected
+    ]
     lines += [
         f"  quarantined rows: {entity:<26} {reason:<18} {rows:,}"
         for entity, reason, rows in quarantined

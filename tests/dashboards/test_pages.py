@@ -228,7 +228,7 @@ def test_journey_conformance_shows_the_mart(monkeypatch, demo_run, demo_publishe
         "where journey = ? order by step_number",
         [journey],
     ).df()
-    assert shown["Designed step"].tolist() == mart["step"].tolist()
+    assert shown["Designed step"].tolist() == mart["step"].map(human_name).tolist()
     assert shown["Journeys reaching it"].tolist() == mart["journeys_reached"].tolist()
     assert shown["Left the path here"].tolist() == mart["journeys_left_here"].tolist()
 
@@ -265,7 +265,8 @@ def test_every_tile_shows_its_metrics_declared_unit(
         elif unit in ("count", "NPS points"):
             assert value.lstrip("-").replace(",", "").replace(".", "").isdigit(), (title, value)
         else:  # rates and scales: the title names the unit, the value is a bare number
-            assert unit in title and value.replace(",", "").replace(".", "").isdigit(), title
+            assert unit.removeprefix("points on ") in title, title
+            assert value.replace(",", "").replace(".", "").isdigit(), (title, value)
     for chart in app.get("plotly_chart"):
         spec = json.loads(chart.proto.spec)
         axis = spec["layout"].get("yaxis", {}).get("title", {}).get("text") or ""
