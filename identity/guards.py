@@ -69,8 +69,9 @@ def merge_profiles(
     `contacts_for_short_forms`: how many contact points the two clusters must share before a
     short form counts as the same first name (0 when other evidence, a Splink match, decides).
     `typo_tolerant`: for merges a probabilistic match proposes, whose model has already
-    weighed the names: a name or birth date one typo from the other's does not contradict
-    (`jsohua` / `joshua`, `1956-09-09` / `1956-09-08`); different names still do.
+    weighed names and birth dates: a name one typo from the other's (`jsohua` / `joshua`) or a
+    swapped given and family name does not contradict, nor does a birth date (the model scores
+    its disagreement); different first names still do.
     """
     if any(b.split_sides.get(pair, side) != side for pair, side in a.split_sides.items()):
         return None  # a steward said these records are different people
@@ -98,7 +99,7 @@ def merge_profiles(
                 and a.first_names.isdisjoint(b.first_names)):
             return None
     if a.birth_date is not None and b.birth_date is not None and a.birth_date != b.birth_date \
-            and not (typo_tolerant and one_edit(a.birth_date.isoformat(), b.birth_date.isoformat())):
+            and not typo_tolerant:
         return None
     ids = dict(a.ids)
     for namespace, values in b.ids.items():

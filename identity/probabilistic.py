@@ -1,8 +1,8 @@
 """Probabilistic linking (Splink, DuckDB backend) of what the deterministic rules left apart.
 
-Only named records take part (a name is what a typo'd e-mail or a changed surname leaves to
-compare), one row per distinct identity within a deterministic cluster, and predictions only
-compare rows of *different* clusters. The Fellegi-Sunter parameters come from the data:
+Records with a first or a family name take part (a name is what a typo'd e-mail or a changed
+surname leaves to compare), one row per distinct identity within a deterministic cluster, and
+predictions only compare rows of *different* clusters. The Fellegi-Sunter parameters come from the data:
 
 - lambda (the prior that two random rows match) from the deterministic clusters themselves;
 - u by random sampling of row pairs (`estimate_u_using_random_sampling`, seeded);
@@ -101,12 +101,14 @@ class ScoredPairs:
 def splink_rows(
     prepared: pd.DataFrame, clusters: np.ndarray, shared_values: frozenset[str] = frozenset()
 ) -> pd.DataFrame:
-    """Named records, one per distinct identity within its deterministic cluster.
+    """Records with a first or a family name, one per distinct identity within its
+    deterministic cluster.
 
-    Shared (household) e-mails and phones are blanked: they identify no single person, and left
-    in they make household members look like one person with a changed first name.
+    `shared_values` (overloaded e-mails and phones: placeholders, a shop's line) are blanked:
+    they identify nobody. Household values stay: the model weighs them against the names, and
+    the guards refuse any merge of two different first names.
     """
-    named = (prepared["first_name_norm"].notna() & prepared["last_name_norm"].notna()).to_numpy()
+    named = (prepared["first_name_norm"].notna() | prepared["last_name_norm"].notna()).to_numpy()
     records = prepared.loc[named]
     personal = {
         c: records[c].where(~records[c].isin(shared_values))
