@@ -14,6 +14,7 @@ from dashboards.lib.filters import data_period
 from dashboards.lib.notices import require_columns, require_tables
 from dashboards.lib.page import publication_caption
 from dashboards.lib.published import PublishedWarehouse, open_published, table
+from dashboards.lib.samples import MIN_ANSWERS
 from dashboards.lib.tables import table_with_download
 
 MART = "mart_product_launch_health"
@@ -84,6 +85,20 @@ if (
         for index, (column, (title, axis, metric)) in enumerate(MEASURES.items()):
             display = warehouse.display(metric)
             shown = rows.assign(value=[display.value(v) for v in rows[column]])
+            # A week's CSAT from a handful of answers is marked: hollow points, named in the legend.
+            marked = {}
+            if column == "csat":
+                shown["answers"] = [
+                    f"under {MIN_ANSWERS} answers" if (n or 0) < MIN_ANSWERS else f"{MIN_ANSWERS}+"
+                    for n in rows["csat_responses"].fillna(0)
+                ]
+                marked = {
+                    "symbol": "answers",
+                    "symbol_map": {
+                        f"under {MIN_ANSWERS} answers": "circle-open",
+                        f"{MIN_ANSWERS}+": "circle",
+                    },
+                }
             with left if index % 2 == 0 else right:
                 show(
                     plot(
@@ -98,7 +113,9 @@ if (
                             "weeks_since_launch": "Weeks since launch",
                             "value": axis,
                             "title": "Product",
+                            "answers": "CSAT answers",
                         },
+                        **marked,
                     ).update_layout(height=340),
                     key=f"launch_{column}",
                 )
