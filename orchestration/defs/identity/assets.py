@@ -48,6 +48,8 @@ GROUP = "intermediate_identity"
         ),
     ],
     pool=DUCKDB_WRITER_POOL,
+    # a slice may select one of the two; the step always writes both (one transaction)
+    can_subset=True,
 )
 def resolved_records(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     with warehouse.connect() as con:
@@ -55,29 +57,32 @@ def resolved_records(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     stats = resolution.stats
     methods = resolution.records["match_method"].value_counts().to_dict()
     context.log.info(f"identity resolution: {stats}")
-    yield dg.MaterializeResult(
-        asset_key=RESOLVED_RECORDS_KEY,
-        metadata={
-            "dagster/row_count": len(resolution.records),
-            "customers": int(stats.get("customers", 0)),
-            "records_by_match_method": dg.MetadataValue.json(
-                {str(k): int(v) for k, v in methods.items()}
-            ),
-            "ids_retired_by_merges": len(resolution.aliases),
-            "splink_pairs_merged": int(stats.get("splink_pairs_merged", 0)),
-            "overloaded_contact_values": int(stats.get("overloaded_contact_values", 0)),
-            "seconds": dg.MetadataValue.json(
-                {k: round(v, 2) for k, v in stats.items() if k.endswith("_seconds")}
-            ),
-        },
-    )
+    selected = context.selected_asset_keys
+    if RESOLVED_RECORDS_KEY in selected:
+        yield dg.MaterializeResult(
+            asset_key=RESOLVED_RECORDS_KEY,
+            metadata={
+                "dagster/row_count": len(resolution.records),
+                "customers": int(stats.get("customers", 0)),
+                "records_by_match_method": dg.MetadataValue.json(
+                    {str(k): int(v) for k, v in methods.items()}
+                ),
+                "ids_retired_by_merges": len(resolution.aliases),
+                "splink_pairs_merged": int(stats.get("splink_pairs_merged", 0)),
+                "overloaded_contact_values": int(stats.get("overloaded_contact_values", 0)),
+                "seconds": dg.MetadataValue.json(
+                    {k: round(v, 2) for k, v in stats.items() if k.endswith("_seconds")}
+                ),
+            },
+        )
     rules = resolution.edges["rule"].value_counts().to_dict()
-    yield dg.MaterializeResult(
-        asset_key=RESOLVED_EDGES_KEY,
-        metadata={
-            "dagster/row_count": len(resolution.edges),
-            "edges_by_rule": dg.MetadataValue.json({str(k): int(v) for k, v in rules.items()}),
-            "steward_overrides_file": str(overrides_path()),
-            "steward_overrides_unmatched": int(stats.get("overrides_unmatched", 0)),
-        },
-    )
+    if RESOLVED_EDGES_KEY in selected:
+        yield dg.MaterializeResult(
+            asset_key=RESOLVED_EDGES_KEY,
+            metadata={
+                "dagster/row_count": len(resolution.edges),
+                "edges_by_rule": dg.MetadataValue.json({str(k): int(v) for k, v in rules.items()}),
+                "steward_overrides_file": str(overrides_path()),
+                "steward_overrides_unmatched": int(stats.get("overrides_unmatched", 0)),
+            },
+        )
