@@ -26,7 +26,12 @@
             {{ baseline_subject }},
             case
                 when {{ ci_low }} is null then 'not available'
-                else format('{{ signed }} to {{ signed }}', ({{ ci_low }}) * {{ scale }}, ({{ ci_high }}) * {{ scale }})
+                {# rounded first, + 0.0 turns a rounded -0 into 0: never "CI -25 to -0" #}
+                else format(
+                    '{{ signed }} to {{ signed }}',
+                    round(({{ ci_low }}) * {{ scale }}, {{ decimals }}) + 0.0,
+                    round(({{ ci_high }}) * {{ scale }}, {{ decimals }}) + 0.0
+                )
             end,
             {{ n }}, {{ baseline_n }},
             case when {{ ci_low }} <= 0 and {{ ci_high }} >= 0 then ', within sampling noise' else '' end
