@@ -67,7 +67,7 @@ def _measure(mode: str, build_db: Path, truth: Path | None, threads: int | None)
     import pandas as pd
 
     from identity import ResolutionConfig, pairwise_scores, resolve_in_warehouse
-    from identity.evaluation import merged_person_pairs
+    from identity.evaluation import evaluate, merged_person_pairs
     from identity.probabilistic import ProbabilisticConfig
 
     config = ResolutionConfig(
@@ -96,11 +96,16 @@ def _measure(mode: str, build_db: Path, truth: Path | None, threads: int | None)
         scores = pairwise_scores(resolution.records, links)
         traps = pd.read_csv(truth / "traps.csv", dtype=str, keep_default_na=False)
         fallen = merged_person_pairs(resolution.records, links, traps)
+        accuracy = evaluate(resolution.records, links, traps)
         out.update(
             precision=round(scores.precision, 5), recall=round(scores.recall, 5),
             f1=round(scores.f1, 5), truth_records_unresolved=scores.missing_from_resolution,
             traps_merged=fallen["trap"].value_counts().to_dict(),
             trap_pairs=len(traps),
+            # the acceptance figures: customers vs real people, share of traps merged
+            customer_excess=round(accuracy.customer_excess, 5),
+            trap_share_merged=round(accuracy.trap_share_merged, 6),
+            splink_pairs_merged=int(resolution.stats.get("splink_pairs_merged", 0)),
         )
         colliding = _gmail_collisions(truth)
         if colliding:
