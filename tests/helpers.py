@@ -24,9 +24,16 @@ def run_touchpoint(
 ) -> subprocess.CompletedProcess:
     """The installed console script, from an arbitrary working directory, as a user would.
 
-    Touchpoint's own settings come only from `env`: in-process tests export TOUCHPOINT_BUILD_DIR
-    and friends (Definitions do), and a build must never inherit another test's build folder."""
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith("TOUCHPOINT_")}
+    Touchpoint's own settings and DAGSTER_HOME come only from `env`: in-process tests export
+    TOUCHPOINT_BUILD_DIR and friends (Definitions do), and `make` exports the repository's
+    DAGSTER_HOME; a test run must neither build into another test's folder nor record its runs in
+    (or be refused by runs of) the developer's Dagster instance. Without DAGSTER_HOME a run
+    records itself in a private instance in its build folder."""
+    inherited = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("TOUCHPOINT_") and k != "DAGSTER_HOME"
+    }
     return subprocess.run(
         [str(TOUCHPOINT), *args],
         cwd=cwd,

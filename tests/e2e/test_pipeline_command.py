@@ -82,14 +82,23 @@ def test_missing_landing_folder_is_a_clear_usage_error(tmp_path: Path) -> None:
 
 
 def test_environment_variables_are_the_defaults(tmp_path: Path, handmade_run: PipelineRun) -> None:
-    warehouse = tmp_path / "env" / "wh.duckdb"
+    """With no flags, TOUCHPOINT_LANDING_DIR and TOUCHPOINT_WAREHOUSE name the folder and the
+    warehouse: the session's build of that folder is found, so the run has nothing new to do
+    (a second full build would prove no more; without the variables the CLI would look for the
+    demo landing folder instead)."""
+    before = handmade_run.warehouse.stat()
     result = run_touchpoint(
         "run",
         cwd=tmp_path,
         env={
             "TOUCHPOINT_LANDING_DIR": str(handmade_run.landing),
-            "TOUCHPOINT_WAREHOUSE": str(warehouse),
+            "TOUCHPOINT_WAREHOUSE": str(handmade_run.warehouse),
         },
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert warehouse.exists()
+    assert "Nothing new" in result.stdout, result.stdout + result.stderr
+    assert (
+        str(handmade_run.landing) in result.stdout and str(handmade_run.warehouse) in result.stdout
+    )
+    after = handmade_run.warehouse.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
