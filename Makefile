@@ -46,7 +46,7 @@ demo: install  ## demo company -> full pipeline -> dashboards + Dagster UI on lo
 pipeline: install  ## run the pipeline once on $$TOUCHPOINT_LANDING_DIR
 	$(BIN)/touchpoint run
 
-serve: install  ## serve the dashboards and the Dagster UI (Ctrl-C stops both)
+serve: install  ## serve the dashboards and the Dagster UI + daemon (Ctrl-C stops them all)
 	@scripts/serve.sh $(DASHBOARD_PORT) $(DAGSTER_PORT)
 
 # Two workers (CI has 2 cores); tests of one shared build stay on one worker (tests/conftest.py).
