@@ -11,7 +11,7 @@ from tests.helpers import REPO_ROOT
 
 # Every module of these packages is imported in a fresh interpreter, so a Dagster import hidden
 # in any submodule (not only the package's __init__) fails the test.
-WORK_PACKAGES = ["ingestion", "quality"]
+WORK_PACKAGES = ["ingestion", "identity", "clv", "quality", "warehouse"]
 
 
 @pytest.mark.parametrize("package", WORK_PACKAGES)
