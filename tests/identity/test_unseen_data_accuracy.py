@@ -94,7 +94,7 @@ def vendor_profile(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFra
         con.close()
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # generates a company and runs the pipeline's identity slice: not test-fast
 def test_second_simulator_profile(vendor_profile: tuple[pd.DataFrame, Path]) -> None:
     records, truth_dir = vendor_profile
     truth = pd.read_csv(truth_dir / "record_links.csv", dtype=str, keep_default_na=False)
