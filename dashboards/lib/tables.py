@@ -7,6 +7,8 @@ import re
 import pandas as pd
 import streamlit as st
 
+MISSING = "—"
+
 
 def table_with_download(
     frame: pd.DataFrame,
@@ -17,8 +19,9 @@ def table_with_download(
 ) -> None:
     """Show a table and offer exactly its rows and columns as CSV (`name` labels the file)."""
     st.dataframe(
-        _dashes_for_missing_text(frame),
+        frame,
         hide_index=True,
+        placeholder=MISSING,  # Streamlit shows "None" for missing text and numbers otherwise
         width="stretch",
         column_config=column_config,
         height=height,
@@ -31,15 +34,6 @@ def table_with_download(
         key=f"download_{_slug(name)}",
         icon=":material/download:",
     )
-
-
-def _dashes_for_missing_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """Missing values in text columns read "—", not "None" (numbers stay numbers)."""
-    shown = frame.copy()
-    for column in shown.columns:
-        if shown[column].dtype == object or pd.api.types.is_string_dtype(shown[column]):
-            shown[column] = shown[column].astype(object).where(shown[column].notna(), "—")
-    return shown
 
 
 def _slug(name: str) -> str:
