@@ -7,6 +7,8 @@ import re
 import pandas as pd
 import streamlit as st
 
+from dashboards.lib.names import human_name
+
 MISSING = "—"
 
 
@@ -23,7 +25,7 @@ def table_with_download(
         hide_index=True,
         placeholder=MISSING,  # Streamlit shows "None" for missing text and numbers otherwise
         width="stretch",
-        column_config=column_config,
+        column_config=_labelled(frame, column_config or {}),
         height=height,
     )
     st.download_button(
@@ -34,6 +36,21 @@ def table_with_download(
         key=f"download_{_slug(name)}",
         icon=":material/download:",
     )
+
+
+def _labelled(frame: pd.DataFrame, column_config: dict) -> dict:
+    """Every column headed in plain words ("contacts_per_100_orders" -> "Contacts per 100
+    orders") unless the page gave it a label; the download keeps the mart's column names."""
+    labelled = {}
+    for column in frame.columns:
+        config = column_config.get(column)
+        if isinstance(config, str):  # a bare label
+            labelled[column] = config
+        elif config is None:
+            labelled[column] = st.column_config.Column(human_name(column))
+        else:
+            labelled[column] = {**config, "label": config.get("label") or human_name(column)}
+    return labelled
 
 
 def _slug(name: str) -> str:

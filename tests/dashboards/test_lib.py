@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+import streamlit as st
 
 from dashboards.lib.customer_search import mask_email, mask_name, mask_phone, masked
 from dashboards.lib.filters import Filters, default_filters
 from dashboards.lib.metric_display import display_of
+from dashboards.lib.names import human_name
+from dashboards.lib.tables import _labelled
 from warehouse.semantic_layer import MetricInfo
 
 
@@ -79,3 +82,21 @@ def test_masks_hide_personal_data_but_keep_ids() -> None:
     assert mask_name("Jane Doe") == "J. D."
     frame = pd.DataFrame({"customer_id": ["C1"], "primary_email": ["a@b.c"], "full_name": [None]})
     assert masked(frame).iloc[0].tolist() == ["C1", "a•••@b.c", "—"]
+
+
+def test_mart_codes_read_as_words_with_known_abbreviations_in_capitals() -> None:
+    assert human_name("contacts_per_100_orders") == "Contacts per 100 orders"
+    assert human_name("nps_difference_ci_low") == "NPS difference CI low"
+    assert human_name(None) == "—"
+
+
+def test_tables_head_every_column_in_words_unless_the_page_labels_it() -> None:
+    frame = pd.DataFrame({"csat": [0.9], "month": ["2026-01-01"], "orders": [3]})
+    config = _labelled(
+        frame,
+        {"csat": st.column_config.NumberColumn(format="percent"), "month": "Month of order"},
+    )
+    assert config["csat"]["label"] == "CSAT"
+    assert config["csat"]["type_config"]["format"] == "percent"  # the page's format kept
+    assert config["month"] == "Month of order"
+    assert config["orders"]["label"] == "Orders"
