@@ -14,6 +14,7 @@ from dashboards.lib.filters import sidebar_filters
 from dashboards.lib.notices import require_columns, require_tables
 from dashboards.lib.page import publication_caption
 from dashboards.lib.published import PublishedWarehouse, open_published, table
+from dashboards.lib.samples import MIN_ANSWERS
 from dashboards.lib.tables import table_with_download
 
 MART = "mart_channel_parity"
@@ -27,7 +28,16 @@ MEASURES = {
 }
 # the metric whose display (scale, unit) a mart-only column shares
 DISPLAYED_AS = {"contacts_per_100_orders": "contact_rate"}
-COUNTS = ("sessions", "orders", "net_revenue")
+COUNTS = ("sessions", "orders", "net_revenue", "csat_responses")
+# measure -> the count it rests on; a value resting on fewer than MIN_ANSWERS is marked, never
+# read as a finding (a channel with 10 orders and a CSAT of 100 % is not a better channel).
+RESTS_ON = {
+    "conversion_rate": "sessions",
+    "average_order_value": "orders",
+    "contacts_per_100_orders": "orders",
+    "csat": "csat_responses",
+}
+SMALL, ENOUGH = f"under {MIN_ANSWERS} observations", f"{MIN_ANSWERS}+ observations"
 
 
 def in_display_units(warehouse: PublishedWarehouse, months: pd.DataFrame) -> pd.DataFrame:
@@ -43,6 +53,10 @@ def in_display_units(warehouse: PublishedWarehouse, months: pd.DataFrame) -> pd.
                     "month": months["month"],
                     "measure": display.title(label),  # the unit once
                     "value": [display.value(v) for v in months[measure]],
+                    "sample": [
+                        SMALL if (n or 0) < MIN_ANSWERS else ENOUGH
+                        for n in months[RESTS_ON[measure]].fillna(0)
+                    ],
                 }
             )
         )
@@ -89,9 +103,11 @@ if (
                 x="channel",
                 y="value",
                 color="channel",
+                pattern_shape="sample",
+                pattern_shape_map={SMALL: "/", ENOUGH: ""},
                 facet_col="measure",
-                title=f"Channels side by side, {chosen:%B %Y}",
-                labels={"channel": "Channel", "value": "Value", "measure": ""},
+                title=f"Channels side by side, {chosen:%B %Y} (hatched: small sample)",
+                labels={"channel": "Channel", "value": "Value", "measure": "", "sample": ""},
             )
             .update_yaxes(matches=None, showticklabels=True)
             .for_each_annotation(facet_title)
@@ -107,11 +123,19 @@ if (
                 y="value",
                 color="channel",
                 markers=True,
+                symbol="sample",
+                symbol_map={SMALL: "circle-open", ENOUGH: "circle"},
                 facet_col="measure",
                 facet_col_wrap=2,
                 facet_row_spacing=0.12,
-                title="Each measure by month and channel",
-                labels={"month": "Month", "value": "Value", "channel": "Channel", "measure": ""},
+                title="Each measure by month and channel (hollow: small sample)",
+                labels={
+                    "month": "Month",
+                    "value": "Value",
+                    "channel": "Channel",
+                    "measure": "",
+                    "sample": "",
+                },
             )
             .update_yaxes(matches=None, showticklabels=True)
             .for_each_annotation(facet_title)

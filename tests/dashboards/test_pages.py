@@ -197,6 +197,17 @@ def test_channel_parity_shows_the_mart(monkeypatch, demo_run, demo_published_con
     assert len(shown) == len(mart) > 0
     for column in ("conversion_rate", "average_order_value", "contacts_per_100_orders", "csat"):
         assert shown[column].tolist() == pytest.approx(mart[column].tolist(), nan_ok=True)
+    # Channel-months whose CSAT rests on few answers are drawn as small samples, the others not.
+    few = {
+        channel
+        for channel, answers in zip(
+            shown["channel"], shown["csat_responses"].fillna(0), strict=True
+        )
+        if answers < MIN_ANSWERS
+    }
+    trends = json.loads(app.get("plotly_chart")[-1].proto.spec)
+    marked = {t["name"].split(",")[0] for t in trends["data"] if "under" in t["name"]}
+    assert few and few <= marked, (few, marked)
 
 
 def test_launches_show_the_mart_for_the_products_launched_in_the_data(
