@@ -68,7 +68,10 @@ def test_clv_sits_between_fct_order_and_dim_customer(definitions) -> None:
 def test_dbt_groups_mirror_folders(definitions) -> None:
     graph = definitions.resolve_asset_graph()
     assert graph.get(dg.AssetKey(["marts", "fct_survey_response"])).group_name == "marts_journey"
-    assert graph.get(dg.AssetKey(["staging", "stg_surveys__responses"])).group_name == "staging_surveys"
+    assert (
+        graph.get(dg.AssetKey(["staging", "stg_surveys__responses"])).group_name
+        == "staging_surveys"
+    )
 
 
 def test_job_schedule_and_sensor(definitions) -> None:
