@@ -7,6 +7,7 @@ page never pools months, which would re-derive the ratios.
 from __future__ import annotations
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from dashboards.lib.charts import facet_title, plot, show
@@ -61,6 +62,14 @@ def in_display_units(warehouse: PublishedWarehouse, months: pd.DataFrame) -> pd.
             )
         )
     return pd.concat(parts, ignore_index=True)
+
+
+def hollow_small_samples(trace: go.Scatter) -> None:
+    """One unbroken line per channel; its small-sample points drawn hollow (a `symbol` column
+    would split each channel into two lines that skip months)."""
+    trace.marker.symbol = [
+        "circle-open" if sample == SMALL else "circle" for sample in trace.customdata[:, 0]
+    ]
 
 
 st.title("Channel parity")
@@ -123,8 +132,7 @@ if (
                 y="value",
                 color="channel",
                 markers=True,
-                symbol="sample",
-                symbol_map={SMALL: "circle-open", ENOUGH: "circle"},
+                custom_data=["sample"],
                 facet_col="measure",
                 facet_col_wrap=2,
                 facet_row_spacing=0.12,
@@ -139,6 +147,7 @@ if (
             )
             .update_yaxes(matches=None, showticklabels=True)
             .for_each_annotation(facet_title)
+            .for_each_trace(hollow_small_samples)
             .update_layout(height=620),
             key="parity_trends",
         )

@@ -206,8 +206,9 @@ def test_channel_parity_shows_the_mart(monkeypatch, demo_run, demo_published_con
         if answers < MIN_ANSWERS
     }
     trends = json.loads(app.get("plotly_chart")[-1].proto.spec)
-    marked = {t["name"].split(",")[0] for t in trends["data"] if "under" in t["name"]}
+    marked = {t["name"] for t in trends["data"] if "circle-open" in t["marker"]["symbol"]}
     assert few and few <= marked, (few, marked)
+    assert len({t["name"] for t in trends["data"]}) == len(set(shown["channel"]))  # a line each
 
 
 def test_launches_show_the_mart_for_the_products_launched_in_the_data(
