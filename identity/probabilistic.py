@@ -40,8 +40,15 @@ log = logging.getLogger(__name__)
 #: evidence does not. Chosen on the simulator's precision/recall curves (docs/identity.md).
 DEFAULT_MIN_EVIDENCE_BITS = 20.0
 
-_SPLINK_COLUMNS = ["first_name", "last_name", "email", "phone", "phone2", "postal_code",
-                   "birth_date"]
+_SPLINK_COLUMNS = [
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "phone2",
+    "postal_code",
+    "birth_date",
+]
 
 # Predictions compare rows of different deterministic clusters only: within a cluster the
 # question is already answered.
@@ -118,25 +125,30 @@ def splink_rows(
     email_parts = pc.split_pattern(email, "@", max_splits=1)
     all_emails = prepared["email_key"]
     uses = all_emails.value_counts()
-    rows = pd.DataFrame({
-        "unique_id": np.flatnonzero(named).astype(np.int64),
-        "cluster": clusters[named],
-        "first_name": records["first_name_norm"].to_numpy(dtype=object),
-        "first_class": records["first_name_class"].to_numpy(dtype=object),
-        "last_name": records["last_name_norm"].to_numpy(dtype=object),
-        "email": email.to_numpy(zero_copy_only=False),
-        "email_local": pc.list_element(email_parts, 0).to_numpy(zero_copy_only=False),
-        "email_domain": pc.list_element(email_parts, 1).to_numpy(zero_copy_only=False),
-        "email_initial": pc.utf8_slice_codeunits(email, 0, 1).to_numpy(zero_copy_only=False),
-        "email_uses": personal["email_key"].map(uses).to_numpy(),
-        "phone": personal["phone_e164"].where(personal["phone_e164"].notna(),
-                                              personal["secondary_phone_e164"]).to_numpy(),
-        "phone2": personal["secondary_phone_e164"].where(
-            personal["phone_e164"].notna()).to_numpy(),
-        "postal_code": records["postal_code5"].to_numpy(dtype=object),
-        "birth_date": pd.Series(records["birth_date"].to_numpy(dtype=object)).map(
-            lambda d: d.isoformat() if d is not None and not pd.isna(d) else None).to_numpy(),
-    })
+    rows = pd.DataFrame(
+        {
+            "unique_id": np.flatnonzero(named).astype(np.int64),
+            "cluster": clusters[named],
+            "first_name": records["first_name_norm"].to_numpy(dtype=object),
+            "first_class": records["first_name_class"].to_numpy(dtype=object),
+            "last_name": records["last_name_norm"].to_numpy(dtype=object),
+            "email": email.to_numpy(zero_copy_only=False),
+            "email_local": pc.list_element(email_parts, 0).to_numpy(zero_copy_only=False),
+            "email_domain": pc.list_element(email_parts, 1).to_numpy(zero_copy_only=False),
+            "email_initial": pc.utf8_slice_codeunits(email, 0, 1).to_numpy(zero_copy_only=False),
+            "email_uses": personal["email_key"].map(uses).to_numpy(),
+            "phone": personal["phone_e164"]
+            .where(personal["phone_e164"].notna(), personal["secondary_phone_e164"])
+            .to_numpy(),
+            "phone2": personal["secondary_phone_e164"]
+            .where(personal["phone_e164"].notna())
+            .to_numpy(),
+            "postal_code": records["postal_code5"].to_numpy(dtype=object),
+            "birth_date": pd.Series(records["birth_date"].to_numpy(dtype=object))
+            .map(lambda d: d.isoformat() if d is not None and not pd.isna(d) else None)
+            .to_numpy(),
+        }
+    )
     rows = rows.drop_duplicates(["cluster", *_SPLINK_COLUMNS])
     return rows.reset_index(drop=True)
 
@@ -148,6 +160,19 @@ def _lambda_prior(rows: pd.DataFrame) -> float:
     n = float(len(rows))
     total = n * (n - 1) / 2
     return min(max(within / total, 1e-9), 0.5) if total else 1e-6
+
+
+def _exact_or_one_typo(column: str) -> cl.CustomComparison:
+    """Null, equal, one edit apart (a typo), or different: for identifiers typed by hand."""
+    return cl.CustomComparison(
+        output_column_name=column,
+        comparison_levels=[
+            cll.NullLevel(column),
+            cll.ExactMatchLevel(column),
+            cll.CustomLevel(one_typo(f"{column}_l", f"{column}_r"), "one typo"),
+            cll.ElseLevel(),
+        ],
+    )
 
 
 def _settings(lambda_prior: float) -> SettingsCreator:
@@ -175,15 +200,7 @@ def _settings(lambda_prior: float) -> SettingsCreator:
                 ],
             ),
             cl.JaroWinklerAtThresholds("last_name", [0.92]),
-            cl.CustomComparison(
-                output_column_name="email",
-                comparison_levels=[
-                    cll.NullLevel("email"),
-                    cll.ExactMatchLevel("email"),
-                    cll.CustomLevel(one_typo("email_l", "email_r"), "one typo"),
-                    cll.ElseLevel(),
-                ],
-            ),
+            _exact_or_one_typo("email"),
             cl.CustomComparison(
                 output_column_name="phone",
                 comparison_levels=[
@@ -199,24 +216,8 @@ def _settings(lambda_prior: float) -> SettingsCreator:
                     cll.ElseLevel(),
                 ],
             ),
-            cl.CustomComparison(
-                output_column_name="postal_code",
-                comparison_levels=[
-                    cll.NullLevel("postal_code"),
-                    cll.ExactMatchLevel("postal_code"),
-                    cll.CustomLevel(one_typo("postal_code_l", "postal_code_r"), "one typo"),
-                    cll.ElseLevel(),
-                ],
-            ),
-            cl.CustomComparison(
-                output_column_name="birth_date",
-                comparison_levels=[
-                    cll.NullLevel("birth_date"),
-                    cll.ExactMatchLevel("birth_date"),
-                    cll.CustomLevel(one_typo("birth_date_l", "birth_date_r"), "one typo"),
-                    cll.ElseLevel(),
-                ],
-            ),
+            _exact_or_one_typo("postal_code"),
+            _exact_or_one_typo("birth_date"),
         ],
         blocking_rules_to_generate_predictions=[
             " and ".join([*(f"l.{c} = r.{c}" for c in cols), "l.cluster <> r.cluster"])
