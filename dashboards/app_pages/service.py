@@ -10,7 +10,7 @@ from dashboards.lib.filters import Filters, sidebar_filters
 from dashboards.lib.kpi_catalogue import SERVICE
 from dashboards.lib.kpi_tiles import kpi_section, tile_label
 from dashboards.lib.kpis import compute_kpis
-from dashboards.lib.names import human_name
+from dashboards.lib.names import human_list, human_name
 from dashboards.lib.notices import not_in_publication, require_tables, unavailable_metrics
 from dashboards.lib.page import publication_caption
 from dashboards.lib.published import PublishedWarehouse, open_published, table
@@ -107,9 +107,7 @@ def systems_and_refunds(warehouse: PublishedWarehouse, filters: Filters) -> None
         "group by all order by issues desc limit 12",
         period(filters),
     )
-    systems["systems_touched"] = systems["systems_touched"].map(
-        lambda systems: ", ".join(human_name(s) for s in str(systems).split(","))
-    )
+    systems["systems_touched"] = systems["systems_touched"].map(human_list)
     with left:
         show(
             plot(
@@ -163,6 +161,8 @@ def worst_friction(warehouse: PublishedWarehouse, filters: Filters) -> None:
         "touched and time to resolve. Open one in Customer 360 by its customer id."
     )
     worst["contact_reason"] = worst["contact_reason"].map(human_name)
+    worst["channels"] = worst["channels"].map(human_list)
+    worst["systems_touched"] = worst["systems_touched"].map(human_list)
     table_with_download(
         worst.rename(
             columns={

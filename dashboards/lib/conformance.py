@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards.lib.charts import plot, show
-from dashboards.lib.names import human_name
+from dashboards.lib.names import human_codes_in, human_name
 from dashboards.lib.notices import require_columns
 from dashboards.lib.published import PublishedWarehouse, table
 from dashboards.lib.tables import table_with_download
@@ -101,6 +101,7 @@ def conformance_section(warehouse: PublishedWarehouse) -> None:
             )
     # The last step has no next step: a dash, not "None".
     one["not_yet_next"] = one["not_yet_next"].map(lambda n: "—" if n != n else f"{int(n):,}")
+    one["top_next_activities_text"] = one["top_next_activities_text"].map(human_codes_in)
     ordered = ["step_number", "step", "journeys_reached", "journeys_left_here", "not_yet_next"]
     one = one[ordered + [c for c in one.columns if c not in ordered]]
     table_with_download(

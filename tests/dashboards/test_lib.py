@@ -10,7 +10,7 @@ import streamlit as st
 from dashboards.lib.customer_search import mask_email, mask_name, mask_phone, masked
 from dashboards.lib.filters import Filters, default_filters
 from dashboards.lib.metric_display import display_of
-from dashboards.lib.names import human_name
+from dashboards.lib.names import human_codes_in, human_list, human_name
 from dashboards.lib.tables import _labelled
 from warehouse.semantic_layer import MetricInfo
 
@@ -100,3 +100,13 @@ def test_tables_head_every_column_in_words_unless_the_page_labels_it() -> None:
     assert config["csat"]["type_config"]["format"] == "percent"  # the page's format kept
     assert config["month"] == "Month of order"
     assert config["orders"]["label"] == "Orders"
+
+
+def test_code_lists_and_codes_inside_sentences_read_as_words() -> None:
+    assert human_list("billing,contact_center") == "Billing, Contact center"
+    assert human_list(None) == "—"
+    assert (
+        human_codes_in("opened_ticket (47 %), called_contact_center (18 %), web")
+        == "Opened ticket (47 %), Called contact center (18 %), web"
+    )
+    assert human_codes_in(None) is None
