@@ -10,6 +10,7 @@ import streamlit as st
 from dashboards.lib.names import human_name
 
 MISSING = "—"
+_CODE = re.compile(r"[a-z][a-z0-9_]*")
 
 
 def table_with_download(
@@ -47,10 +48,15 @@ def _labelled(frame: pd.DataFrame, column_config: dict) -> dict:
         if isinstance(config, str):  # a bare label
             labelled[column] = config
         elif config is None:
-            labelled[column] = st.column_config.Column(human_name(column))
+            labelled[column] = st.column_config.Column(_heading(column))
         else:
-            labelled[column] = {**config, "label": config.get("label") or human_name(column)}
+            labelled[column] = {**config, "label": config.get("label") or _heading(column)}
     return labelled
+
+
+def _heading(column: object) -> str:
+    """A mart code in words; a name the page already wrote ("Opened (UTC)") as it is."""
+    return human_name(column) if _CODE.fullmatch(str(column)) else str(column)
 
 
 def _slug(name: str) -> str:

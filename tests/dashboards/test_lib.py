@@ -91,7 +91,9 @@ def test_mart_codes_read_as_words_with_known_abbreviations_in_capitals() -> None
 
 
 def test_tables_head_every_column_in_words_unless_the_page_labels_it() -> None:
-    frame = pd.DataFrame({"csat": [0.9], "month": ["2026-01-01"], "orders": [3]})
+    frame = pd.DataFrame(
+        {"csat": [0.9], "month": ["2026-01-01"], "orders": [3], "Opened (UTC)": ["x"]}
+    )
     config = _labelled(
         frame,
         {"csat": st.column_config.NumberColumn(format="percent"), "month": "Month of order"},
@@ -100,6 +102,7 @@ def test_tables_head_every_column_in_words_unless_the_page_labels_it() -> None:
     assert config["csat"]["type_config"]["format"] == "percent"  # the page's format kept
     assert config["month"] == "Month of order"
     assert config["orders"]["label"] == "Orders"
+    assert config["Opened (UTC)"]["label"] == "Opened (UTC)"  # already in words: kept as written
 
 
 def test_code_lists_and_codes_inside_sentences_read_as_words() -> None:
