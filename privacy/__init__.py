@@ -1,0 +1,1 @@
+"""Privacy by design: the pseudonymisation key, PII classification and who may unmask."""
