@@ -22,8 +22,9 @@ export TOUCHPOINT_LANDING_DIR ?= $(DEMO_DIR)/landing
 export TOUCHPOINT_WAREHOUSE ?= $(CURDIR)/.touchpoint/warehouse/touchpoint.duckdb
 DASHBOARD_PORT ?= 8501
 DAGSTER_PORT ?= 3000
+DOCS_PORT ?= 8080
 
-.PHONY: help install demo pipeline serve test test-fast lint format clean
+.PHONY: help install demo pipeline serve docs test test-fast lint format clean
 
 help:  ## list the verbs
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,16 +39,21 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 
 install: $(VENV)/.installed  ## create .venv from the lock file (idempotent)
 
-demo: install  ## demo company -> full pipeline -> dashboards + Dagster UI on localhost
+demo: install  ## demo company -> full pipeline -> dashboards + Dagster UI + dbt docs on localhost
 	@scripts/demo_landing.sh "$(DEMO_DIR)" $(DEMO_CUSTOMERS) $(DEMO_DAYS) $(DEMO_SEED)
 	$(BIN)/touchpoint run
+	@scripts/docs.sh generate
 	@$(MAKE) --no-print-directory serve
 
 pipeline: install  ## run the pipeline once on $$TOUCHPOINT_LANDING_DIR
 	$(BIN)/touchpoint run
 
-serve: install  ## serve the dashboards and the Dagster UI + daemon (Ctrl-C stops them all)
-	@scripts/serve.sh $(DASHBOARD_PORT) $(DAGSTER_PORT)
+serve: install  ## serve the dashboards, the Dagster UI + daemon and the dbt docs (Ctrl-C stops them all)
+	@scripts/serve.sh $(DASHBOARD_PORT) $(DAGSTER_PORT) $(DOCS_PORT)
+
+docs: install  ## regenerate the dbt docs (lineage: sources -> marts -> metrics -> pages) and serve them
+	@scripts/docs.sh generate
+	@scripts/docs.sh serve $(DOCS_PORT)
 
 # Two workers (CI has 2 cores); tests of one shared build stay on one worker (tests/conftest.py).
 PYTEST_WORKERS ?= 2

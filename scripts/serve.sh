@@ -8,7 +8,7 @@
 # spawned instead of leaving them running for minutes.
 set -euo pipefail
 set -m  # background jobs get their own process groups
-dashboard_port=$1 dagster_port=$2
+dashboard_port=$1 dagster_port=$2 docs_port=${3:-8080}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 mkdir -p "$DAGSTER_HOME"
@@ -40,11 +40,18 @@ groups+=($!)
 .venv/bin/streamlit run dashboards/app.py --server.port "$dashboard_port" \
   --server.address 127.0.0.1 --server.headless true --browser.gatherUsageStats false &
 groups+=($!)
+docs_line="not served: no published warehouse yet (make docs after a run)"
+if [ -f "$TOUCHPOINT_WAREHOUSE" ]; then
+  scripts/docs.sh serve "$docs_port" >"$DAGSTER_HOME/dbt-docs.log" 2>&1 &
+  groups+=($!)
+  docs_line="http://localhost:$docs_port   (lineage from sources to these pages; make docs refreshes)"
+fi
 
 echo
 echo "  Dashboards:  http://localhost:$dashboard_port"
 echo "  Dagster UI:  http://localhost:$dagster_port   (logs: $DAGSTER_HOME/dagster-*.log)"
+echo "  dbt docs:    $docs_line"
 echo "  Warehouse:   $TOUCHPOINT_WAREHOUSE   (analysts: cd dbt_project && ../.venv/bin/mf query ...)"
-echo "  Ctrl-C stops all three."
+echo "  Ctrl-C stops them all."
 echo
 wait -n || true  # until Ctrl-C or until one of them exits (then stop the others)

@@ -148,11 +148,17 @@ def freshness_section(warehouse: PublishedWarehouse) -> None:
         ), activity as (
             select source_system as system, max(occurred_at) as latest_activity_at
             from {table("marts", "fct_touchpoint")} group by source_system
+        ), judged as (  -- the run's freshness check (quality/freshness.py), not re-derived here
+            select metadata->>'system' as system, bool_and(passed) as delivered_on_time,
+                   any_value(description) as freshness_check
+            from {table("ops", "check_results")}
+            where check_name = 'source_delivered_on_time' group by all
         )
-        select system, latest_delivery, last_loaded_at, latest_activity_at,
-               date_diff('day', latest_activity_at::date, ?::date) as days_since_activity
-        from delivered left join activity using (system)
-        order by days_since_activity desc nulls first, system
+        select system, delivered_on_time, latest_delivery, last_loaded_at, latest_activity_at,
+               date_diff('day', latest_activity_at::date, ?::date) as days_since_activity,
+               freshness_check
+        from delivered left join activity using (system) left join judged using (system)
+        order by delivered_on_time nulls first, days_since_activity desc nulls first, system
         """,
         [warehouse.published_at.date()],
     )
@@ -160,10 +166,12 @@ def freshness_section(warehouse: PublishedWarehouse) -> None:
         freshness.rename(
             columns={
                 "system": "Source system",
+                "delivered_on_time": "Delivered on time",
                 "latest_delivery": "Latest delivery (file date)",
                 "last_loaded_at": "Last loaded (UTC)",
                 "latest_activity_at": "Latest activity (UTC)",
                 "days_since_activity": "Days from latest activity to publication",
+                "freshness_check": "Freshness check",
             }
         ),
         "freshness",
@@ -184,5 +192,7 @@ if warehouse is not None:
         quarantine_section(warehouse)
     if warehouse.has_table("ops", "check_results"):  # else checks_section said it is missing
         reconciliation_section(warehouse)
-    if require_tables(warehouse, "raw", "load_ledger"):
+    if require_tables(warehouse, "raw", "load_ledger") and require_tables(
+        warehouse, "ops", "check_results"
+    ):
         freshness_section(warehouse)
