@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboards.lib.charts import facet_title, plot, show
+from dashboards.lib.column_units import column_display
 from dashboards.lib.filters import sidebar_filters
 from dashboards.lib.notices import require_columns, require_tables
 from dashboards.lib.page import publication_caption
@@ -27,8 +28,6 @@ MEASURES = {
     "contacts_per_100_orders": "Contacts per 100 orders",
     "csat": "CSAT",
 }
-# the metric whose display (scale, unit) a mart-only column shares
-DISPLAYED_AS = {"contacts_per_100_orders": "contact_rate"}
 COUNTS = ("sessions", "orders", "net_revenue", "csat_responses")
 # measure -> the count it rests on; a value resting on fewer than MIN_ANSWERS is marked, never
 # read as a finding (a channel with 10 orders and a CSAT of 100 % is not a better channel).
@@ -46,7 +45,7 @@ def in_display_units(warehouse: PublishedWarehouse, months: pd.DataFrame) -> pd.
     (shares in %), the measure named with its unit for the chart's facet titles."""
     parts = []
     for measure, label in MEASURES.items():
-        display = warehouse.display(DISPLAYED_AS.get(measure, measure))
+        display = column_display(warehouse, MART, measure)
         parts.append(
             pd.DataFrame(
                 {

@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards.lib.charts import plot, show
+from dashboards.lib.column_units import column_display
 from dashboards.lib.names import human_name
 from dashboards.lib.notices import require_columns, require_tables
 from dashboards.lib.page import publication_caption
@@ -29,9 +30,6 @@ class Outcome:
     plain_words: str  # the mart's sentence column for this score
     responses: str
     column_format: str = "%.1f"  # st.column_config format of score, difference and interval
-    # The semantic metric whose unit the score shares, where the mart column has a name of its
-    # own because its formula differs from the metric's (D024).
-    unit_of: str | None = None
 
 
 OUTCOMES = {
@@ -44,7 +42,6 @@ OUTCOMES = {
         "plain_words_repeat_purchase",
         "repeat_purchase_customers",
         "percent",
-        unit_of="repeat_purchase_rate",
     ),
 }
 
@@ -76,7 +73,7 @@ def load(warehouse: PublishedWarehouse, outcome: Outcome) -> pd.DataFrame:
 
 
 def difference_chart(warehouse: PublishedWarehouse, frame: pd.DataFrame, outcome: Outcome) -> None:
-    display = warehouse.display(outcome.unit_of or outcome.metric)
+    display = column_display(warehouse, MART, outcome.metric)
     rows = frame.loc[~frame["is_baseline"] & frame["difference"].notna()].copy()
     for column in ("difference", "ci_low", "ci_high"):
         rows[column] = [display.value(v) for v in rows[column]]

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards.lib.charts import plot, show
+from dashboards.lib.column_units import column_display
 from dashboards.lib.filters import data_period
 from dashboards.lib.notices import require_columns, require_tables
 from dashboards.lib.page import publication_caption
@@ -18,16 +19,12 @@ from dashboards.lib.samples import MIN_ANSWERS
 from dashboards.lib.tables import table_with_download
 
 MART = "mart_product_launch_health"
-# mart column -> chart title, axis title, and the metric whose display (scale, format) it shares.
+# mart column -> chart title and axis title (its unit: dashboards/lib/column_units.py).
 MEASURES = {
-    "units": ("Units sold", "Units", "units_sold"),
-    "revenue": ("Revenue", "Revenue ($)", "net_revenue"),
-    "contacts_per_100_orders": (
-        "Service contacts per 100 orders",
-        "Contacts per 100 orders",
-        "contact_rate",
-    ),
-    "csat": ("CSAT", "CSAT (%)", "csat"),
+    "units": ("Units sold", "Units"),
+    "revenue": ("Revenue", "Revenue ($)"),
+    "contacts_per_100_orders": ("Service contacts per 100 orders", "Contacts per 100 orders"),
+    "csat": ("CSAT", "CSAT (%)"),
 }
 COLUMNS = ("product_id", "title", "published_at", "weeks_since_launch", "orders", *MEASURES)
 DEFAULT_PRODUCTS = 5
@@ -82,8 +79,8 @@ if (
             {"products": chosen},
         )
         left, right = st.columns(2)
-        for index, (column, (title, axis, metric)) in enumerate(MEASURES.items()):
-            display = warehouse.display(metric)
+        for index, (column, (title, axis)) in enumerate(MEASURES.items()):
+            display = column_display(warehouse, MART, column)
             shown = rows.assign(value=[display.value(v) for v in rows[column]])
             # A week's CSAT from a handful of answers is marked: hollow points, named in the legend.
             marked = {}
