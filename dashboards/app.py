@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboards.lib.filters import keep_filter_state
 from dashboards.lib.page import sidebar_publication
+from warehouse.publication_record import PublishedWarehouseDamaged
 
 st.set_page_config(page_title="Touchpoint", page_icon=":material/hub:", layout="wide")
 keep_filter_state()
@@ -65,4 +66,7 @@ navigation = st.navigation(
     }
 )
 sidebar_publication()
-navigation.run()
+try:
+    navigation.run()
+except PublishedWarehouseDamaged as damage:  # found mid-page: a block failed its checksum
+    st.error(str(damage), icon=":material/broken_image:")

@@ -13,7 +13,13 @@ import os
 import sys
 import time
 
-from warehouse.settings import ENV_LANDING_DIR, ENV_WAREHOUSE, TouchpointPaths
+from warehouse.settings import (
+    ENV_LANDING_DIR,
+    ENV_MEMORY_LIMIT,
+    ENV_WAREHOUSE,
+    TouchpointPaths,
+    invalid_memory_limit,
+)
 
 EXIT_OK, EXIT_PIPELINE_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3
 
@@ -30,6 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--landing", help=f"landing folder (default: ${ENV_LANDING_DIR} or the demo)")
     run.add_argument("--warehouse", help=f"published DuckDB file (default: ${ENV_WAREHOUSE})")
     run.add_argument("--build-dir", help="private build folder (default: beside the warehouse)")
+    run.add_argument(
+        "--memory-limit",
+        help=f"DuckDB memory_limit for the build, e.g. 4GB or 50%% (default: ${ENV_MEMORY_LIMIT} "
+        "or 80%%, DuckDB's own default)",
+    )
     run.add_argument(
         "--force",
         action="store_true",
@@ -61,6 +72,11 @@ def _run(args: argparse.Namespace) -> int:
     if not paths.landing_dir.is_dir():
         print(f"error: landing folder {paths.landing_dir} does not exist", file=sys.stderr)
         return EXIT_USAGE
+    if args.memory_limit is not None:
+        os.environ[ENV_MEMORY_LIMIT] = args.memory_limit
+    if (invalid := invalid_memory_limit()) is not None:
+        print(f"error: {invalid}", file=sys.stderr)
+        return EXIT_USAGE
     started = time.perf_counter()
     try:
         outcome = run_pipeline(paths, log=_progress_logger(), force=args.force)
@@ -75,12 +91,13 @@ def _run(args: argparse.Namespace) -> int:
 def _identity_explain(args: argparse.Namespace) -> int:
     from identity.explain import explain
     from warehouse.connections import connect_published
+    from warehouse.publication_record import PublishedWarehouseDamaged
 
     paths = TouchpointPaths.resolve(None, args.warehouse, None)
     try:
         con = connect_published(paths.warehouse)
-    except FileNotFoundError as missing:
-        print(f"error: {missing}", file=sys.stderr)
+    except (FileNotFoundError, PublishedWarehouseDamaged) as unreadable:
+        print(f"error: {unreadable}", file=sys.stderr)
         return EXIT_USAGE
     try:
         print(explain(con, args.customer_id))

@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.connections import connect_build
+from warehouse.publication_record import record_publication
 
 # The fact every customer activity lands in: its newest business date is the data's "as of".
 DATA_DATE_TABLE = "marts.fct_touchpoint"
@@ -61,6 +62,7 @@ def publish(
         con.execute("checkpoint")
     finally:
         con.close()
+    record_publication(warehouse, build_db, version)  # before the rename: readers check it
     _atomic_copy(build_db, warehouse)
     return Publication(version=version, published_at=published_at, run_id=run_id, path=warehouse)
 

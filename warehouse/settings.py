@@ -22,6 +22,10 @@ ENV_WAREHOUSE = "TOUCHPOINT_WAREHOUSE"
 ENV_BUILD_DIR = "TOUCHPOINT_BUILD_DIR"
 # Read by dbt's profiles.yml; derived from the build dir, never set by hand.
 ENV_BUILD_DB = "TOUCHPOINT_BUILD_DB"
+# DuckDB's memory_limit for the pipeline's build connections (ingestion, publish) and dbt's
+# (profiles.yml reads it too). DuckDB's own default, 80 % of the machine's memory, unless set.
+ENV_MEMORY_LIMIT = "TOUCHPOINT_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "80%"
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,23 @@ class TouchpointPaths:
         os.environ[ENV_WAREHOUSE] = str(self.warehouse)
         os.environ[ENV_BUILD_DIR] = str(self.build_dir)
         os.environ[ENV_BUILD_DB] = str(self.build_db)
+
+
+def memory_limit() -> str:
+    """DuckDB's memory_limit for the build (e.g. `4GB`, `512MB`, `50%`): the
+    TOUCHPOINT_MEMORY_LIMIT environment variable (`touchpoint run --memory-limit` sets it)."""
+    return os.environ.get(ENV_MEMORY_LIMIT, "").strip() or DEFAULT_MEMORY_LIMIT
+
+
+def invalid_memory_limit() -> str | None:
+    """Why the memory_limit setting is not one DuckDB accepts, or None when it is."""
+    import duckdb  # only here: settings are read by processes that never open DuckDB
+
+    try:
+        duckdb.connect(config={"memory_limit": memory_limit()}).close()
+    except duckdb.Error as error:
+        return f"memory limit {memory_limit()!r} ({ENV_MEMORY_LIMIT}) is not valid: {error}"
+    return None
 
 
 def _default_build_dir(published: Path) -> Path:

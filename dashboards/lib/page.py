@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards.lib.published import PublishedWarehouse, current_publication
+from warehouse.publication_record import PublishedWarehouseDamaged
 
 
 def publication_label(warehouse: PublishedWarehouse) -> str:
@@ -16,7 +17,10 @@ def publication_label(warehouse: PublishedWarehouse) -> str:
 
 def sidebar_publication() -> None:
     """Every page names the publication it shows; a new one appears on the next page load."""
-    warehouse = current_publication()
+    try:
+        warehouse = current_publication()
+    except PublishedWarehouseDamaged:
+        return  # the page itself says so
     if warehouse is not None:
         st.sidebar.caption(
             f"Published warehouse {publication_label(warehouse)} · published "

@@ -22,8 +22,9 @@ import pandas as pd
 import streamlit as st
 
 from dashboards.lib.metric_display import MetricDisplay, display_of
-from warehouse.connections import connect_published
+from warehouse.connections import connect_published, damage_reported
 from warehouse.publication import latest_publication
+from warehouse.publication_record import PublishedWarehouseDamaged
 from warehouse.semantic_layer import MetricInfo, SemanticLayer
 from warehouse.settings import CATALOG, TouchpointPaths
 
@@ -100,8 +101,13 @@ def table(schema: str, name: str) -> str:
 
 
 def open_published() -> PublishedWarehouse | None:
-    """The current published version, or None (after showing a friendly note) if there is none."""
-    warehouse = current_publication()
+    """The current published version, or None (after showing a friendly note) if there is none
+    or it is damaged."""
+    try:
+        warehouse = current_publication()
+    except PublishedWarehouseDamaged as damage:
+        st.error(str(damage), icon=":material/broken_image:")
+        return None
     if warehouse is None:
         st.info(
             "No warehouse has been published yet. Run `make demo` or "
@@ -124,15 +130,16 @@ def current_publication() -> PublishedWarehouse | None:
 def _open(path: str, inode: int, mtime_ns: int) -> PublishedWarehouse:
     # inode and mtime are hashed into the cache key: a new publication opens a new connection.
     con = connect_published(Path(path))
-    publication = latest_publication(con)
-    return PublishedWarehouse(
-        path=Path(path),
-        version=publication["version"],
-        published_at=publication["published_at"],
-        data_through=publication.get("data_through"),
-        con=con,
-        semantic_layer=SemanticLayer.from_publication(con),
-    )
+    with damage_reported(Path(path)):
+        publication = latest_publication(con)
+        return PublishedWarehouse(
+            path=Path(path),
+            version=publication["version"],
+            published_at=publication["published_at"],
+            data_through=publication.get("data_through"),
+            con=con,
+            semantic_layer=SemanticLayer.from_publication(con),
+        )
 
 
 def _current(version: int) -> PublishedWarehouse:
@@ -147,7 +154,7 @@ def _cached_metrics(
     path: str, version: int, metrics: tuple[str, ...], group_by: tuple[str, ...], options: tuple
 ) -> pd.DataFrame:
     warehouse = _current(version)
-    with warehouse.lock:
+    with warehouse.lock, damage_reported(warehouse.path):
         return warehouse.semantic_layer.query(list(metrics), list(group_by), **dict(options))
 
 
@@ -157,7 +164,7 @@ def _cached_sql(
 ) -> pd.DataFrame:
     warehouse = _current(version)
     params = dict(named) if named is not None else list(positional)
-    with warehouse.lock:
+    with warehouse.lock, damage_reported(warehouse.path):
         return warehouse.con.execute(query, params).df()
 
 

@@ -18,7 +18,8 @@ import duckdb
 from ingestion import SPECS
 from ingestion.discovery import LandingFile, discover
 from ingestion.schema import LEDGER
-from warehouse.connections import connect_published
+from warehouse.connections import connect_published, damage_reported
+from warehouse.publication_record import PublishedWarehouseDamaged
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,9 @@ class LandingStatus:
     folder_exists: bool
     files: tuple[LandingFile, ...]
     unseen: tuple[LandingFile, ...]
+    # Why the published warehouse cannot be read, when it is damaged: then every file counts as
+    # unseen, so a run starts and publishes again.
+    damaged: str | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -46,7 +50,10 @@ def landing_status(landing_dir: Path, warehouse: Path) -> LandingStatus:
     if not landing_dir.is_dir():
         return LandingStatus(folder_exists=False, files=(), unseen=())
     files = tuple(file for spec in SPECS for file in discover(landing_dir, spec).files)
-    seen = _seen_versions(warehouse)
+    try:
+        seen = _seen_versions(warehouse)
+    except PublishedWarehouseDamaged as damage:
+        return LandingStatus(folder_exists=True, files=files, unseen=files, damaged=str(damage))
     unseen = tuple(file for file in files if (file.rel, file.size, file.mtime_ns) not in seen)
     return LandingStatus(folder_exists=True, files=files, unseen=unseen)
 
@@ -56,10 +63,11 @@ def _seen_versions(warehouse: Path) -> set[tuple[str, int, int]]:
         return set()
     con = connect_published(warehouse)
     try:
-        rows = con.execute(
-            f"""select source_file, bytes, mtime_ns from {LEDGER}
-            qualify row_number() over (partition by source_file order by loaded_at desc) = 1"""
-        ).fetchall()
+        with damage_reported(warehouse):  # a block that fails its checksum
+            rows = con.execute(
+                f"""select source_file, bytes, mtime_ns from {LEDGER}
+                qualify row_number() over (partition by source_file order by loaded_at desc) = 1"""
+            ).fetchall()
     except duckdb.CatalogException:  # a publication from before the ledger existed
         return set()
     finally:

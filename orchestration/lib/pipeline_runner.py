@@ -14,6 +14,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+from dagster._utils.error import SerializableErrorInfo
 
 from orchestration.lib.landing import landing_status
 from orchestration.lib.pipeline_job import execute_pipeline_job
@@ -89,7 +90,9 @@ def run_pipeline(
     log.info("build     %s", paths.build_db)
     log.info("warehouse %s", paths.warehouse)
     status = landing_status(paths.landing_dir, paths.warehouse)
-    if paths.warehouse.exists() and not status.unseen and not force:
+    if status.damaged is not None:  # rebuilt from the build's raw layer and published again
+        log.warning("%s Rebuilding it.", status.damaged)
+    if paths.warehouse.exists() and not status.unseen and not force and not status.damaged:
         return PipelineOutcome(
             succeeded=True,
             warehouse=paths.warehouse,
@@ -136,7 +139,7 @@ def _outcome(result: dg.ExecuteInProcessResult, warehouse: Path) -> PipelineOutc
         else:
             warned_checks.append(described)
     failed_steps = [
-        f"{event.step_key}: {_first_line(event.step_failure_data.error.message)}"
+        f"{event.step_key}: {failure_cause(event.step_failure_data.error)}"
         for event in result.get_step_failure_events()
     ]
     skipped_steps = [
@@ -181,6 +184,24 @@ def _describe(evaluation: dg.AssetCheckEvaluation) -> str:
 
 def _first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else ""
+
+
+_DBT_ERRORS = "Errors parsed from dbt logs:"
+
+
+def failure_cause(error: SerializableErrorInfo | None) -> str:
+    """A failed step's cause in one line: the innermost error of the chain (not Dagster's
+    "Error occurred while executing op" wrapper), and for a dbt step dbt's own first error
+    (e.g. DuckDB's "Out of Memory Error" or "No space left on device"), not the command line."""
+    if error is None:
+        return ""
+    while error.cause is not None:
+        error = error.cause
+    message = error.message
+    if _DBT_ERRORS in message:
+        reported = [line.strip() for line in message.split(_DBT_ERRORS, 1)[1].splitlines()]
+        return "dbt: " + " ".join(line for line in reported if line)[:500]
+    return _first_line(message)
 
 
 def _handled_defects(paths: TouchpointPaths, run_id: str, published: int | None) -> list[str]:

@@ -1,0 +1,123 @@
+"""A damaged published file is noticed and named, never read as if it were whole.
+
+These tests make small publications with `warehouse.publication.publish` itself (no pipeline
+run); `test_corrupted_publication_e2e.py` covers `touchpoint run` and the dashboards."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.lib.landing import landing_status
+from tests.helpers import HANDMADE_LANDING
+from warehouse.connections import connect_build, connect_published, damage_reported
+from warehouse.publication import publish
+from warehouse.publication_record import PublishedWarehouseDamaged, read_records, record_path
+
+ROWS = 200_000  # enough for the table's data to span several DuckDB blocks
+
+
+@pytest.fixture()
+def published(tmp_path: Path) -> tuple[Path, Path]:
+    """(build database, published warehouse) after one publication of a small build."""
+    build_db = tmp_path / "build" / "touchpoint.duckdb"
+    manifest = tmp_path / "semantic_manifest.json"
+    manifest.write_text("{}")
+    con = connect_build(build_db)
+    con.execute("create schema marts")
+    con.execute(
+        "create table marts.fct_touchpoint as select range as id, "
+        "date '2026-01-01' + (range % 90)::int as occurred_on, md5(range::varchar) as detail "
+        f"from range({ROWS})"
+    )
+    con.close()
+    warehouse = tmp_path / "published" / "touchpoint.duckdb"
+    publish(build_db, warehouse, "run-1", tmp_path, manifest)
+    return build_db, warehouse
+
+
+def read_everything(warehouse: Path) -> int:
+    con = connect_published(warehouse)
+    try:
+        with damage_reported(warehouse):
+            return con.execute(
+                "select count(*), sum(hash(detail)) from marts.fct_touchpoint"
+            ).fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_a_whole_publication_reads_and_its_size_is_recorded(published) -> None:
+    _build, warehouse = published
+    assert read_everything(warehouse) == ROWS
+    (record,) = read_records(warehouse)
+    assert (record.version, record.size) == (1, warehouse.stat().st_size)
+
+
+@pytest.mark.parametrize("kept", [0.0, 0.01, 0.5, 0.9], ids=lambda kept: f"{kept:.0%}")
+def test_a_truncated_publication_is_reported_as_damaged(published, kept: float) -> None:
+    _build, warehouse = published
+    os.truncate(warehouse, int(warehouse.stat().st_size * kept))
+    with pytest.raises(PublishedWarehouseDamaged, match="is damaged") as damage:
+        connect_published(warehouse)
+    assert str(warehouse) in str(damage.value)
+    assert "touchpoint run" in str(damage.value)
+
+
+def test_a_file_cut_by_its_last_bytes_is_caught_by_its_recorded_size(published) -> None:
+    """DuckDB itself still opens a file that lost only its tail."""
+    _build, warehouse = published
+    size = warehouse.stat().st_size
+    os.truncate(warehouse, size - 4096)
+    with pytest.raises(PublishedWarehouseDamaged, match=f"published with {size:,} bytes"):
+        connect_published(warehouse)
+
+
+@pytest.mark.parametrize(
+    "content", [b"not a database\n", os.urandom(1 << 20)], ids=["text", "random bytes"]
+)
+def test_a_publication_overwritten_by_other_bytes_is_damaged(published, content: bytes) -> None:
+    _build, warehouse = published
+    warehouse.write_bytes(content)
+    with pytest.raises(PublishedWarehouseDamaged, match="is damaged"):
+        connect_published(warehouse)
+
+
+def test_a_publication_overwritten_by_another_database_is_damaged(published, tmp_path) -> None:
+    _build, warehouse = published
+    other = tmp_path / "other.duckdb"
+    duckdb.connect(str(other)).execute("create table t as select 1 as x").close()
+    shutil.copy(other, warehouse)
+    with pytest.raises(PublishedWarehouseDamaged, match="no publication record"):
+        connect_published(warehouse)
+
+
+def test_a_damaged_block_is_reported_when_it_is_read(published) -> None:
+    """Same size, bytes overwritten in the middle: DuckDB's block checksum catches it on read."""
+    _build, warehouse = published
+    size = warehouse.stat().st_size
+    with warehouse.open("r+b") as file:
+        file.seek(size // 2)
+        file.write(os.urandom(256 << 10))
+    with pytest.raises(PublishedWarehouseDamaged, match="Corrupt database file"):
+        read_everything(warehouse)
+
+
+def test_a_publication_without_a_record_is_read_as_before(published) -> None:
+    """Warehouses published before records existed, or copied without theirs, still open."""
+    _build, warehouse = published
+    record_path(warehouse).unlink()
+    assert read_everything(warehouse) == ROWS
+
+
+def test_a_damaged_publication_makes_every_landing_file_unseen(published) -> None:
+    """So the sensor and the schedule start a run, and that run publishes again."""
+    _build, warehouse = published
+    os.truncate(warehouse, 1000)
+    status = landing_status(HANDMADE_LANDING, warehouse)
+    assert status.damaged is not None and "is damaged" in status.damaged
+    assert status.unseen == status.files and status.files
