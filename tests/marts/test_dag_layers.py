@@ -127,3 +127,16 @@ def test_identity_step_output_is_read_by_one_intermediate_model(manifest: dict[s
         if IDENTITY_SOURCE in node["depends_on"]["nodes"]
     ]
     assert readers == ["int_identity_records_resolved"]
+
+
+def test_the_semantic_layer_reads_only_marts(manifest: dict[str, Any]) -> None:
+    """Metrics are defined on marts: the analyst publication holds the marts and nothing below,
+    so a semantic model on an intermediate model would answer nothing there."""
+    models = _models(manifest)
+    below_marts = [
+        f"{semantic['name']} -> {models[parent]['name']}"
+        for semantic in manifest["semantic_models"].values()
+        for parent in semantic["depends_on"]["nodes"]
+        if parent in models and _layer(models[parent]) != "marts"
+    ]
+    assert below_marts == []

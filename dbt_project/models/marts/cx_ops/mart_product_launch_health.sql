@@ -1,6 +1,6 @@
 -- One row per product and week since its launch (products.published_at; week 0 = its first
 -- seven days): units sold and line revenue of non-cancelled orders, orders with the product,
--- service contacts about it (int_contacts_attributed_to_products, the single definition of
+-- service contacts about it (fct_product_contact, the single definition of
 -- which products a contact counts for), contacts per 100 orders (the contract's contact_rate by
 -- product) and the CSAT of answers about it (survey and Zendesk combined, as csat).
 with
@@ -42,7 +42,7 @@ contacts as (
         contact_id,
         issue_id,
         started_at as happened_at
-    from {{ ref('int_contacts_attributed_to_products') }}
+    from {{ ref('fct_product_contact') }}
 ),
 
 -- An answer is about the product when it rates a contact about it, answers the survey of an
