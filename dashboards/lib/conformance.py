@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards.lib.charts import plot, show
+from dashboards.lib.metric_display import readable_hours
 from dashboards.lib.names import human_codes_in, human_name
 from dashboards.lib.notices import require_columns
 from dashboards.lib.published import PublishedWarehouse, table
@@ -46,6 +47,11 @@ def conformance_section(warehouse: PublishedWarehouse) -> None:
     one["not_yet_next"] = (
         one["journeys_reached"] - one["journeys_left_here"] - one["journeys_reached"].shift(-1)
     )
+    # A journey that takes weeks reads in weeks, one that takes hours in hours.
+    time_unit, hours_per_unit = readable_hours(one["median_hours_from_start"])
+    one["median_hours_from_start"] /= hours_per_unit
+    one = one.rename(columns={"median_hours_from_start": "median_time_from_start"})
+    time_heading = f"Median {time_unit} from start"
     left, right = st.columns(2)
     with left:
         show(
@@ -65,9 +71,12 @@ def conformance_section(warehouse: PublishedWarehouse) -> None:
                 "bar",
                 one,
                 x="step",
-                y="median_hours_from_start",
+                y="median_time_from_start",
                 title="Median time from the journey's start to the step",
-                labels={"step": "Designed step", "median_hours_from_start": "Hours (median)"},
+                labels={
+                    "step": "Designed step",
+                    "median_time_from_start": f"{time_unit.capitalize()} (median)",
+                },
             ),
             key="step_timing",
         )
@@ -113,13 +122,13 @@ def conformance_section(warehouse: PublishedWarehouse) -> None:
                 "journeys_left_here": "Left the path here",
                 "not_yet_next": "Not (yet) at the next step",
                 "share_left_here": "Share left here",
-                "median_hours_from_start": "Median hours from start",
+                "median_time_from_start": time_heading,
                 "top_next_activities_text": "Where they went",
             }
         ),
         f"journey_conformance_{journey}",
         column_config={
             "Share left here": st.column_config.NumberColumn(format="percent"),
-            "Median hours from start": st.column_config.NumberColumn(format="%.1f"),
+            time_heading: st.column_config.NumberColumn(format="%.1f"),
         },
     )

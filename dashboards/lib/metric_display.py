@@ -79,6 +79,17 @@ class MetricDisplay:
         return "normal" if self.higher_is_better else "inverse"
 
 
+def readable_hours(hours: pd.Series) -> tuple[str, float]:
+    """(unit, hours per unit) that reads a set of durations in hours best: hours up to three
+    days, days up to three weeks, weeks beyond (the largest value decides, so they share one)."""
+    largest = hours.max(skipna=True)
+    if pd.isna(largest) or largest < 72:
+        return "hours", 1.0
+    if largest < 24 * 21:
+        return "days", 24.0
+    return "weeks", 168.0
+
+
 def strip_unit(label: str) -> str:
     """The label without a trailing unit such as "(s)" or "(per 100 orders)"."""
     if label.endswith(")") and " (" in label:
