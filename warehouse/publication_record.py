@@ -47,7 +47,7 @@ def record_publication(warehouse: Path, new_file: Path, version: int) -> None:
     newest = dict(sorted(versions.items(), key=lambda item: int(item[0]))[-KEPT_VERSIONS:])
     target = record_path(warehouse)
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.with_name(f"{target.name}.{os.getpid()}.partial")
+    staging = target.with_name(f"{target.name}.{os.getpid()}.tmp")  # not a publication
     staging.write_text(json.dumps(newest, indent=1))
     os.replace(staging, target)
 
