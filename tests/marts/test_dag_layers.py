@@ -7,13 +7,10 @@ staging and intermediate (and the Python steps' sources), marts read anything be
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 # Layer of a model = first folder under models/; a model may read its own layer and those below.
 LAYER_ORDER = {"staging": 0, "intermediate": 1, "marts": 2, "utilities": 2}
@@ -27,11 +24,6 @@ CONTRACT_ALIASES = {"customer_identity_map": "dim_customer_identity_map"}
 # The Python steps' outputs: read by exactly one intermediate model each (or the mart that
 # needs the step's result), so Dagster splits the dbt graph at a single, known point.
 IDENTITY_SOURCE = "source.touchpoint.identity.resolved_records"
-
-
-@pytest.fixture(scope="module")
-def manifest(dbt_parsed: Path) -> dict[str, Any]:
-    return json.loads((dbt_parsed / "manifest.json").read_text())
 
 
 def _models(manifest: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:

@@ -8,13 +8,11 @@ writes as strings, the metrics it names, and the KPI catalogue lists it imports.
 from __future__ import annotations
 
 import ast
-import json
 import re
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import pytest
 
 import dashboards.lib.kpi_catalogue as kpi_catalogue
 
@@ -25,11 +23,6 @@ CATALOGUE_MODULE = "dashboards.lib.kpi_catalogue"
 # Names marts only as keys of a display mapping (which metric's unit a column is shown in); a page
 # importing it reads no table through it.
 DISPLAY_MAPPING_MODULE = "dashboards.lib.column_units"
-
-
-@pytest.fixture(scope="module")
-def manifest(dbt_parsed: Path) -> dict[str, Any]:
-    return json.loads((dbt_parsed / "manifest.json").read_text())
 
 
 def _mart_models(manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
