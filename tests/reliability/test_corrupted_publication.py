@@ -14,7 +14,8 @@ import pytest
 
 from orchestration.lib.landing import landing_status
 from tests.helpers import HANDMADE_LANDING
-from warehouse.connections import connect_build, connect_published, damage_reported
+from tests.reliability.small_publication import small_build
+from warehouse.connections import connect_published, damage_reported
 from warehouse.publication import publish
 from warehouse.publication_record import PublishedWarehouseDamaged, read_records, record_path
 
@@ -24,17 +25,7 @@ ROWS = 200_000  # enough for the table's data to span several DuckDB blocks
 @pytest.fixture()
 def published(tmp_path: Path) -> tuple[Path, Path]:
     """(build database, published warehouse) after one publication of a small build."""
-    build_db = tmp_path / "build" / "touchpoint.duckdb"
-    manifest = tmp_path / "semantic_manifest.json"
-    manifest.write_text("{}")
-    con = connect_build(build_db)
-    con.execute("create schema marts")
-    con.execute(
-        "create table marts.fct_touchpoint as select range as id, "
-        "date '2026-01-01' + (range % 90)::int as occurred_on, md5(range::varchar) as detail "
-        f"from range({ROWS})"
-    )
-    con.close()
+    build_db, manifest = small_build(tmp_path, ROWS)
     warehouse = tmp_path / "published" / "touchpoint.duckdb"
     publish(build_db, warehouse, "run-1", tmp_path, manifest)
     return build_db, warehouse
