@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from ingestion import ledger, quarantine
+from ingestion import ledger, quarantine, suppression
 from ingestion.contract import SPECS, EntitySpec
 from ingestion.csv_reader import stage_csv_files
 from ingestion.discovery import changed_since_listed, content_hash, discover
@@ -43,6 +43,7 @@ from ingestion.stage import (
     reset_stage,
     temp_table,
 )
+from privacy.suppression import SuppressionList
 
 #: Files are read together up to about this many (uncompressed) bytes per transaction.
 DEFAULT_BATCH_BYTES = 1 << 30
@@ -67,6 +68,7 @@ class EntityLoadResult:
     rows_loaded: int = 0
     rows_quarantined: int = 0
     rows_duplicate: int = 0
+    rows_suppressed: int = 0  # rows of erased people, dropped on read (ingestion.suppression)
     table_rows: int = 0
     rejected: list[str] = field(default_factory=list)  # one message per rejected file
     warnings: list[str] = field(default_factory=list)
@@ -87,11 +89,15 @@ def ingest_entity(
     load_id: str | None = None,
     run_id: str | None = None,
     batch_bytes: int = DEFAULT_BATCH_BYTES,
+    suppression_list: SuppressionList | None = None,
 ) -> EntityLoadResult:
-    """Load the entity's new and changed files. A full disk or exhausted memory raises
+    """Load the entity's new and changed files, leaving out the rows of people on
+    `suppression_list`. A full disk or exhausted memory raises
     :class:`IngestionError` naming the cause; batches committed before it stay loaded."""
     try:
-        return _ingest_entity(con, landing_dir, spec, load_id, run_id, batch_bytes)
+        return _ingest_entity(
+            con, landing_dir, spec, load_id, run_id, batch_bytes, suppression_list
+        )
     except (OSError, duckdb.Error, MemoryError) as exc:
         explained = explain(exc, spec, _memory_limit(con))
         if explained is None:
@@ -113,6 +119,7 @@ def _ingest_entity(
     load_id: str | None,
     run_id: str | None,
     batch_bytes: int,
+    suppression_list: SuppressionList | None = None,
 ) -> EntityLoadResult:
     started = dt.datetime.now(dt.UTC)
     load_id = load_id or new_load_id()
@@ -142,7 +149,9 @@ def _ingest_entity(
     with ThreadPoolExecutor(1, thread_name_prefix="touchpoint-hash") as hasher:
         for batch in _batches(plan.to_load, batch_bytes):
             with tempfile.TemporaryDirectory(prefix="touchpoint-ingest-", dir=scratch) as tmp:
-                _load_batch(con, spec, batch, load_id, loaded_at, res, Path(tmp), hasher)
+                _load_batch(
+                    con, spec, batch, load_id, loaded_at, res, Path(tmp), hasher, suppression_list
+                )
     drop_stage(con)
 
     res.table_rows = con.execute(f"SELECT count(*) FROM {spec.qualified_table}").fetchone()[0]
@@ -215,6 +224,7 @@ def _load_batch(
     res: EntityLoadResult,
     tmp: Path,
     hasher: ThreadPoolExecutor,
+    suppression_list: SuppressionList | None = None,
 ) -> None:
     """Stage a batch (the reader), then publish it in one transaction and count it. A file
     that changed while it was read is left out (no rows, no ledger row): the next run reads
@@ -230,6 +240,7 @@ def _load_batch(
         stages = stage_csv_files(con, spec, files, tmp)
     else:
         stages = stage_jsonl_files(con, spec, files, tmp)
+    suppression.suppress_staged(con, spec, suppression_list)
     unsettled: dict[str, str] = {}
     for p in batch:
         if p.content_hash is None:
@@ -255,6 +266,9 @@ def _load_batch(
     }
     if entries:
         _publish(con, spec, entries, stages, load_id, loaded_at)
+        res.rows_suppressed += sum(
+            n for src, n in suppression.counts_by_file(con).items() if src in entries
+        )
     drop_stage(con)  # give the batch's memory back before the next one is read
     _tally(res, list(entries.values()), stages)
 
@@ -309,6 +323,7 @@ def _publish(
             [load_id, loaded_at],
         )
         quarantine.publish_staged(con, spec, load_id, loaded_at)
+        suppression.publish_staged(con, spec, load_id)
         ledger.record(con, spec, entries, load_id, loaded_at)
         con.execute("COMMIT")
     except BaseException:

@@ -1,4 +1,5 @@
-"""Reconciliation: every record read is loaded, quarantined or counted as a duplicate.
+"""Reconciliation: every record read is loaded, quarantined, counted as a duplicate or suppressed
+(an erased person's row, `ingestion.suppression`).
 
 Checked per current file version, against the tables themselves rather than the loader's own
 counters: rows in raw and in quarantine for (file, load) must equal the ledger's figures, the
@@ -12,7 +13,9 @@ from dataclasses import dataclass, field
 import duckdb
 
 from ingestion.contract import EntitySpec
-from ingestion.schema import LEDGER, QUARANTINE
+from ingestion.schema import LEDGER, QUARANTINE, RAW_SCHEMA
+
+SUPPRESSED = f"{RAW_SCHEMA}.suppressed_rows"
 
 
 @dataclass
@@ -25,13 +28,19 @@ class FileBalance:
     rows_duplicate: int
     raw_rows: int
     quarantine_rows: int
+    rows_suppressed: int = 0
 
     @property
     def problems(self) -> list[str]:
         out = []
-        accounted = self.rows_loaded + self.rows_quarantined + self.rows_duplicate
+        accounted = (
+            self.rows_loaded + self.rows_quarantined + self.rows_duplicate + self.rows_suppressed
+        )
         if self.rows_read != accounted:
-            out.append(f"read {self.rows_read} != loaded + quarantined + duplicate {accounted}")
+            parts = "loaded + quarantined + duplicate" + (
+                " + suppressed" if self.rows_suppressed else ""
+            )
+            out.append(f"read {self.rows_read} != {parts} {accounted}")
         if self.raw_rows != self.rows_loaded:
             out.append(f"raw holds {self.raw_rows} rows, ledger says {self.rows_loaded}")
         if self.quarantine_rows != self.rows_quarantined:
@@ -58,14 +67,27 @@ class Reconciliation:
     @property
     def rows_unaccounted(self) -> int:
         return sum(
-            abs(f.rows_read - f.rows_loaded - f.rows_quarantined - f.rows_duplicate)
+            abs(
+                f.rows_read
+                - f.rows_loaded
+                - f.rows_quarantined
+                - f.rows_duplicate
+                - f.rows_suppressed
+            )
             + abs(f.raw_rows - f.rows_loaded)
             + abs(f.quarantine_rows - f.rows_quarantined)
             for f in self.unbalanced
         )
 
     def totals(self) -> dict[str, int]:
-        keys = ("rows_read", "rows_loaded", "rows_quarantined", "rows_duplicate", "raw_rows")
+        keys = (
+            "rows_read",
+            "rows_loaded",
+            "rows_quarantined",
+            "rows_duplicate",
+            "rows_suppressed",
+            "raw_rows",
+        )
         return {k: sum(getattr(f, k) for f in self.files) for k in keys}
 
     def describe(self, limit: int = 20) -> str:
@@ -74,6 +96,7 @@ class Reconciliation:
             return (
                 f"{len(self.files)} files balance: {t['rows_read']} read = {t['rows_loaded']} loaded"
                 f" + {t['rows_quarantined']} quarantined + {t['rows_duplicate']} duplicate"
+                + (f" + {t['rows_suppressed']} suppressed" if t["rows_suppressed"] else "")
             )
         lines = [f"{f.source_file}: {'; '.join(f.problems)}" for f in self.unbalanced[:limit]]
         more = len(self.unbalanced) - limit
@@ -89,17 +112,20 @@ def reconcile(con: duckdb.DuckDBPyConnection, spec: EntitySpec) -> Reconciliatio
                   FROM {spec.qualified_table} GROUP BY ALL),
             q AS (SELECT source_file, load_id, count(*) AS n FROM {QUARANTINE}
                   WHERE system = ? AND entity = ? GROUP BY ALL),
+            s AS (SELECT source_file, load_id, sum(rows_suppressed) AS n FROM {SUPPRESSED}
+                  WHERE system = ? AND entity = ? GROUP BY ALL),
             keys AS (SELECT source_file, load_id FROM cur UNION SELECT source_file, load_id FROM r
                      UNION SELECT source_file, load_id FROM q)
         SELECT k.source_file, k.load_id,
                coalesce(cur.rows_read, 0), coalesce(cur.rows_loaded, 0),
                coalesce(cur.rows_quarantined, 0), coalesce(cur.rows_duplicate, 0),
-               coalesce(r.n, 0), coalesce(q.n, 0)
+               coalesce(r.n, 0), coalesce(q.n, 0), coalesce(s.n, 0)::BIGINT
         FROM keys k
         LEFT JOIN cur USING (source_file, load_id)
         LEFT JOIN r USING (source_file, load_id)
         LEFT JOIN q USING (source_file, load_id)
+        LEFT JOIN s USING (source_file, load_id)
         ORDER BY k.source_file, k.load_id""",
-        [spec.system, spec.entity, spec.system, spec.entity],
+        [spec.system, spec.entity] * 3,
     ).fetchall()
     return Reconciliation(spec.system, spec.entity, [FileBalance(*row) for row in rows])

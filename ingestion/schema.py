@@ -51,6 +51,18 @@ CREATE TABLE IF NOT EXISTS {QUARANTINE} (
     quarantined_at TIMESTAMPTZ NOT NULL
 );
 
+-- Rows and quarantined lines of erased people, per file version: dropped on read (the
+-- suppression list) or deleted by `touchpoint erase`. They count in reconciliation.
+CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}.suppressed_rows (
+    system          VARCHAR NOT NULL,
+    entity          VARCHAR NOT NULL,
+    source_file     VARCHAR NOT NULL,
+    load_id         VARCHAR NOT NULL,   -- the file version (ledger) the rows belonged to
+    rows_suppressed BIGINT NOT NULL,
+    reason          VARCHAR NOT NULL,   -- suppressed_on_read | erased
+    recorded_at     TIMESTAMPTZ NOT NULL
+);
+
 -- One row per ingestion of one entity (an asset materialization).
 CREATE TABLE IF NOT EXISTS {AUDIT} (
     load_id          VARCHAR NOT NULL,

@@ -1,6 +1,7 @@
 """`touchpoint`: the command-line entry point for data engineers and automation.
 
 touchpoint run [--landing DIR] [--warehouse FILE] [--build-dir DIR] [--force]
+touchpoint erase (--email X | --phone X | --customer-id X) [--landing ...] [--dry-run]
 touchpoint generate --out DIR --customers N --days D --seed S [--start-date YYYY-MM-DD]
 touchpoint identity explain CUSTOMER_ID [--warehouse FILE]
 """
@@ -48,6 +49,26 @@ def main(argv: list[str] | None = None) -> int:
     )
     run.set_defaults(handler=_run)
 
+    erase = commands.add_parser(
+        "erase",
+        help="remove one person from every layer and publication, and keep them out",
+        description="Find the person in the identity graph, delete every record of theirs, add "
+        "them to the suppression list (keyed hashes), rebuild and publish (docs/privacy.md).",
+    )
+    person = erase.add_mutually_exclusive_group(required=True)
+    person.add_argument("--email", help="an e-mail address of the person")
+    person.add_argument("--phone", help="a phone number of the person")
+    person.add_argument("--customer-id", help="the person's customer_id (a retired id works too)")
+    erase.add_argument(
+        "--landing", help=f"landing folder (default: ${ENV_LANDING_DIR} or the demo)"
+    )
+    erase.add_argument("--warehouse", help=f"published DuckDB file (default: ${ENV_WAREHOUSE})")
+    erase.add_argument("--build-dir", help="private build folder (default: beside the warehouse)")
+    erase.add_argument(
+        "--dry-run", action="store_true", help="say what would be removed; change nothing"
+    )
+    erase.set_defaults(handler=_erase)
+
     generate = commands.add_parser("generate", help="write a simulated company's extracts")
     _add_generate_arguments(generate)
 
@@ -86,6 +107,44 @@ def _run(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     print(outcome.summary(elapsed))
     return EXIT_OK if outcome.succeeded else EXIT_PIPELINE_FAILED
+
+
+def _erase(args: argparse.Namespace) -> int:
+    from orchestration.lib.run_guard import RunInProgressError
+    from privacy.erasure import ErasureError, ErasureRequest, erase
+
+    paths = TouchpointPaths.resolve(args.landing, args.warehouse, args.build_dir)
+    if not paths.landing_dir.is_dir():
+        print(f"error: landing folder {paths.landing_dir} does not exist", file=sys.stderr)
+        return EXIT_USAGE
+    request = ErasureRequest(email=args.email, phone=args.phone, customer_id=args.customer_id)
+    try:
+        outcome = erase(paths, request, log=_progress_logger(), dry_run=args.dry_run)
+    except ErasureError as refused:
+        print(f"error: {refused}", file=sys.stderr)
+        return EXIT_USAGE
+    except RunInProgressError as busy:
+        print(f"refused: {busy}", file=sys.stderr)
+        return EXIT_BUSY
+    if outcome.dry_run:
+        print(f"Dry run: nothing was changed. An erasure would remove\n{outcome.plan.describe()}")
+        return EXIT_OK
+    if outcome.plan.nothing_found:
+        print(
+            "Nobody with this identifier is in the build; nothing was deleted or rebuilt. It is "
+            "on the suppression list now: no later delivery will load it."
+        )
+        return EXIT_OK
+    print(f"Erased from the build database:\n{outcome.plan.describe()}")
+    print(outcome.rebuild_summary)
+    if not outcome.succeeded:
+        print(
+            "FAILED: the build is erased, but the rebuild did not publish, so the published "
+            "warehouse still holds the person. Fix the failure and run `touchpoint run --force`.",
+            file=sys.stderr,
+        )
+        return EXIT_PIPELINE_FAILED
+    return EXIT_OK
 
 
 def _identity_explain(args: argparse.Namespace) -> int:

@@ -28,7 +28,13 @@ from warehouse.connections import connect_published
 from warehouse.settings import TouchpointPaths
 
 PUBLISH_ASSET = dg.AssetKey("published_warehouse")
-_INGESTION_COUNTS = ("rows_read", "rows_loaded", "rows_quarantined", "rows_duplicate")
+_INGESTION_COUNTS = (
+    "rows_read",
+    "rows_loaded",
+    "rows_quarantined",
+    "rows_duplicate",
+    "rows_suppressed",  # rows of erased people (ingestion.suppression)
+)
 
 
 @dataclass
@@ -51,7 +57,7 @@ class PipelineOutcome:
             return f"\nNothing new: {self.nothing_new}"
         lines = [
             "",
-            "Ingestion (rows read = loaded + quarantined + duplicate):",
+            "Ingestion (rows read = loaded + quarantined + duplicate + suppressed):",
             *self.ingestion_lines,
         ]
         if self.defect_lines:
@@ -152,7 +158,7 @@ def _outcome(result: dg.ExecuteInProcessResult, warehouse: Path) -> PipelineOutc
         if event.asset_key == PUBLISH_ASSET:
             version = metadata["version"].value
         elif "rows_read" in metadata:
-            counts = {k: metadata[k].value for k in _INGESTION_COUNTS}
+            counts = {k: metadata[k].value for k in _INGESTION_COUNTS if k in metadata}
             ingestion_lines.append(
                 f"  {event.asset_key.to_user_string():<28} "
                 + " ".join(

@@ -21,6 +21,7 @@ def test_balanced_load_reconciles(con, landing):
         "rows_loaded": 2,
         "rows_quarantined": 1,
         "rows_duplicate": 1,
+        "rows_suppressed": 0,
         "raw_rows": 2,
     }
 

@@ -4,6 +4,7 @@ import dagster as dg
 
 from ingestion import SPECS, EntityLoadResult, EntitySpec, IngestionError, ingest_entity
 from orchestration.lib.resources import DUCKDB_WRITER_POOL, WarehouseResource
+from privacy.suppression import SuppressionList
 
 RECONCILIATION_CHECK = "reconciliation"
 
@@ -22,6 +23,7 @@ def _metadata(res: EntityLoadResult) -> dict[str, object]:
         "rows_loaded": res.rows_loaded,
         "rows_quarantined": res.rows_quarantined,
         "rows_duplicate": res.rows_duplicate,
+        "rows_suppressed": res.rows_suppressed,
         "dagster/row_count": res.table_rows,
     }
     if res.rejected:
@@ -50,7 +52,10 @@ def _build_asset(spec: EntitySpec) -> dg.AssetsDefinition:
                 RECONCILIATION_CHECK,
                 asset=key,
                 blocking=True,
-                description="Every record read is loaded, quarantined or counted as a duplicate.",
+                description=(
+                    "Every record read is loaded, quarantined, counted as a duplicate or "
+                    "suppressed (an erased person's)."
+                ),
             )
         ],
     )
@@ -58,7 +63,11 @@ def _build_asset(spec: EntitySpec) -> dg.AssetsDefinition:
         try:
             with warehouse.connect() as con:
                 res = ingest_entity(
-                    con, warehouse.paths.landing_dir, spec, run_id=context.run.run_id
+                    con,
+                    warehouse.paths.landing_dir,
+                    spec,
+                    run_id=context.run.run_id,
+                    suppression_list=SuppressionList.load(warehouse.paths.warehouse),
                 )
         except IngestionError as exc:  # a full disk or memory: the message names the cause
             raise dg.Failure(description=str(exc), allow_retries=False) from exc
