@@ -176,10 +176,8 @@ def free_text_hashes(texts: Iterable[str | None]) -> list[set[str]]:
 
 
 def _temp_table(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> str:
-    view = f"{name}__arrow"
-    con.register(view, table)
-    try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {view}")
-    finally:
-        con.unregister(view)
+    # imported here: ingestion imports this module while its package is initialised
+    from ingestion.stage import temp_table
+
+    temp_table(con, name, table)
     return name

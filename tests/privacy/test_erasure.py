@@ -68,6 +68,16 @@ def _order(oid: int, customer: int | None, email: str | None, phone: str | None 
     }
 
 
+def _orders() -> list[dict]:
+    """Ann's order, Bo's, a guest order under her e-mail, one under the shared landline."""
+    return [
+        _order(5001, 7001, ANN_EMAIL),
+        _order(5002, 7002, "bo@example.com"),
+        _order(5003, None, " ann.lee@EXAMPLE.com"),
+        _order(5004, None, None, HOUSEHOLD_PHONE),
+    ]
+
+
 def _charge(chid: str, order_id: int) -> dict:
     # No customer and no billing e-mail: only the order it paid ties it to a person.
     return {
@@ -119,16 +129,7 @@ def landing(tmp_path: Path) -> Path:
     )
     # A second version of Ann's account: erasure removes every loaded version.
     put(folder, "shop/customers/2026-03-15.jsonl", jsonl(_customer(7001, ANN_EMAIL, "Ann", None)))
-    put(
-        folder,
-        "shop/orders/2026-03-02.jsonl",
-        jsonl(
-            _order(5001, 7001, ANN_EMAIL),
-            _order(5002, 7002, "bo@example.com"),
-            _order(5003, None, " ann.lee@EXAMPLE.com"),  # a guest order under her e-mail
-            _order(5004, None, None, HOUSEHOLD_PHONE),  # a guest order under the shared phone
-        ),
-    )
+    put(folder, "shop/orders/2026-03-02.jsonl", jsonl(*_orders()))
     put(
         folder,
         "billing/charges/2026-03-02.jsonl",
@@ -214,17 +215,7 @@ def test_a_redelivered_or_late_file_cannot_bring_the_person_back(built, landing)
     apply_erasure(built, plan)
     # the shop re-delivers the orders file with a new order of hers; a late charge pays her
     # erased order
-    put(
-        landing,
-        "shop/orders/2026-03-02.jsonl",
-        jsonl(
-            _order(5001, 7001, ANN_EMAIL),
-            _order(5002, 7002, "bo@example.com"),
-            _order(5003, None, "ann.lee@example.com"),
-            _order(5004, None, None, HOUSEHOLD_PHONE),
-            _order(5005, 7001, None),
-        ),
-    )
+    put(landing, "shop/orders/2026-03-02.jsonl", jsonl(*_orders(), _order(5005, 7001, None)))
     put(landing, "billing/charges/2026-04-01.jsonl", jsonl(_charge("ch_9", 5001)))
     reloaded = SuppressionList.load(Path("unused"))
     orders = ingest_entity(built, landing, get_spec("shop", "orders"), suppression_list=reloaded)
