@@ -148,15 +148,19 @@ def _erase(args: argparse.Namespace) -> int:
 
 
 def _identity_explain(args: argparse.Namespace) -> int:
+    import duckdb
+
     from identity.explain import explain
-    from warehouse.connections import connect_published
-    from warehouse.publication_record import PublishedWarehouseDamaged
 
     paths = TouchpointPaths.resolve(None, args.warehouse, None)
+    # The private build: identifiers in clear (the analyst publication holds only their digests).
+    if not paths.build_db.exists():
+        print(f"error: no build at {paths.build_db}: run `touchpoint run` first", file=sys.stderr)
+        return EXIT_USAGE
     try:
-        con = connect_published(paths.warehouse)
-    except (FileNotFoundError, PublishedWarehouseDamaged) as unreadable:
-        print(f"error: {unreadable}", file=sys.stderr)
+        con = duckdb.connect(str(paths.build_db), read_only=True)
+    except duckdb.Error as unreadable:  # e.g. a run is writing it
+        print(f"error: cannot read {paths.build_db}: {unreadable}", file=sys.stderr)
         return EXIT_USAGE
     try:
         print(explain(con, args.customer_id))

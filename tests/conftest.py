@@ -70,8 +70,11 @@ def handmade_warehouse(handmade_run: PipelineRun) -> Path:
 
 
 @pytest.fixture()
-def published_con(handmade_warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = connect_published(handmade_warehouse)
+def published_con(handmade_run: PipelineRun) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Everything the run built and published from (its build database: raw, identity, CLV and
+    the marts in clear), attached read-only under the catalog name readers use. What readers
+    themselves see, the analyst publication, is `handmade_warehouse` (tests/privacy)."""
+    con = connect_published(handmade_run.build_db)
     yield con
     con.close()
 
@@ -139,6 +142,10 @@ class DemoRun:
         return self.pipeline.warehouse
 
     @property
+    def build_db(self) -> Path:
+        return self.pipeline.build_db
+
+    @property
     def truth_dir(self) -> Path:
         return self.company.truth_dir
 
@@ -156,7 +163,8 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory, demo_company: DemoCompany
 
 @pytest.fixture()
 def demo_published_con(demo_run: DemoRun) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = connect_published(demo_run.warehouse)
+    """The demo run's build database, read-only (see `published_con`)."""
+    con = connect_published(demo_run.build_db)
     yield con
     con.close()
 

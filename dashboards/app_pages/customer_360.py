@@ -1,4 +1,8 @@
-"""Customer 360: find one person, see who they are and everything they did, in one timeline."""
+"""Customer 360: find one person, see who they are and everything they did, in one timeline.
+
+It reads the analyst publication, where a person's name, e-mail and phone are keyed hashes. A
+steward (privacy.access) may unmask the one customer on screen: the clear profile comes from
+the restricted publication and the view is written to its access log."""
 
 from __future__ import annotations
 
@@ -6,11 +10,17 @@ import pandas as pd
 import streamlit as st
 
 from dashboards.lib.charts import plot, show
-from dashboards.lib.customer_search import MASKS, masked, search_customers
+from dashboards.lib.customer_search import customer_label, postal_area, search_customers
 from dashboards.lib.metric_display import COUNT
 from dashboards.lib.notices import not_in_publication, require_tables
 from dashboards.lib.published import PublishedWarehouse, open_published, table
 from dashboards.lib.tables import table_with_download
+from dashboards.lib.viewer import auth_configured, current_viewer, login_prompt, viewer_caption
+from privacy.access import Viewer, clear_profile, record_unmasked_view
+from warehouse.publication import restricted_publication_path
+
+PAGE_NAME = "Customer 360"
+HIDDEN = "••• (pseudonymised)"
 
 # dim_customer column -> tile label and the metric whose unit it shares ("count": a count;
 # None: shown as text).
@@ -41,14 +51,10 @@ def rows_of(
     )
 
 
-def pick_customer(results: pd.DataFrame, show_pii: bool) -> str | None:
-    shown = results if show_pii else masked(results)
+def pick_customer(results: pd.DataFrame) -> str | None:
     if len(results) == 1:
         return str(results["customer_id"].iloc[0])
-    labels = {
-        row.customer_id: f"{row.full_name} · {row.primary_email} · {row.customer_id}"
-        for row in shown.itertuples()
-    }
+    labels = {row["customer_id"]: customer_label(row) for _, row in results.iterrows()}
     return st.selectbox(
         f"{len(results)} customers match (showing at most 50) — pick one",
         list(labels),
@@ -57,16 +63,38 @@ def pick_customer(results: pd.DataFrame, show_pii: bool) -> str | None:
     )
 
 
-def profile(warehouse: PublishedWarehouse, customer: pd.Series, show_pii: bool) -> None:
-    for column, mask in MASKS.items():
-        if not show_pii:
-            customer[column] = mask(None if pd.isna(customer[column]) else str(customer[column]))
-    st.subheader(customer["full_name"])
+def unmasked_profile(
+    warehouse: PublishedWarehouse, viewer: Viewer, customer_id: str
+) -> dict[str, object] | None:
+    """The clear profile from the restricted publication, logged once per unmasking."""
+    restricted = restricted_publication_path(warehouse.path)
+    clear = clear_profile(restricted, customer_id)
+    if clear is None:
+        st.warning("This customer's personal data is not in the restricted publication.")
+        return None
+    if st.session_state.get("unmask_logged_for") != customer_id:
+        record_unmasked_view(restricted, viewer, customer_id, PAGE_NAME)
+        st.session_state["unmask_logged_for"] = customer_id
+    return clear
+
+
+def profile(customer: pd.Series, clear: dict[str, object] | None) -> None:
+    def shown(column: str) -> str:
+        value = clear.get(column) if clear else None
+        return "—" if value is None or pd.isna(value) else str(value)
+
+    if clear is None:
+        st.subheader(f"Customer {customer['customer_id']}")
+        contact = f"**E-mail** {HIDDEN}  \n**Phone** {HIDDEN}  \n"
+        postal = postal_area(customer["primary_postal_code"])
+    else:
+        st.subheader(shown("full_name"), anchor=False)
+        contact = f"**E-mail** {shown('primary_email')}  \n**Phone** {shown('primary_phone')}  \n"
+        postal = shown("primary_postal_code")
     left, right = st.columns(2)
-    left.markdown(
-        f"**E-mail** {customer['primary_email']}  \n**Phone** {customer['primary_phone']}  \n"
-        f"**Postal code** {customer['primary_postal_code']}"
-    )
+    left.markdown(f"{contact}**Postal code** {postal}")
+    if clear is not None:
+        left.caption("In clear for a steward: this view is written to the access log.")
     right.markdown(
         f"**Customer id** `{customer['customer_id']}`  \n"
         f"**Known since** {customer['first_seen_at']:%d %b %Y} · **last seen** "
@@ -165,28 +193,36 @@ def identity_records(warehouse: PublishedWarehouse, customer_id: str) -> None:
 
 
 st.title("Customer 360")
-warehouse = open_published()
-if warehouse is not None:
+viewer = current_viewer()
+warehouse = open_published() if viewer is not None else None
+if viewer is None and auth_configured():
+    login_prompt("look up customers")
+elif warehouse is not None:
     search, toggle = st.columns([4, 1], vertical_alignment="bottom")
     text = search.text_input(
-        "Search by e-mail, phone, name, customer id or any source system's record id",
+        "Search by exact e-mail, phone, name, customer id or any source system's record id",
         key="customer_search",
         placeholder="e.g. jane@example.com, +1 206 555 0100, Jane Doe, C1A2B3…",
     )
-    show_pii = toggle.toggle(
+    show_pii = viewer.is_steward and toggle.toggle(
         "Show personal data",
         value=False,
         key="show_pii",
-        help="Personal data is masked by default; unmask only when you need it.",
+        help="Stewards only: shows this one customer in clear and writes the view to the "
+        "access log.",
     )
+    if not show_pii:
+        st.session_state.pop("unmask_logged_for", None)  # the next unmasking is a new view
+    viewer_caption(viewer)
     if text.strip():
         results = search_customers(warehouse, text)
         if results.empty:
             st.warning("No customer matches that search.")
         else:
-            customer_id = pick_customer(results, show_pii)
+            customer_id = pick_customer(results)
             row = results.loc[results["customer_id"] == customer_id].iloc[0].copy()
-            profile(warehouse, row, show_pii)
+            clear = unmasked_profile(warehouse, viewer, customer_id) if show_pii else None
+            profile(row, clear)
             value_tiles(warehouse, customer_id)
             open_issues(warehouse, customer_id)
             timeline(warehouse, customer_id)

@@ -88,7 +88,7 @@ def quarantine_section(warehouse: PublishedWarehouse) -> None:
     quarantined = warehouse.sql(
         f"select system, entity, reason, count(*) as rows_quarantined, "
         f"count(distinct source_file) as files, any_value(detail) as example_detail "
-        f"from {table('raw', 'quarantine')} group by all order by rows_quarantined desc"
+        f"from {table('ops', 'quarantine')} group by all order by rows_quarantined desc"
     )
     if quarantined.empty:
         st.success("No record was quarantined in this publication.")
@@ -144,7 +144,7 @@ def freshness_section(warehouse: PublishedWarehouse) -> None:
         with delivered as (
             select system, max(delivery_date) as latest_delivery,
                    max(loaded_at)::timestamp as last_loaded_at
-            from {table("raw", "load_ledger")} group by system
+            from {table("ops", "load_ledger")} group by system
         ), activity as (
             select source_system as system, max(occurred_at) as latest_activity_at
             from {table("marts", "fct_touchpoint")} group by source_system
@@ -188,11 +188,9 @@ warehouse = open_published()
 if warehouse is not None:
     publication_section(warehouse)
     checks_section(warehouse)
-    if require_tables(warehouse, "raw", "load_ledger", "quarantine"):
+    if require_tables(warehouse, "ops", "load_ledger", "quarantine"):
         quarantine_section(warehouse)
     if warehouse.has_table("ops", "check_results"):  # else checks_section said it is missing
         reconciliation_section(warehouse)
-    if require_tables(warehouse, "raw", "load_ledger") and require_tables(
-        warehouse, "ops", "check_results"
-    ):
+    if require_tables(warehouse, "ops", "load_ledger", "check_results"):
         freshness_section(warehouse)

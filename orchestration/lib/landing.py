@@ -17,8 +17,8 @@ import duckdb
 
 from ingestion import SPECS
 from ingestion.discovery import LandingFile, discover
-from ingestion.schema import LEDGER
 from warehouse.connections import connect_published, damage_reported
+from warehouse.publication import PUBLISHED_LEDGER
 from warehouse.publication_record import PublishedWarehouseDamaged
 
 
@@ -65,7 +65,7 @@ def _seen_versions(warehouse: Path) -> set[tuple[str, int, int]]:
     try:
         with damage_reported(warehouse):  # a block that fails its checksum
             rows = con.execute(
-                f"""select source_file, bytes, mtime_ns from {LEDGER}
+                f"""select source_file, bytes, mtime_ns from {PUBLISHED_LEDGER}
                 qualify row_number() over (partition by source_file order by loaded_at desc) = 1"""
             ).fetchall()
     except duckdb.CatalogException:  # a publication from before the ledger existed

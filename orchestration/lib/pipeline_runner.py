@@ -223,16 +223,17 @@ def _handled_defects(paths: TouchpointPaths, run_id: str, published: int | None)
             con = duckdb.connect(str(paths.build_db), read_only=True)
     except duckdb.Error:
         return ["  (details unavailable: the build database is in use by the next run)"]
+    schema = "ops" if published is not None else "raw"  # the publication keeps them in ops
     try:
         rejected = con.execute(
-            """select l.source_file, l.message from raw.load_ledger l
-            join raw.load_audit a using (load_id)
+            f"""select l.source_file, l.message from {schema}.load_ledger l
+            join {schema}.load_audit a using (load_id)
             where a.run_id = ? and l.status = 'rejected' order by l.source_file""",
             [run_id],
         ).fetchall()
         quarantined = con.execute(
-            """select q.system || '/' || q.entity, q.reason, count(*) from raw.quarantine q
-            join raw.load_audit a using (load_id, system, entity)
+            f"""select q.system || '/' || q.entity, q.reason, count(*) from {schema}.quarantine q
+            join {schema}.load_audit a using (load_id, system, entity)
             where a.run_id = ? group by all order by 1, 2""",
             [run_id],
         ).fetchall()

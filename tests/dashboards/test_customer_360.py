@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from dashboards.lib.customer_search import mask_email, mask_name, mask_phone
 from tests.dashboards.apptest import open_app, render
 
 pytestmark = pytest.mark.slow
@@ -68,12 +67,13 @@ def test_search_finds_the_customer(page, known_customer, demo_published_con, fie
 
 
 def test_personal_data_is_masked_until_unmasked(page, known_customer) -> None:
+    """The analyst publication has no clear personal data to show; the (local demo) steward's
+    toggle reads this one customer from the restricted publication (tests/privacy)."""
     search(page, known_customer["customer_id"])
     text = " ".join(m.value for m in page.markdown) + " ".join(s.value for s in page.subheader)
-    assert known_customer["email"] not in text and known_customer["phone"] not in text
-    assert mask_email(known_customer["email"]) in text
-    assert mask_phone(known_customer["phone"]) in text
-    assert mask_name(known_customer["full_name"]) in text
+    for personal in ("email", "phone", "full_name"):
+        assert known_customer[personal] not in text
+    assert "pseudonymised" in text
     page.toggle(key="show_pii").set_value(True).run()
     text = " ".join(m.value for m in page.markdown) + " ".join(s.value for s in page.subheader)
     assert known_customer["email"] in text and known_customer["phone"] in text

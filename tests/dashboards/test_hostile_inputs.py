@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.dashboards.apptest import PAGES, open_app, render
 from warehouse.connections import connect_published
+from warehouse.publication import restricted_publication_path
 
 HOSTILE = {
     "sql quote": "' OR '1'='1' --",
@@ -103,13 +104,16 @@ def test_every_page_ignores_hostile_query_parameters(monkeypatch, handmade_wareh
 @pytest.fixture()
 def hostile_customer(tmp_path, handmade_warehouse) -> tuple[Path, str, str]:
     """A copy of the published warehouse in which one customer's name and e-mail are HTML and
-    markdown, as a source system could deliver them. (The copy has no publication record, so
-    editing it is not taken for damage.)"""
+    markdown, as a source system could deliver them: in the restricted publication, where a
+    steward sees them in clear. (The copy has no publication record, so editing it is not
+    taken for damage.)"""
     warehouse = tmp_path / "touchpoint.duckdb"
     shutil.copy(handmade_warehouse, warehouse)
+    restricted = restricted_publication_path(warehouse)
+    shutil.copy(restricted_publication_path(handmade_warehouse), restricted)
     name = "<script>alert(1)</script> **Bold** [x](javascript:alert(2))"
     email = "<img src=x onerror=alert(3)>@example.com"
-    con = duckdb.connect(str(warehouse))
+    con = duckdb.connect(str(restricted))
     (customer_id,) = con.execute(
         "select customer_id from marts.dim_customer order by customer_id limit 1"
     ).fetchone()

@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboards.lib.customer_search import mask_email, mask_name, mask_phone, masked
+from dashboards.lib.customer_search import customer_label, postal_area
 from dashboards.lib.filters import Filters, default_filters
 from dashboards.lib.metric_display import display_of
 from dashboards.lib.names import human_codes_in, human_list, human_name
@@ -76,12 +76,10 @@ def test_filters_use_the_nearest_matching_dimension_and_quote_values() -> None:
     assert Filters(dt.date(2026, 1, 1), dt.date(2026, 1, 2)).for_metric(["x__channel"]).where == ()
 
 
-def test_masks_hide_personal_data_but_keep_ids() -> None:
-    assert mask_email("jane.doe@example.com") == "j•••@example.com"
-    assert mask_phone("+12065550100") == "•••••0100"
-    assert mask_name("Jane Doe") == "J. D."
-    frame = pd.DataFrame({"customer_id": ["C1"], "primary_email": ["a@b.c"], "full_name": [None]})
-    assert masked(frame).iloc[0].tolist() == ["C1", "a•••@b.c", "—"]
+def test_a_customer_is_labelled_without_personal_data() -> None:
+    assert postal_area("021") == "021••" and postal_area(None) == "—"
+    row = pd.Series({"customer_id": "C1", "primary_postal_code": "021", "source_systems": "crm,shop"})
+    assert customer_label(row) == "C1 · postal area 021•• · crm, shop"
 
 
 def test_mart_codes_read_as_words_with_known_abbreviations_in_capitals() -> None:

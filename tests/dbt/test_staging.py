@@ -678,7 +678,7 @@ def test_klaviyo_event_types_and_local_time_incl_dst(con) -> None:
 @pytest.fixture()
 def handmade_con(handmade_run: PipelineRun) -> Iterator[duckdb.DuckDBPyConnection]:
     """The staging views of the session's pipeline build of the hand-made landing folder."""
-    c = connect_published(handmade_run.warehouse)
+    c = connect_published(handmade_run.build_db)  # the build: the analyst publication has no staging
     yield c
     c.close()
 

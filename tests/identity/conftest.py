@@ -27,7 +27,9 @@ class DemoIdentity:
 
 @pytest.fixture(scope="session")
 def demo_identity(demo_run: DemoRun) -> DemoIdentity:
-    return DemoIdentity(demo_run.warehouse, demo_run.truth_dir)
+    # the build: identity's own tables and the clear identifiers it resolved (the analyst
+    # publication holds only the marts, pseudonymised)
+    return DemoIdentity(demo_run.build_db, demo_run.truth_dir)
 
 
 @pytest.fixture()

@@ -222,9 +222,16 @@ def test_explain_lists_records_and_links(tmp_path: Path) -> None:
     con.close()
 
 
-def test_cli_identity_explain(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = _published(tmp_path)
-    con = duckdb.connect(str(path), read_only=True)
+def test_cli_identity_explain(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # explain reads the private build beside the published file (identifiers in clear)
+    monkeypatch.delenv("TOUCHPOINT_BUILD_DIR", raising=False)
+    path = tmp_path / "touchpoint.duckdb"
+    build_db = tmp_path / ".touchpoint.build" / "touchpoint.duckdb"
+    build_db.parent.mkdir()
+    _published(tmp_path).rename(build_db)
+    con = duckdb.connect(str(build_db), read_only=True)
     ann = con.execute(
         "select customer_id from marts.dim_customer_identity_map where source_record_id = '1'"
     ).fetchone()[0]

@@ -14,6 +14,6 @@ from warehouse.connections import connect_published
 
 @pytest.fixture()
 def journey_con(handmade_run: PipelineRun) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = connect_published(handmade_run.warehouse)
+    con = connect_published(handmade_run.build_db)  # the build: intermediate models too
     yield con
     con.close()

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture()
 def simulated(demo_run: DemoRun) -> Iterator[tuple[Path, duckdb.DuckDBPyConnection]]:
-    con = connect_published(demo_run.warehouse)
+    con = connect_published(demo_run.build_db)  # the build: truth is compared in clear
     yield demo_run.truth_dir, con
     con.close()
 

@@ -8,7 +8,7 @@ from orchestration.defs.transform.assets import touchpoint_dbt_models
 from orchestration.lib.check_results import record_check_results
 from orchestration.lib.dbt_project import semantic_manifest_path
 from orchestration.lib.resources import DUCKDB_WRITER_POOL, WarehouseResource
-from warehouse.publication import publish
+from warehouse.publication import parquet_dir, publish, restricted_publication_path
 
 
 @dg.asset(
@@ -17,7 +17,10 @@ from warehouse.publication import publish
     deps=touchpoint_dbt_models.keys,
     pool=DUCKDB_WRITER_POOL,
     description=(
-        "The warehouse readers use (dashboards, analysts, `mf query`). Runs only when every "
+        "The warehouse readers use (dashboards, analysts, `mf query`): the marts with personal "
+        "data pseudonymised, the semantic layer and run metadata, in a format DuckDB 1.5 "
+        "clients read, every mart also as Parquet; beside it the owner-only restricted "
+        "publication with personal data in clear (docs/privacy.md). Runs only when every "
         "upstream asset materialized and no blocking check failed, so a failed build leaves "
         "the last good version in place."
     ),
@@ -44,6 +47,10 @@ def published_warehouse(
                 publication.published_at.replace(tzinfo=UTC).timestamp()
             ),
             "path": dg.MetadataValue.path(str(publication.path)),
+            "restricted_path": dg.MetadataValue.path(
+                str(restricted_publication_path(publication.path))
+            ),
+            "parquet": dg.MetadataValue.path(str(parquet_dir(publication.path))),
             "size_mb": round(publication.path.stat().st_size / 2**20, 1),
         }
     )
