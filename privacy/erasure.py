@@ -64,13 +64,11 @@ FREE_TEXT_TABLES = (
 )
 #: Schemas of the build that are not derived by dbt (everything else is dropped and rebuilt).
 KEPT_SCHEMAS = ("raw", "identity", "clv", "ops", "main", "information_schema", "pg_catalog")
-#: Identity and CLV state keyed by customer id: (table, condition on the customers).
-CUSTOMER_STATE = (
-    (RESOLVED_RECORDS, "customer_id IN {ids}"),
-    ("identity.resolved_edges", "customer_id IN {ids}"),
-    ("identity.customer_id_aliases", "customer_id IN {ids} OR retired_customer_id IN {ids}"),
-    ("clv.customer_predictions", "customer_id IN {ids}"),
-)
+#: State the pipeline keeps between runs, per customer: every table of these schemas with one
+#: of the customer id columns (resolved records, links, retired ids, CLV scores, and whatever
+#: state a later version keeps there) loses the person's rows.
+CUSTOMER_STATE_SCHEMAS = ("identity", "clv")
+CUSTOMER_ID_COLUMNS = ("customer_id", "retired_customer_id")
 
 
 class ErasureError(RuntimeError):
@@ -217,12 +215,9 @@ def plan_erasure(con: duckdb.DuckDBPyConnection, request: ErasureRequest) -> Era
     plan.hashes = {h for (h,) in con.execute(f"SELECT hash FROM {PERSON_TABLE}").fetchall()}
     for table, text in FREE_TEXT_TABLES:
         plan.free_text_rows[table] = len(_free_text_hits(con, table, text, plan.hashes))
-    for table, condition in CUSTOMER_STATE:
-        if _exists(con, table) and customers:
-            (n,) = con.execute(
-                f"SELECT count(*) FROM {table} WHERE {condition.format(ids=_ids(customers))}"
-            ).fetchone()
-            plan.customer_state_rows[table] = n
+    for table, condition in _customer_state(con, customers):
+        (n,) = con.execute(f"SELECT count(*) FROM {table} WHERE {condition}").fetchone()
+        plan.customer_state_rows[table] = n
     return plan
 
 
@@ -259,11 +254,8 @@ def apply_erasure(con: duckdb.DuckDBPyConnection, plan: ErasurePlan) -> None:
             _delete_rowids(con, QUARANTINE, quarantined)
         if checks:
             _delete_rowids(con, "ops.check_results", checks)
-        for table, condition in CUSTOMER_STATE:
-            if _exists(con, table) and plan.customers:
-                con.execute(
-                    f"DELETE FROM {table} WHERE {condition.format(ids=_ids(plan.customers))}"
-                )
+        for table, condition in _customer_state(con, plan.customers):
+            con.execute(f"DELETE FROM {table} WHERE {condition}")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -402,6 +394,25 @@ def _seed(
     given_hashes = set(hash_tokens(given))
     seed = set(hash_tokens(record_tokens)) | ((contact | given_hashes) - shared)
     return seed, shared, len((contact | given_hashes) & shared)
+
+
+def _customer_state(con: duckdb.DuckDBPyConnection, customers: list[str]) -> list[tuple[str, str]]:
+    """(table, condition selecting the customers' rows) for each table of kept state."""
+    if not customers:
+        return []
+    tables = con.execute(
+        "SELECT table_schema, table_name, list(column_name) FROM information_schema.columns "
+        "WHERE table_catalog = current_database() AND table_schema IN "
+        f"{_ids(list(CUSTOMER_STATE_SCHEMAS))} GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
+    return [
+        (
+            f"{schema}.{table}",
+            " OR ".join(f"{c} IN {_ids(customers)}" for c in CUSTOMER_ID_COLUMNS if c in columns),
+        )
+        for schema, table, columns in tables
+        if any(c in columns for c in CUSTOMER_ID_COLUMNS)
+    ]
 
 
 def _free_text_hits(
