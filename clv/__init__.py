@@ -9,11 +9,13 @@ Public API:
     rfm_summary                    - transactions -> frequency / recency / T / repeat spend
     fit_clv, CLVFit, ModelFit      - summary -> fitted models, per-customer predictions,
                                      parameters and the reason when a model was not fitted
-    predict_clv_in_warehouse       - read marts.fct_order, write clv.customer_predictions and
+    score_clv                      - summary + stored fits -> the same predictions, no fitting
+    predict_clv_in_warehouse       - read marts.fct_order, score with the stored fit or fit
+                                     again when due, write clv.customer_predictions and
                                      clv.model_fits
 """
 
-from clv.model import CLVConfig, CLVFit, ModelFit, fit_clv
+from clv.model import CLVConfig, CLVFit, ModelFit, fit_clv, score_clv
 from clv.store import CUSTOMER_PREDICTIONS, MODEL_FITS, predict_clv_in_warehouse
 from clv.summary import rfm_summary
 
@@ -26,4 +28,5 @@ __all__ = [
     "fit_clv",
     "predict_clv_in_warehouse",
     "rfm_summary",
+    "score_clv",
 ]

@@ -50,6 +50,11 @@ class CLVConfig:
     # predictions stay null rather than mislead.
     min_customers: int = 50
     min_repeat_customers: int = 20
+    # A daily run scores customers with the stored fit; the models are fitted again once the
+    # data's as-of date is this many days past the fit's (and on `touchpoint run
+    # --full-refresh`). 0 refits on every run. Parameters move little from one week's orders
+    # to the next, and a refit costs seconds to minutes where scoring costs well under one.
+    refit_every_days: int = 7
 
     @property
     def horizon_weeks(self) -> float:
@@ -87,14 +92,46 @@ class CLVFit:
 def fit_clv(summary: pd.DataFrame, config: CLVConfig | None = None) -> CLVFit:
     """Fit both models on an `rfm_summary` and predict for every customer in it."""
     config = config or CLVConfig()
-    predictions = summary.copy()
-    for column in PREDICTION_COLUMNS:
-        predictions[column] = np.nan
-
     bg_fit, bg_model = _fit_bg_nbd(summary, config)
     spend_data = _spend_data(summary)
     gg_fit, gg_model = _fit_gamma_gamma(spend_data, config)
+    return _predict(summary, bg_fit, bg_model, gg_fit, gg_model, config)
 
+
+def score_clv(
+    summary: pd.DataFrame, bg_nbd: ModelFit, gamma_gamma: ModelFit, config: CLVConfig | None = None
+) -> CLVFit:
+    """Predict for every customer in an `rfm_summary` with the parameters of earlier fits, no
+    fitting: the same predictions `fit_clv` makes when it arrives at these parameters. A model
+    that was not fitted then leaves its predictions null now."""
+    config = config or CLVConfig()
+    bg_model = gg_model = None
+    if bg_nbd.status == "fitted":
+        bg_model = _model_with_parameters(
+            _bg_nbd_model(),
+            bg_nbd.parameters,
+            summary.loc[:, ["customer_id", "frequency", "recency", "T"]],
+        )
+    spend_data = _spend_data(summary)
+    if gamma_gamma.status == "fitted":
+        gg_model = _model_with_parameters(
+            _gamma_gamma_model(), gamma_gamma.parameters, _repeat_buyers(spend_data)
+        )
+    return _predict(summary, bg_nbd, bg_model, gamma_gamma, gg_model, config)
+
+
+def _predict(
+    summary: pd.DataFrame,
+    bg_fit: ModelFit,
+    bg_model: Any,
+    gg_fit: ModelFit,
+    gg_model: Any,
+    config: CLVConfig,
+) -> CLVFit:
+    predictions = summary.copy()
+    for column in PREDICTION_COLUMNS:
+        predictions[column] = np.nan
+    spend_data = _spend_data(summary)
     if bg_model is not None:
         predictions["p_alive"] = _per_customer(
             bg_model.expected_probability_alive(data=summary), summary
@@ -122,15 +159,38 @@ def _fit_bg_nbd(summary: pd.DataFrame, config: CLVConfig) -> tuple[ModelFit, Any
         )
         return ModelFit(BG_NBD, "skipped", n_customers, reason=reason), None
 
-    def build() -> Any:
-        from pymc_extras.prior import Prior
-        from pymc_marketing.clv import BetaGeoModel
-
-        flat = {name: Prior("HalfFlat") for name in BG_NBD_PARAMETERS}
-        return BetaGeoModel(model_config=flat)
-
     data = summary.loc[:, ["customer_id", "frequency", "recency", "T"]]
-    return _fit_guarded(BG_NBD, BG_NBD_PARAMETERS, build, data)
+    return _fit_guarded(BG_NBD, BG_NBD_PARAMETERS, _bg_nbd_model, data)
+
+
+def _bg_nbd_model() -> Any:
+    from pymc_extras.prior import Prior
+    from pymc_marketing.clv import BetaGeoModel
+
+    flat = {name: Prior("HalfFlat") for name in BG_NBD_PARAMETERS}
+    return BetaGeoModel(model_config=flat)
+
+
+def _gamma_gamma_model() -> Any:
+    from pymc_marketing.clv import GammaGammaModel
+
+    return GammaGammaModel()  # its default priors are HalfFlat: maximum likelihood
+
+
+def _model_with_parameters(model: Any, parameters: dict[str, float], data: pd.DataFrame) -> Any:
+    """A pymc-marketing model whose posterior is the one point `parameters`, as MAP leaves it:
+    its predictions are the fitted model's."""
+    import arviz as az
+    import xarray as xr
+
+    configure_pytensor()
+    model.build_model(data=data)
+    model.idata = az.InferenceData(
+        posterior=xr.Dataset(
+            {name: (("chain", "draw"), np.array([[value]])) for name, value in parameters.items()}
+        )
+    )
+    return model
 
 
 def _spend_data(summary: pd.DataFrame) -> pd.DataFrame:
@@ -141,10 +201,13 @@ def _spend_data(summary: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _repeat_buyers(spend_data: pd.DataFrame) -> pd.DataFrame:
+    """Gamma-Gamma's data: customers with a repeat purchase and positive spend."""
+    return spend_data.loc[(spend_data["frequency"] > 0) & (spend_data["monetary_value"] > 0)]
+
+
 def _fit_gamma_gamma(spend_data: pd.DataFrame, config: CLVConfig) -> tuple[ModelFit, Any]:
-    repeat_buyers = spend_data.loc[
-        (spend_data["frequency"] > 0) & (spend_data["monetary_value"] > 0)
-    ]
+    repeat_buyers = _repeat_buyers(spend_data)
     n_buyers = len(repeat_buyers)
     if n_buyers < config.min_repeat_customers:
         reason = (
@@ -153,12 +216,9 @@ def _fit_gamma_gamma(spend_data: pd.DataFrame, config: CLVConfig) -> tuple[Model
         )
         return ModelFit(GAMMA_GAMMA, "skipped", n_buyers, reason=reason), None
 
-    def build() -> Any:
-        from pymc_marketing.clv import GammaGammaModel
-
-        return GammaGammaModel()  # its default priors are HalfFlat: maximum likelihood
-
-    fit, model = _fit_guarded(GAMMA_GAMMA, GAMMA_GAMMA_PARAMETERS, build, repeat_buyers)
+    fit, model = _fit_guarded(
+        GAMMA_GAMMA, GAMMA_GAMMA_PARAMETERS, _gamma_gamma_model, repeat_buyers
+    )
     if model is None:
         return fit, None
     p, q = fit.parameters["p"], fit.parameters["q"]

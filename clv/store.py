@@ -2,9 +2,11 @@
 
 Schema `clv`, replaced on every run:
 - `customer_predictions`: one row per customer with a non-cancelled order (read by dbt's
-  dim_customer through the source `clv.customer_predictions`);
+  dim_customer through the source `clv.customer_predictions`), as of the data's as-of date;
 - `model_fits`: one row per model (bg_nbd, gamma_gamma) with its status, the reason when it was
-  not fitted, its parameters and fit metadata.
+  not fitted, its parameters and fit metadata. Its `as_of_date` and `fitted_at` are those of the
+  fit the predictions used: a run that scores with a stored fit (`CLVConfig.refit_every_days`)
+  keeps them, so the table says how old the parameters are.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from importlib.metadata import version
 import duckdb
 import pandas as pd
 
-from clv.model import CLVConfig, CLVFit, fit_clv
+from clv.model import CLVConfig, CLVFit, ModelFit, fit_clv, score_clv
 from clv.summary import rfm_summary
 
 SCHEMA = "clv"
@@ -59,10 +61,76 @@ create table {MODEL_FITS} (
 
 @dataclass(frozen=True)
 class WarehouseCLV:
-    """What one run computed: the fit and the calibration end it used (None without orders)."""
+    """What one run computed: the predictions, the data's as-of date (None without orders), and
+    whether the models were fitted in this run or a stored fit scored the customers."""
 
     fit: CLVFit
     as_of: date | None
+    refitted: bool = True
+    fitted_as_of: date | None = None  # the as-of date of the data the parameters were fitted on
+
+
+@dataclass(frozen=True)
+class StoredFit:
+    """The fits a previous run wrote to `clv.model_fits`."""
+
+    bg_nbd: ModelFit
+    gamma_gamma: ModelFit
+    as_of: date | None
+    fitted_at: datetime
+    horizon_months: int
+    monthly_discount_rate: float
+
+    def refit_due(self, as_of: date | None, config: CLVConfig) -> str | None:
+        """Why the models must be fitted again, or None when the stored fit may score."""
+        if as_of is None or self.as_of is None:
+            return "no as-of date to measure the fit's age by"
+        if (self.horizon_months, self.monthly_discount_rate) != (
+            config.horizon_months,
+            config.monthly_discount_rate,
+        ):
+            return "the horizon or discount rate changed"
+        if any(fit.status != "fitted" for fit in (self.bg_nbd, self.gamma_gamma)):
+            return "a model was not fitted last time"
+        age = (as_of - self.as_of).days
+        if age >= config.refit_every_days or age < 0:
+            return f"the fit is {age} days old (refit every {config.refit_every_days})"
+        return None
+
+
+def read_stored_fit(con: duckdb.DuckDBPyConnection) -> StoredFit | None:
+    """The fits of the previous run, None when there are none (first run, or both missing)."""
+    try:
+        rows = con.execute(f"""
+            select model, status, reason, note, n_customers, parameters, log_likelihood,
+                fit_seconds, as_of_date, fitted_at, horizon_months, monthly_discount_rate
+            from {MODEL_FITS}""").fetchall()
+    except duckdb.CatalogException:
+        return None
+    fits = {
+        row[0]: ModelFit(
+            model=row[0],
+            status=row[1],
+            reason=row[2],
+            note=row[3],
+            n_customers=row[4],
+            parameters=json.loads(row[5]) if row[5] else {},
+            log_likelihood=row[6],
+            seconds=row[7] or 0.0,
+        )
+        for row in rows
+    }
+    if set(fits) != {"bg_nbd", "gamma_gamma"}:
+        return None
+    first = rows[0]
+    return StoredFit(
+        bg_nbd=fits["bg_nbd"],
+        gamma_gamma=fits["gamma_gamma"],
+        as_of=first[8],
+        fitted_at=first[9],
+        horizon_months=first[10],
+        monthly_discount_rate=first[11],
+    )
 
 
 def read_orders(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, date | None]:
@@ -78,19 +146,34 @@ def read_orders(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, date | No
 
 
 def predict_clv_in_warehouse(
-    con: duckdb.DuckDBPyConnection, config: CLVConfig | None = None
+    con: duckdb.DuckDBPyConnection, config: CLVConfig | None = None, refit: bool = False
 ) -> WarehouseCLV:
-    """Read the orders, fit, and replace schema `clv`'s tables."""
+    """Read the orders, score every customer with the stored fit, or fit again when `refit`
+    is asked for or the stored fit is due (`StoredFit.refit_due`); replace schema `clv`'s
+    tables."""
     config = config or CLVConfig()
     orders, as_of = read_orders(con)
-    fit = fit_clv(rfm_summary(orders, as_of), config)
+    summary = rfm_summary(orders, as_of)
+    stored = None if refit else read_stored_fit(con)
+    if stored is not None and stored.refit_due(as_of, config) is None:
+        fit = score_clv(summary, stored.bg_nbd, stored.gamma_gamma, config)
+        write_clv(con, fit, as_of, config, fitted_as_of=stored.as_of, fitted_at=stored.fitted_at)
+        return WarehouseCLV(fit=fit, as_of=as_of, refitted=False, fitted_as_of=stored.as_of)
+    fit = fit_clv(summary, config)
     write_clv(con, fit, as_of, config)
-    return WarehouseCLV(fit=fit, as_of=as_of)
+    return WarehouseCLV(fit=fit, as_of=as_of, refitted=True, fitted_as_of=as_of)
 
 
 def write_clv(
-    con: duckdb.DuckDBPyConnection, fit: CLVFit, as_of: date | None, config: CLVConfig
+    con: duckdb.DuckDBPyConnection,
+    fit: CLVFit,
+    as_of: date | None,
+    config: CLVConfig,
+    fitted_as_of: date | None = None,
+    fitted_at: datetime | None = None,
 ) -> None:
+    """Replace the predictions (as of `as_of`) and the fits (fitted on data as of
+    `fitted_as_of`, at `fitted_at`: this run's data and now unless a stored fit scored)."""
     predictions = fit.predictions.rename(
         columns={"recency": "recency_weeks", "T": "tenure_weeks"}
     ).assign(
@@ -113,7 +196,8 @@ def write_clv(
             "predicted_clv_12m",
         ],
     ]
-    fitted_at = datetime.now(UTC).replace(tzinfo=None)
+    fitted_at = fitted_at or datetime.now(UTC).replace(tzinfo=None)
+    fitted_as_of = fitted_as_of or as_of
     fits_out = pd.DataFrame(
         [
             {
@@ -125,7 +209,7 @@ def write_clv(
                 "parameters": json.dumps(f.parameters) if f.parameters else None,
                 "log_likelihood": f.log_likelihood,
                 "fit_seconds": round(f.seconds, 3),
-                "as_of_date": as_of,
+                "as_of_date": fitted_as_of,
                 "time_unit": "week",
                 "horizon_months": config.horizon_months,
                 "monthly_discount_rate": config.monthly_discount_rate,
