@@ -261,13 +261,13 @@ def _refuse_clear_emails(con: duckdb.DuckDBPyConnection) -> None:
     (a personal column added without its tag would otherwise be published in clear)."""
     rows = con.execute(
         "SELECT schema_name, table_name, column_name FROM duckdb_columns() "
-        "WHERE database_name = 'analyst' AND data_type = 'VARCHAR'"
+        "WHERE database_name = 'analyst' AND data_type IN ('VARCHAR', 'JSON')"
     ).fetchall()
     for schema, table, column in rows:
+        text = f"{_quote(column)}::varchar"
         (found,) = con.execute(
             f"SELECT count(*) FROM analyst.{schema}.{_quote(table)} "
-            f"WHERE contains({_quote(column)}, '@') "
-            f"AND regexp_matches({_quote(column)}, ?)",
+            f"WHERE contains({text}, '@') AND regexp_matches({text}, ?)",
             [EMAIL_PATTERN.pattern],
         ).fetchone()
         if found:
