@@ -19,6 +19,10 @@
      therefore links nothing nameless to them.
 3. `link_session_typos`: a nameless cluster whose e-mail is one typo away from that of a named
    record first seen in the same session joins it.
+4. `link_session_sign_ups`: a nameless cluster whose own e-mail spells the whole name of the one
+   named person first seen in the same session joins that person (`julie_butler@` signing up
+   for the newsletter twenty minutes after staff opened Julie Butler's CRM contact with the
+   family address).
 
 Components where none of this can refuse a link skip the sequential pass of step 2: for them
 the guarded result equals the plain connected component (`_needs_guarded_pass`).
@@ -49,9 +53,12 @@ KeySpace = list[np.ndarray]
 def one_typo(a: str, b: str) -> str:
     """SQL: are strings a and b one Damerau-Levenshtein edit apart? DuckDB's implementation is
     slow, so it only runs where the cheap necessary conditions hold."""
-    return (f"case when abs(length({a}) - length({b})) <= 1 "
-            f"and jaro_winkler_similarity({a}, {b}) >= 0.8 "
-            f"then damerau_levenshtein({a}, {b}) <= 1 else false end")
+    return (
+        f"case when abs(length({a}) - length({b})) <= 1 "
+        f"and jaro_winkler_similarity({a}, {b}) >= 0.8 "
+        f"then damerau_levenshtein({a}, {b}) <= 1 else false end"
+    )
+
 
 #: A nameless record created this close to a named record carrying the same value (a newsletter
 #: sign-up during the store visit that created the CRM contact, at a guest checkout) belongs to
@@ -98,21 +105,26 @@ def contact_point_edges(
     owning = prepared["source_system"].isin(OWNERSHIP_SYSTEMS).to_numpy()
     observed = prepared["observed_at"].to_numpy(dtype="datetime64[ns]")
     parts, offset = [], 0
-    for columns, space in zip(CONTACT_POINTS.values(), contact_point_key_spaces(prepared),
-                              strict=True):
+    for columns, space in zip(
+        CONTACT_POINTS.values(), contact_point_key_spaces(prepared), strict=True
+    ):
         width = 0
         for column, codes in zip(columns, space, strict=True):
             has = np.flatnonzero(codes >= 0)
-            parts.append(pd.DataFrame({
-                "record": has,
-                "value": prepared[column].to_numpy(dtype=object)[has],
-                "strong": strong[has],
-                "node": codes[has] + offset,
-                "rank": rank[has],
-                "time": observed[has],
-                "owning": owning[has],
-                "named": named_component.reindex(strong[has]).to_numpy(),
-            }))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "record": has,
+                        "value": prepared[column].to_numpy(dtype=object)[has],
+                        "strong": strong[has],
+                        "node": codes[has] + offset,
+                        "rank": rank[has],
+                        "time": observed[has],
+                        "owning": owning[has],
+                        "named": named_component.reindex(strong[has]).to_numpy(),
+                    }
+                )
+            )
             width = max(width, int(codes.max()) + 1 if len(has) else 0)
         offset += width
     return pd.concat(parts, ignore_index=True)
@@ -181,13 +193,17 @@ def _guarded_union(
     # per value: one node named claims and owners join, one spare for nameless records only
     uf = GuardedUnionFind([profile_map[i] for i in range(n_strong)] + [EMPTY] * (2 * n_nodes))
 
-    named = edges[edges["named"]].sort_values(["owning", "rank", "node"],
-                                              ascending=[False, True, True], kind="stable")
+    named = edges[edges["named"]].sort_values(
+        ["owning", "rank", "node"], ascending=[False, True, True], kind="stable"
+    )
     owned: set[int] = set()
     shared: set[str] = set()
     for component, node, owning, value in zip(
-        named["strong"].tolist(), named["node"].tolist(), named["owning"].tolist(),
-        named["value"].tolist(), strict=True,
+        named["strong"].tolist(),
+        named["node"].tolist(),
+        named["owning"].tolist(),
+        named["value"].tolist(),
+        strict=True,
     ):
         if not uf.union(component, node) and not uf.name_forms_agree(component, node):
             shared.add(value)  # two people's: a household's e-mail or landline
@@ -204,8 +220,11 @@ def _guarded_union(
 
     nameless = edges[~edges["named"]].sort_values(["rank", "node"], kind="stable")
     for component, node, time, value in zip(
-        nameless["strong"].tolist(), nameless["node"].tolist(), nameless["time"].tolist(),
-        nameless["value"].tolist(), strict=True,
+        nameless["strong"].tolist(),
+        nameless["node"].tolist(),
+        nameless["time"].tolist(),
+        nameless["value"].tolist(),
+        strict=True,
     ):
         lo = int(np.searchsorted(holder_node, node, "left"))
         hi = int(np.searchsorted(holder_node, node, "right"))
@@ -243,8 +262,10 @@ def _address_names(value: str, first_name: str, last_name: str | None = None) ->
     if any(len(k) >= 3 and k in local for k in first_name_keys(first_name)):
         return True
     letters = _NON_LETTERS.sub("", local)
-    return isinstance(last_name, str) and len(last_name) >= 3 and (
-        f"{first_name[0]}{last_name}" in letters or f"{last_name}{first_name[0]}" in letters
+    return (
+        isinstance(last_name, str)
+        and len(last_name) >= 3
+        and (f"{first_name[0]}{last_name}" in letters or f"{last_name}{first_name[0]}" in letters)
     )
 
 
@@ -254,8 +275,9 @@ def _before(a: np.datetime64, b: object) -> bool:
 
 def _address_has_family_name(value: str, last_name: str | None) -> bool:
     """`thehoods@`, `hoodfamily@`: an address made of a family name may be the household's."""
-    return (isinstance(last_name, str) and len(last_name) >= 3
-            and last_name in value.partition("@")[0])
+    return (
+        isinstance(last_name, str) and len(last_name) >= 3 and last_name in value.partition("@")[0]
+    )
 
 
 _NON_LETTERS = re.compile(r"[^a-z]+")
@@ -292,8 +314,10 @@ def link_typo_neighbours(
     con = duckdb.connect(config={"autoinstall_known_extensions": False})
     try:
         for name, idx in (("l", left_idx), ("r", right_idx)):
-            con.register(f"{name}_frame", pd.DataFrame({
-                "rec": idx, "email": email[idx], "cluster": labels[idx]}))
+            con.register(
+                f"{name}_frame",
+                pd.DataFrame({"rec": idx, "email": email[idx], "cluster": labels[idx]}),
+            )
             con.execute(f"""
                 create temp table {name} as
                 select rec, email, cluster, email as variant from {name}_frame
@@ -324,14 +348,13 @@ def link_typo_neighbours(
     first = prepared["first_name_norm"].to_numpy(dtype=object)
     last = prepared["last_name_norm"].to_numpy(dtype=object)
     personal = [
-        _address_names(email[r], first[r], last[r]) or not _address_has_family_name(email[r], last[r])
+        _address_names(email[r], first[r], last[r])
+        or not _address_has_family_name(email[r], last[r])
         for r in pairs["right_rec"].tolist()
     ]
     pairs = pairs[personal]
     left, right = pairs["left_rec"].to_numpy(np.int64), pairs["right_rec"].to_numpy(np.int64)
-    merged, attached = _attach(prepared, labels, left, right)
-    joined = merged[left] == merged[right]
-    return merged, attached, pd.DataFrame({"left_rec": left[joined], "right_rec": right[joined]})
+    return _attach_pairs(prepared, labels, left, right)
 
 
 def link_session_typos(
@@ -359,8 +382,9 @@ def link_session_typos(
     con = duckdb.connect(config={"autoinstall_known_extensions": False})
     try:
         for name, idx in (("l", left_idx), ("r", right_idx)):
-            con.register(f"{name}_frame", pd.DataFrame({
-                "rec": idx, "email": email[idx], "t": observed[idx]}))
+            con.register(
+                f"{name}_frame", pd.DataFrame({"rec": idx, "email": email[idx], "t": observed[idx]})
+            )
             # One edit leaves either the local part or the domain intact: candidates share one
             # of them (the domain with the address's first letter, which typos in practice
             # spare) and an hour cell; the left side also looks into the neighbouring cells.
@@ -392,6 +416,110 @@ def link_session_typos(
     closest = pairs.drop_duplicates("left_rec")  # per nameless record, the nearest in time
     left = closest["left_rec"].to_numpy(np.int64)
     right = closest["right_rec"].to_numpy(np.int64)
+    return _attach_pairs(prepared, labels, left, right)
+
+
+def link_session_sign_ups(
+    prepared: pd.DataFrame, labels: np.ndarray, unusable: frozenset[str] = frozenset()
+) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """Attach a nameless cluster whose e-mail spells the whole name of exactly one named record
+    first seen within the hour (`SAME_SESSION`): a newsletter or survey sign-up with the
+    person's own address during the visit that created their account or CRM contact under
+    another (a family address, a placeholder, none).
+
+    The address's letters must be the given name (or a name it is a nickname of) and the family
+    name (`juliebutler@`, `butler.julie@`), or the initial and the family name (`jbutler@`), and
+    nothing else (`sgreene@` is not `s` + `green`); digits and punctuation do not count;
+    its address is used by no named record (otherwise the ownership rules decide) and is no
+    shared or placeholder value. A household member signing up in the same visit with their own
+    address spells their own name; a namesake stranger in the same hour is rare, and two named
+    candidates leave the record alone. Candidates: named records in the same or a neighbouring
+    hour whose given or family name starts with the address's first letter (no pair of
+    distant records is compared).
+    Returns the new labels, the attached records, and the (nameless, named) record pairs.
+    """
+    has_name = prepared["first_name_norm"].notna().to_numpy()
+    named_cluster = pd.Series(has_name).groupby(labels).any().to_numpy()
+    email = prepared["email_key"].to_numpy(dtype=object)
+    observed = prepared["observed_at"].to_numpy(dtype="datetime64[ns]")
+    present = pd.notna(email) & ~np.isnat(observed)
+    present &= ~pd.Series(email).isin(unusable).to_numpy()
+    named_emails = set(email[present & has_name])
+    left_idx = np.flatnonzero(present & ~named_cluster[labels])
+    left_idx = left_idx[~pd.Series(email[left_idx]).isin(named_emails).to_numpy()]
+    whole_name = has_name & prepared["last_name_norm"].notna().to_numpy()
+    right_idx = np.flatnonzero(whole_name & ~np.isnat(observed))
+    none = pd.DataFrame({"left_rec": [], "right_rec": []}, dtype=np.int64)
+    if not len(left_idx) or not len(right_idx):
+        return labels, np.zeros(len(prepared), dtype=bool), none
+    first = prepared["first_name_norm"].to_numpy(dtype=object)
+    con = duckdb.connect(config={"autoinstall_known_extensions": False})
+    try:
+        con.register(
+            "l_frame",
+            pd.DataFrame({"rec": left_idx, "email": email[left_idx], "t": observed[left_idx]}),
+        )
+        con.register(
+            "r_frame",
+            pd.DataFrame(
+                {
+                    "rec": right_idx,
+                    "cluster": labels[right_idx],
+                    "t": observed[right_idx],
+                    "first": first[right_idx],
+                    "last": prepared["last_name_norm"].to_numpy(dtype=object)[right_idx],
+                    "first_keys": [
+                        sorted(k for k in first_name_keys(f) if len(k) >= 3)
+                        for f in first[right_idx]
+                    ],
+                }
+            ),
+        )
+        con.execute(f"""
+            create temp table l as
+            select rec, t, unnest([h - 1, h, h + 1]) as hour, left(letters, 1) as initial, letters
+            from (select *, floor(epoch(t) / {SESSION_SECONDS})::bigint as h,
+                      regexp_replace(split_part(email, '@', 1), '[^a-z]', '', 'g') as letters
+                  from l_frame)
+            where length(letters) >= 4""")
+        con.execute(f"""
+            create temp table r as
+            select rec, cluster, t, first, last, first_keys,
+                floor(epoch(t) / {SESSION_SECONDS})::bigint as hour,
+                unnest(list_distinct([left(first, 1), left(last, 1)])) as initial
+            from r_frame
+            where length(last) >= 3""")
+        pairs = con.execute(f"""
+            with candidates as (
+                select l.rec as left_rec, r.rec as right_rec, r.cluster, l.letters, r.first,
+                    r.last, r.first_keys
+                from l join r using (hour, initial)
+                where abs(epoch(l.t) - epoch(r.t)) <= {SESSION_SECONDS}
+            ), spelled as (
+                select distinct left_rec, right_rec, cluster from candidates
+                where list_contains(
+                    list_transform(first_keys, lambda k: k || last)
+                    || list_transform(first_keys, lambda k: last || k)
+                    || [left(first, 1) || last, last || left(first, 1)],
+                    letters)
+            )
+            select left_rec, min(right_rec) as right_rec
+            from spelled
+            group by left_rec
+            having count(distinct cluster) = 1
+            order by left_rec""").df()
+    finally:
+        con.close()
+    if pairs.empty:
+        return labels, np.zeros(len(prepared), dtype=bool), none
+    left, right = pairs["left_rec"].to_numpy(np.int64), pairs["right_rec"].to_numpy(np.int64)
+    return _attach_pairs(prepared, labels, left, right)
+
+
+def _attach_pairs(
+    prepared: pd.DataFrame, labels: np.ndarray, left: np.ndarray, right: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """`_attach`, plus the (nameless, named) record pairs that did join."""
     merged, attached = _attach(prepared, labels, left, right)
     joined = merged[left] == merged[right]
     return merged, attached, pd.DataFrame({"left_rec": left[joined], "right_rec": right[joined]})
@@ -409,11 +537,17 @@ def _attach(
     local = np.searchsorted(involved, labels[member])
     profiles = profiles_by_label(prepared.loc[member].reset_index(drop=True), local)
     uf = GuardedUnionFind([profiles[i] for i in range(len(involved))])
-    joined = np.array([
-        uf.union(int(a), int(b))
-        for a, b in zip(np.searchsorted(involved, left_labels),
-                        np.searchsorted(involved, right_labels), strict=True)
-    ], dtype=bool)
+    joined = np.array(
+        [
+            uf.union(int(a), int(b))
+            for a, b in zip(
+                np.searchsorted(involved, left_labels),
+                np.searchsorted(involved, right_labels),
+                strict=True,
+            )
+        ],
+        dtype=bool,
+    )
     merged = labels.copy()
     merged[member] = involved[uf.labels()[local]]
     attached_labels = left_labels[joined]

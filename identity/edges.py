@@ -1,7 +1,7 @@
 """Why each customer is one customer: the edges that joined its records.
 
 One row per edge between two records: the rule (an id column of `schema.ID_RULES`, `email`,
-`phone`, `email_typo`, `probabilistic`, `steward_force_merge`) or a steward's force-split (which
+`phone`, `email_typo`, `email_names_person`, `probabilistic`, `steward_force_merge`) or a steward's force-split (which
 keeps two records apart: `linked` false). Shared keys give a star per value inside a customer
 (the oldest record holding the value to each other one), so a customer of n records sharing a
 key has n - 1 edges for it, not n^2. Probabilistic edges carry Splink's evidence (log2 Bayes
@@ -17,6 +17,7 @@ from identity.deterministic import contact_point_key_spaces, key_space
 from identity.schema import CONTACT_POINTS, ID_RULES, PROBABILISTIC, RECORD_KEY
 
 EMAIL_TYPO = "email_typo"
+EMAIL_NAMES_PERSON = "email_names_person"
 STEWARD_FORCE_MERGE = "steward_force_merge"
 STEWARD_FORCE_SPLIT = "steward_force_split"
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from identity.normalise import first_name_keys
+from identity.normalise import first_name_keys, one_edit
 from identity.schema import (
     EXCLUSIVE_NAMESPACES,
     ID_RULES,
@@ -79,36 +79,57 @@ def merge_profiles(
         first_keys = b.first_keys
     elif b.first_keys is None:
         first_keys = a.first_keys
-    elif typo_tolerant and a.birth_date is not None and a.birth_date == b.birth_date:
+    elif typo_tolerant and (
+        (a.birth_date is not None and a.birth_date == b.birth_date) or names_swapped(a, b)
+    ):
         # a match that agrees on a contact point and the date of birth is not refused for its
         # names (FEBRL-style corruption replaces a name outright); households rarely share a
-        # birthday, twins aside
+        # birthday, twins aside. Nor is one whose given and family names are each other's
+        # (`Luke Gazzola` / `Gazzola Luke`): no two members of a household are named so.
         first_keys = a.first_keys | b.first_keys
     else:
         first_keys = a.first_keys & b.first_keys
         # the shared key must be a name one of them uses: `Bill` and `William` are one person,
         # `Mandy` and `Randy` are not made one by a `Miranda` neither is called
         if first_keys.isdisjoint(a.first_names | b.first_names):
-            if not short_form_evidence(a, b, contacts_for_short_forms, typo_tolerant):
+            typo = typo_tolerant and all(
+                name_typo(x, y) for x in a.first_names for y in b.first_names
+            )
+            if not typo and not short_form_evidence(a, b, contacts_for_short_forms, typo_tolerant):
                 return None
             # the full form speaks for the cluster: `Kath` + `Katherine` takes Katherine's keys
+            # (after a typo, either spelling's keys: the longer)
             first_keys = a.first_keys if _longest(a) >= _longest(b) else b.first_keys
-        # a nickname bridge needs the family name, a changed family name the exact given name
-        if (a.last_names and b.last_names
-                and not _last_names_overlap(a.last_names, b.last_names, typo_tolerant)
-                and a.first_names.isdisjoint(b.first_names)):
+        # a nickname bridge needs the family name, a changed family name the given name (a
+        # typo of it, when a match proposes the merge)
+        if (
+            a.last_names
+            and b.last_names
+            and not _last_names_overlap(a.last_names, b.last_names, typo_tolerant)
+            and not _first_names_overlap(a.first_names, b.first_names, typo_tolerant)
+        ):
             return None
-    if a.birth_date is not None and b.birth_date is not None and a.birth_date != b.birth_date \
-            and not typo_tolerant:
+    if (
+        a.birth_date is not None
+        and b.birth_date is not None
+        and a.birth_date != b.birth_date
+        and not typo_tolerant
+    ):
         return None
     ids = dict(a.ids)
     for namespace, values in b.ids.items():
         if namespace in ids and ids[namespace] != values:
             return None
         ids[namespace] = values
-    return Profile(first_keys, a.birth_date or b.birth_date, ids,
-                   a.first_names | b.first_names, a.last_names | b.last_names,
-                   a.contacts | b.contacts, {**a.split_sides, **b.split_sides})
+    return Profile(
+        first_keys,
+        a.birth_date or b.birth_date,
+        ids,
+        a.first_names | b.first_names,
+        a.last_names | b.last_names,
+        a.contacts | b.contacts,
+        {**a.split_sides, **b.split_sides},
+    )
 
 
 def short_form_evidence(
@@ -123,29 +144,44 @@ def short_form_evidence(
     one could shorten to the other (`Mary` is no form of `John`)."""
     if len(a.contacts & b.contacts) < contacts_needed:
         return False
-    if not (a.last_names and b.last_names
-            and _last_names_overlap(a.last_names, b.last_names, typo_tolerant)):
+    if not (
+        a.last_names
+        and b.last_names
+        and _last_names_overlap(a.last_names, b.last_names, typo_tolerant)
+    ):
         return False
-    return all(is_name_form(x, y) or (typo_tolerant and (
-        (len(min(x, y, key=len)) >= 4 and one_edit(x, y))
-        or x in b.last_names or y in a.last_names))  # given and family name swapped
-        for x in a.first_names for y in b.first_names)
+    return all(
+        is_name_form(x, y)
+        or (
+            typo_tolerant and (name_typo(x, y) or x in b.last_names or y in a.last_names)
+        )  # given/family swapped
+        for x in a.first_names
+        for y in b.first_names
+    )
 
 
-def one_edit(x: str, y: str) -> bool:
-    """At most one Damerau-Levenshtein edit apart (a dropped, added, changed or swapped
-    character)."""
-    if x == y:
-        return True
-    if abs(len(x) - len(y)) > 1:
+def name_typo(x: str, y: str) -> bool:
+    """One typo apart as names go: one edit between names of four letters or more; between
+    shorter ones a dropped, added or swapped letter (`lam` / `liam`, `pai` / `pia`) but not a
+    changed one, which is how different short names differ (`Tom` / `Tim`, `Ben` / `Ken`)."""
+    shortest = min(len(x), len(y))
+    if shortest < 3 or not one_edit(x, y):
         return False
-    if len(x) == len(y):
-        diff = [i for i in range(len(x)) if x[i] != y[i]]
-        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
-                                  and x[diff[0]] == y[diff[1]] and x[diff[1]] == y[diff[0]])
-    short, long_ = sorted((x, y), key=len)
-    i = next((k for k in range(len(short)) if short[k] != long_[k]), len(short))
-    return short[i:] == long_[i + 1:]
+    return shortest >= 4 or len(x) != len(y) or sorted(x) == sorted(y)
+
+
+def names_swapped(a: Profile, b: Profile) -> bool:
+    """Is a given name of one cluster the other's family name and the other way round, up to a
+    typo (`Luke Gazzola` / `gazzola luke`, `cooxn jonh` / `john coxon`)?"""
+
+    def near(xs: frozenset[str], ys: frozenset[str]) -> bool:
+        return any(x == y or name_typo(x, y) for x in xs for y in ys)
+
+    return (
+        bool(a.first_names and b.last_names and a.last_names and b.first_names)
+        and near(a.first_names, b.last_names)
+        and near(a.last_names, b.first_names)
+    )
 
 
 def is_name_form(x: str, y: str) -> bool:
@@ -161,12 +197,21 @@ def _longest(profile: Profile) -> int:
     return max((len(n) for n in profile.first_names), default=0)
 
 
+def _first_names_overlap(a: frozenset[str], b: frozenset[str], typo_tolerant: bool) -> bool:
+    """A given name in common (or, typo-tolerant, one typo apart)."""
+    return not a.isdisjoint(b) or (typo_tolerant and any(name_typo(x, y) for x in a for y in b))
+
+
 def _last_names_overlap(a: frozenset[str], b: frozenset[str], typo_tolerant: bool = False) -> bool:
     """Equal family names, or an initial (`John S.` in Zendesk) that fits, or (typo-tolerant)
     one typo apart."""
-    return any(x == y or (min(len(x), len(y)) == 1 and x[0] == y[0])
-               or (typo_tolerant and min(len(x), len(y)) >= 4 and one_edit(x, y))
-               for x in a for y in b)
+    return any(
+        x == y
+        or (min(len(x), len(y)) == 1 and x[0] == y[0])
+        or (typo_tolerant and min(len(x), len(y)) >= 4 and one_edit(x, y))
+        for x in a
+        for y in b
+    )
 
 
 def profiles_by_label(prepared: pd.DataFrame, labels: np.ndarray) -> dict[int, Profile]:
@@ -239,8 +284,11 @@ def _distinct(
     prepared: pd.DataFrame, labels: np.ndarray, columns: tuple[str, ...], n_labels: int
 ) -> np.ndarray:
     """Distinct non-null values of `columns` (taken together) per label."""
-    parts = [pd.DataFrame({"label": labels, "value": prepared[c].to_numpy()})
-             for c in columns if c in prepared.columns]
+    parts = [
+        pd.DataFrame({"label": labels, "value": prepared[c].to_numpy()})
+        for c in columns
+        if c in prepared.columns
+    ]
     if not parts:
         return np.zeros(n_labels, dtype=np.int64)
     values = pd.concat(parts).dropna().drop_duplicates()
@@ -256,15 +304,22 @@ def _distinct(
 MAX_PEOPLE_PER_CONTACT = 5
 
 
-def overloaded_values(prepared: pd.DataFrame, max_people: int = MAX_PEOPLE_PER_CONTACT) -> frozenset[str]:
+def overloaded_values(
+    prepared: pd.DataFrame, max_people: int = MAX_PEOPLE_PER_CONTACT
+) -> frozenset[str]:
     """E-mail keys and phones held by more than `max_people` distinct named people, a person
     being a (first-name class, family name): nickname spellings of one person count once."""
     named = prepared["first_name_class"].notna().to_numpy()
-    person = (prepared["first_name_class"].astype(object).fillna("") + "|"
-              + prepared["last_name_norm"].astype(object).fillna(""))[named]
+    person = (
+        prepared["first_name_class"].astype(object).fillna("")
+        + "|"
+        + prepared["last_name_norm"].astype(object).fillna("")
+    )[named]
     values = pd.concat(
-        [pd.DataFrame({"value": prepared[c].to_numpy(dtype=object)[named], "person": person})
-         for c in CONTACT_COLUMNS],
+        [
+            pd.DataFrame({"value": prepared[c].to_numpy(dtype=object)[named], "person": person})
+            for c in CONTACT_COLUMNS
+        ],
         ignore_index=True,
     ).dropna()
     people = values.drop_duplicates().groupby("value").size()

@@ -8,6 +8,9 @@
 - `email_typo_same_session`: a nameless record attached to a named record first seen in the same
   session whose e-mail differs by one typo (`deterministic.link_session_typos`), and that named
   record when nothing else links it. Probability 1.
+- `email_names_person_same_session`: a nameless record whose own e-mail spells the whole name
+  of a named record first seen in the same session (`deterministic.link_session_sign_ups`), and
+  that named record when nothing else links it. Probability 1.
 - `probabilistic`: the record's deterministic cluster joined the customer through a Splink
   match; probability = the strongest accepted match touching that cluster.
 """
@@ -20,6 +23,7 @@ import pandas as pd
 from identity.deterministic import contact_point_key_spaces, key_space
 from identity.schema import (
     CONTACT_POINTS,
+    EMAIL_NAMES_PERSON_SAME_SESSION,
     EMAIL_TYPO_SAME_SESSION,
     ID_RULES,
     PROBABILISTIC,
@@ -75,6 +79,8 @@ def match_methods(
     rank: np.ndarray,
     absorbed_probability: dict[int, float],
     session_typos: np.ndarray,
+    sign_ups: np.ndarray | None = None,
+    sign_up_named: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(match_method, match_probability) per record."""
     n = len(prepared)
@@ -92,7 +98,13 @@ def match_methods(
         by_cluster[list(absorbed_probability)] = list(absorbed_probability.values())
     probability = by_cluster[deterministic]
     rule = deterministic_rule(prepared, deterministic)
-    # the one deterministic link that shares no exact key: the named side of a typo'd sign-up
+    # the deterministic links that share no exact key: session sign-ups (their named side when
+    # nothing else links it) and typo'd sign-ups
+    if sign_ups is not None:
+        rule[sign_ups] = EMAIL_NAMES_PERSON_SAME_SESSION
+    if sign_up_named is not None and len(sign_up_named):
+        unlinked = rule[sign_up_named] == None  # noqa: E711 (element-wise)
+        rule[sign_up_named[unlinked]] = EMAIL_NAMES_PERSON_SAME_SESSION
     rule[session_typos | (rule == None)] = EMAIL_TYPO_SAME_SESSION  # noqa: E711 (element-wise)
     method[linked_by_rule] = rule[linked_by_rule]
     probability[linked_by_rule] = 1.0

@@ -1,4 +1,5 @@
-"""Identifiers to comparable keys: e-mail, phone (E.164), names, nicknames, US postal codes.
+"""Identifiers to comparable keys: e-mail, phone (E.164), names, nicknames, US postal codes,
+street addresses.
 
 Each normaliser takes one raw value and returns its key, or None when nothing usable is left.
 E-mails and phones (millions of distinct values) have column versions built on Arrow kernels,
@@ -50,12 +51,67 @@ def normalise_emails(values: Iterable[Any]) -> np.ndarray:
     nothing = pa.scalar(None, pa.string())
     local = pc.if_else(pc.match_substring(domain, "."), local, nothing)
     local = pc.list_element(pc.split_pattern(local, "+", max_splits=1), 0)
+    domain = _correct_provider_typos(domain)
     gmail = pc.is_in(domain, pa.array(list(_GMAIL_DOMAINS)))
     local = pc.if_else(gmail, pc.replace_substring(local, ".", ""), local)
     domain = pc.if_else(gmail, pa.scalar("gmail.com"), domain)
     key = pc.binary_join_element_wise(local, domain, "@")
     key = pc.if_else(pc.equal(pc.utf8_length(local), 0), pa.scalar(None, pa.string()), key)
     return key.to_numpy(zero_copy_only=False)
+
+
+#: The large mailbox providers, whose domains people mistype at sign-up (`gmial.com`,
+#: `hotmial.com`, `yahooo.com`): a domain one edit from exactly one of them, and not itself a
+#: provider's, is that provider's (what sign-up forms' "did you mean" checks correct).
+_PROVIDER_DOMAINS = frozenset(
+    {
+        "gmail.com",
+        "googlemail.com",
+        "yahoo.com",
+        "hotmail.com",
+        "outlook.com",
+        "icloud.com",
+    }
+)
+#: Real domains one edit from a provider's: never corrected.
+_OTHER_REAL_DOMAINS = frozenset({"ymail.com", "mail.com", "gmx.com", "email.com", "rocketmail.com"})
+
+
+def _correct_provider_typos(domain: pa.Array) -> pa.Array:
+    """Map each distinct domain one edit from exactly one provider domain to it (a few thousand
+    distinct domains even for millions of addresses, so a Python loop over them is cheap)."""
+    fixes = {}
+    for d in pc.unique(domain).drop_null().to_pylist():
+        if d in _PROVIDER_DOMAINS or d in _OTHER_REAL_DOMAINS or len(d) < 8:
+            continue
+        near = [p for p in sorted(_PROVIDER_DOMAINS) if one_edit(d, p)]
+        if len(near) == 1:
+            fixes[d] = near[0]
+    if not fixes:
+        return domain
+    position = pc.index_in(domain, pa.array(list(fixes)))
+    corrected = pc.take(pa.array(list(fixes.values())), position)
+    return pc.coalesce(corrected, domain)
+
+
+def one_edit(x: str, y: str) -> bool:
+    """At most one Damerau-Levenshtein edit apart (a dropped, added, changed or swapped
+    character)."""
+    if x == y:
+        return True
+    if abs(len(x) - len(y)) > 1:
+        return False
+    if len(x) == len(y):
+        diff = [i for i in range(len(x)) if x[i] != y[i]]
+        return len(diff) == 1 or (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and x[diff[0]] == y[diff[1]]
+            and x[diff[1]] == y[diff[0]]
+        )
+    short, long_ = sorted((x, y), key=len)
+    i = next((k for k in range(len(short)) if short[k] != long_[k]), len(short))
+    return short[i:] == long_[i + 1 :]
 
 
 def normalise_phone(raw: str | None, region: str = DEFAULT_REGION) -> str | None:
@@ -76,15 +132,22 @@ def normalise_phones(values: Iterable[Any], region: str = DEFAULT_REGION) -> np.
     if region == "US":
         digits = pc.replace_substring_regex(text, r"[ ()\-.+\t]", "")
         with_one = pc.match_substring_regex(digits, r"^1[2-9][0-9]{9}$")
-        plain = pc.and_(pc.match_substring_regex(digits, r"^[2-9][0-9]{9}$"),
-                        pc.invert(pc.starts_with(text, "+")))
-        national = pc.if_else(with_one, pc.utf8_slice_codeunits(digits, 1),
-                              pc.if_else(plain, digits, pa.scalar(None, pa.string())))
+        plain = pc.and_(
+            pc.match_substring_regex(digits, r"^[2-9][0-9]{9}$"),
+            pc.invert(pc.starts_with(text, "+")),
+        )
+        national = pc.if_else(
+            with_one,
+            pc.utf8_slice_codeunits(digits, 1),
+            pc.if_else(plain, digits, pa.scalar(None, pa.string())),
+        )
         out = pc.binary_join_element_wise(pa.scalar("+1"), national, "").to_numpy(
             zero_copy_only=False
         )
-    rest = np.flatnonzero(pd.isna(out) & pc.greater(pc.utf8_length(text), 0).to_numpy(
-        zero_copy_only=False).astype(bool))
+    rest = np.flatnonzero(
+        pd.isna(out)
+        & pc.greater(pc.utf8_length(text), 0).to_numpy(zero_copy_only=False).astype(bool)
+    )
     if len(rest):
         raw = text.to_numpy(zero_copy_only=False)[rest]
         out[rest] = map_unique(raw, lambda t: _parse_phone(t, region))
@@ -140,6 +203,61 @@ def normalise_postal_code(raw: str | None) -> str | None:
     if 3 <= len(head) <= 5:
         return head.zfill(5)
     return None
+
+
+#: Street words as the USPS writes them (Publication 28: suffixes and directions), so that
+#: `12 Main Street`, `12 main st.` and `12 MAIN ST` are one key.
+_STREET_WORDS = {
+    "street": "st",
+    "str": "st",
+    "avenue": "ave",
+    "av": "ave",
+    "road": "rd",
+    "boulevard": "blvd",
+    "lane": "ln",
+    "drive": "dr",
+    "court": "ct",
+    "place": "pl",
+    "terrace": "ter",
+    "circle": "cir",
+    "crescent": "cres",
+    "parkway": "pkwy",
+    "highway": "hwy",
+    "square": "sq",
+    "trail": "trl",
+    "north": "n",
+    "south": "s",
+    "east": "e",
+    "west": "w",
+}
+#: Words that start the unit part of an address line (`12 Main St Apt 4B`, `... #4B`): a unit is
+#: often written on a second line or left out, so the key is the building's address.
+_UNIT_WORDS = {"apt", "apartment", "unit", "suite", "ste", "fl", "floor", "rm", "room", "#"}
+_STREET_TOKENS = re.compile(r"#|[a-z0-9]+")
+
+
+def normalise_street(raw: str | None) -> str | None:
+    """The first line of a street address as lower-case words, suffixes and directions
+    abbreviated, the unit dropped: `12 Main Street\nApt 4B` and `12 main st #4b` are `12 main st`.
+    """
+    if raw is None:
+        return None
+    lines = str(raw).strip().splitlines()
+    folded = unicodedata.normalize("NFKD", lines[0] if lines else "")
+    tokens = _STREET_TOKENS.findall(folded.encode("ascii", "ignore").decode().lower())
+    for i, token in enumerate(tokens):
+        if i > 0 and token in _UNIT_WORDS:
+            tokens = tokens[:i]
+            break
+    return " ".join(_STREET_WORDS.get(t, t) for t in tokens if t != "#") or None
+
+
+def normalise_city(raw: str | None) -> str | None:
+    """Lower-case letters and single spaces, accents folded (`St. Louis` -> `st louis`)."""
+    if raw is None:
+        return None
+    folded = unicodedata.normalize("NFKD", str(raw)).encode("ascii", "ignore").decode().lower()
+    return " ".join(_NON_LETTERS.sub(" ", folded).split()) or None
 
 
 @lru_cache(maxsize=1)

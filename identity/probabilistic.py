@@ -37,8 +37,9 @@ log = logging.getLogger(__name__)
 #: Acceptance threshold on the evidence of a pair: Splink's match weight without the prior, i.e.
 #: the log2 Bayes factor of its comparisons. The prior (lambda) shrinks as 1/records, so a
 #: threshold on the match probability would mean something else at every data size; the
-#: evidence does not. Chosen on the simulator's precision/recall curves (docs/identity.md).
-DEFAULT_MIN_EVIDENCE_BITS = 20.0
+#: evidence does not. Chosen on FEBRL 3 (the conservative end of its F1 plateau), checked on
+#: FEBRL 4, the demo and the second simulator profile (docs/identity.md, section 8).
+DEFAULT_MIN_EVIDENCE_BITS = 15.0
 
 _SPLINK_COLUMNS = [
     "first_name",
@@ -47,6 +48,8 @@ _SPLINK_COLUMNS = [
     "phone",
     "phone2",
     "postal_code",
+    "street",
+    "city",
     "birth_date",
 ]
 
@@ -59,22 +62,48 @@ _PREDICTION_BLOCKS = (
     ("first_class", "last_name", "email_domain", "email_initial"),
     ("birth_date", "postal_code"),
     ("birth_date", "last_name"),
+    ("street", "postal_code"),
+    ("street", "city"),
+    ("first_class", "last_name", "session_even"),
+    ("first_class", "last_name", "session_odd"),
 )
 
 
 #: Names and a postal code never merge two records on their own: household members and namesakes
-#: share them. An accepted pair must agree on a contact point and contradict on none (two
-#: different phones, two different postal codes). The contact point is a phone in common, or an
-#: e-mail one typo away where one of the two addresses is used only once (a typo is a one-off):
-#: addresses are made of names, so namesakes' addresses are often one edit apart, and that
-#: evidence is not independent of the name agreement the model already counts.
+#: share them. An accepted pair must agree on a personal identifier and contradict on none (two
+#: different phones, two postal codes more than a typo apart). The personal identifier is the
+#: same e-mail, a phone in common, the same birth date, or an e-mail one typo away where one of
+#: the two addresses is used only once (a typo is a one-off): addresses are made of names, so
+#: namesakes' addresses are often one edit apart, and that evidence is not independent of the
+#: name agreement the model already counts.
+#: Or it is the whole name (the same given name up to a typo, nickname or short form, and the
+#: same family name) with no birth date against it, at the same street address, or first seen
+#: within the same hour (a CRM contact opened at the till beside the shop account). A street
+#: address is a household's, not a person's, so it never stands in for the given name; namesakes
+#: in other households live elsewhere and rarely turn up in the same hour. Where the whole name
+#: and the street address or the hour agree, two different phones (a household landline and a
+#: mobile) and a mistyped postal code are no contradiction; nor is the postal code where the
+#: street address and the city agree.
 _PHONE_IN_COMMON = "(phone_l in (phone_r, phone2_r) or phone2_l in (phone_r, phone2_r))"
+_SAME_STREET = f"(street_l = street_r or {one_typo('street_l', 'street_r')})"
+_SAME_CITY = f"(city_l = city_r or {one_typo('city_l', 'city_r')})"
+_SAME_HOUR = "abs(first_seen_l - first_seen_r) <= 3600"
+#: first-name levels from `exact` down to `Jaro-Winkler >= 0.9` (see `_settings`), family name
+#: exact or Jaro-Winkler >= 0.92
+_SAME_WHOLE_NAME = "(gamma_first_name >= 2 and gamma_last_name >= 1)"
+_BIRTH_DATES_AGREE = (
+    f"(birth_date_l is null or birth_date_r is null or {one_typo('birth_date_l', 'birth_date_r')})"
+)
+_NAMED_AT_ONE_PLACE = (
+    f"({_SAME_WHOLE_NAME} and {_BIRTH_DATES_AGREE} and ({_SAME_STREET} or {_SAME_HOUR}))"
+)
 ACCEPTANCE = (
     f"(email_l = email_r or ({one_typo('email_l', 'email_r')} and least(email_uses_l, email_uses_r) = 1) "
-    f"or {_PHONE_IN_COMMON} or birth_date_l = birth_date_r) "
-    f"and (phone_l is null or phone_r is null or {_PHONE_IN_COMMON}) "
+    f"or {_PHONE_IN_COMMON} or birth_date_l = birth_date_r or {_NAMED_AT_ONE_PLACE}) "
+    f"and (phone_l is null or phone_r is null or {_PHONE_IN_COMMON} or {_NAMED_AT_ONE_PLACE}) "
     "and (postal_code_l is null or postal_code_r is null "
-    f"or {one_typo('postal_code_l', 'postal_code_r')})"
+    f"or {one_typo('postal_code_l', 'postal_code_r')} or ({_SAME_STREET} and {_SAME_CITY}) "
+    f"or {_NAMED_AT_ONE_PLACE})"
 )
 
 
@@ -125,6 +154,11 @@ def splink_rows(
     email_parts = pc.split_pattern(email, "@", max_splits=1)
     all_emails = prepared["email_key"]
     uses = all_emails.value_counts()
+    # seconds since the epoch (null: unknown); two records first seen within an hour share a
+    # two-hour bucket of one of the two offsets, which is what the blocking rules join on
+    observed = records["observed_at"].to_numpy(dtype="datetime64[s]")
+    first_seen = pd.array(np.where(np.isnat(observed), 0, observed.astype(np.int64)), dtype="Int64")
+    first_seen[np.isnat(observed)] = pd.NA
     rows = pd.DataFrame(
         {
             "unique_id": np.flatnonzero(named).astype(np.int64),
@@ -144,12 +178,19 @@ def splink_rows(
             .where(personal["phone_e164"].notna())
             .to_numpy(),
             "postal_code": records["postal_code5"].to_numpy(dtype=object),
+            "street": records["street_key"].to_numpy(dtype=object),
+            "city": records["city_norm"].to_numpy(dtype=object),
+            "first_seen": first_seen,
+            "session_even": first_seen // 7200,
+            "session_odd": (first_seen + 3600) // 7200,
             "birth_date": pd.Series(records["birth_date"].to_numpy(dtype=object))
             .map(lambda d: d.isoformat() if d is not None and not pd.isna(d) else None)
             .to_numpy(),
         }
     )
-    rows = rows.drop_duplicates(["cluster", *_SPLINK_COLUMNS])
+    # one row per identity of a cluster, with the time it was first seen
+    rows = rows.sort_values("first_seen", kind="stable", na_position="last")
+    rows = rows.drop_duplicates(["cluster", *_SPLINK_COLUMNS]).sort_values("unique_id")
     return rows.reset_index(drop=True)
 
 
@@ -217,7 +258,17 @@ def _settings(lambda_prior: float) -> SettingsCreator:
                 ],
             ),
             _exact_or_one_typo("postal_code"),
+            _exact_or_one_typo("street"),
+            _exact_or_one_typo("city"),
             _exact_or_one_typo("birth_date"),
+            cl.CustomComparison(
+                output_column_name="first_seen",
+                comparison_levels=[
+                    cll.NullLevel("first_seen"),
+                    cll.CustomLevel(_SAME_HOUR, "within the hour"),
+                    cll.ElseLevel(),
+                ],
+            ),
         ],
         blocking_rules_to_generate_predictions=[
             " and ".join([*(f"l.{c} = r.{c}" for c in cols), "l.cluster <> r.cluster"])

@@ -12,10 +12,12 @@ import pyarrow.compute as pc
 from identity.normalise import (
     first_name_class,
     map_unique,
+    normalise_city,
     normalise_emails,
     normalise_name,
     normalise_phones,
     normalise_postal_code,
+    normalise_street,
 )
 from identity.schema import ID_COLUMNS, INPUT_COLUMNS, RECORD_KEY
 
@@ -25,6 +27,8 @@ _NORMALISED = {
     "phone_e164": ("phone", normalise_phones),
     "secondary_phone_e164": ("secondary_phone", normalise_phones),
     "postal_code5": ("postal_code", lambda v: map_unique(v, normalise_postal_code)),
+    "street_key": ("street", lambda v: map_unique(v, normalise_street)),
+    "city_norm": ("city", lambda v: map_unique(v, normalise_city)),
     "first_name_norm": ("first_name", lambda v: map_unique(v, normalise_name)),
     "last_name_norm": ("last_name", lambda v: map_unique(v, normalise_name)),
 }
@@ -55,8 +59,12 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
     same = frame["secondary_phone_e164"] == frame["phone_e164"]
     frame.loc[same, "secondary_phone_e164"] = None
     frame["first_name_class"] = map_unique(frame["first_name_norm"], first_name_class)
-    frame["birth_date"] = pd.to_datetime(frame["birth_date"], errors="coerce", format="ISO8601").dt.date
-    frame["birth_date"] = frame["birth_date"].astype(object).where(frame["birth_date"].notna(), None)
+    frame["birth_date"] = pd.to_datetime(
+        frame["birth_date"], errors="coerce", format="ISO8601"
+    ).dt.date
+    frame["birth_date"] = (
+        frame["birth_date"].astype(object).where(frame["birth_date"].notna(), None)
+    )
     observed = pd.to_datetime(frame["observed_at"], errors="coerce", utc=True, format="ISO8601")
     frame["observed_at"] = observed.dt.tz_localize(None)
     return frame
@@ -103,9 +111,7 @@ def _same_key_as_previous(frame: pd.DataFrame) -> np.ndarray:
     repeat = np.zeros(len(frame), dtype=bool)
     if len(frame) > 1:
         equal = [pc.equal(c[:-1], c[1:]) for c in _key_columns(frame)]
-        repeat[1:] = pc.and_(pc.and_(equal[0], equal[1]), equal[2]).to_numpy(
-            zero_copy_only=False
-        )
+        repeat[1:] = pc.and_(pc.and_(equal[0], equal[1]), equal[2]).to_numpy(zero_copy_only=False)
     return repeat
 
 

@@ -15,12 +15,14 @@ import pandas as pd
 from identity.components import dense_labels
 from identity.deterministic import (
     link_contact_points,
+    link_session_sign_ups,
     link_session_typos,
     link_typo_neighbours,
     strong_components,
 )
 from identity.edges import (
     EDGE_COLUMNS,
+    EMAIL_NAMES_PERSON,
     EMAIL_TYPO,
     STEWARD_FORCE_MERGE,
     STEWARD_FORCE_SPLIT,
@@ -83,10 +85,17 @@ def resolve(
     deterministic, neighbour_typos, neighbour_pairs = link_typo_neighbours(
         prepared, deterministic, shared_values
     )
+    deterministic, sign_ups, sign_up_pairs = link_session_sign_ups(
+        prepared, deterministic, shared_values | overloaded
+    )
     session_typos |= neighbour_typos
     pair_edges = [
-        pd.DataFrame({"left": p["right_rec"], "right": p["left_rec"], "rule": EMAIL_TYPO})
-        for p in (session_pairs, neighbour_pairs)
+        pd.DataFrame({"left": p["right_rec"], "right": p["left_rec"], "rule": rule})
+        for p, rule in (
+            (session_pairs, EMAIL_TYPO),
+            (neighbour_pairs, EMAIL_TYPO),
+            (sign_up_pairs, EMAIL_NAMES_PERSON),
+        )
     ]
     clock.lap("deterministic_seconds")
     stats["strong_components"] = float(strong.max() + 1) if len(strong) else 0.0
@@ -100,11 +109,17 @@ def resolve(
         pairs = score_pairs(prepared, deterministic, config.probabilistic, overloaded)
         final, absorbed, joined = merge_scored_pairs(prepared, deterministic, pairs)
         final = dense_labels(final)
-        pair_edges.append(pd.DataFrame({
-            "left": pairs.record_l[joined], "right": pairs.record_r[joined], "rule": PROBABILISTIC,
-            "evidence_bits": pairs.evidence_bits[joined],
-            "match_probability": pairs.probability[joined],
-        }))
+        pair_edges.append(
+            pd.DataFrame(
+                {
+                    "left": pairs.record_l[joined],
+                    "right": pairs.record_r[joined],
+                    "rule": PROBABILISTIC,
+                    "evidence_bits": pairs.evidence_bits[joined],
+                    "match_probability": pairs.probability[joined],
+                }
+            )
+        )
         stats.update(
             splink_rows=float(pairs.rows_compared),
             splink_pairs_accepted=float(len(pairs.probability)),
@@ -115,14 +130,23 @@ def resolve(
     final, merges_applied, moved = apply_overrides(final, located)
     final = dense_labels(final)
     pair_edges += _override_edges(located, merges_applied)
-    stats.update(overrides_merged=float(len(merges_applied)),
-                 overrides_split=float(len(located.splits)),
-                 overrides_unmatched=float(located.unmatched))
+    stats.update(
+        overrides_merged=float(len(merges_applied)),
+        overrides_split=float(len(located.splits)),
+        overrides_unmatched=float(located.unmatched),
+    )
     stats["customers"] = float(final.max() + 1) if len(final) else 0.0
 
     ids, aliases = assign_customer_ids(prepared, final, rank, previous)
     method, probability = match_methods(
-        prepared, deterministic, final, rank, absorbed, session_typos
+        prepared,
+        deterministic,
+        final,
+        rank,
+        absorbed,
+        session_typos,
+        sign_ups,
+        sign_up_pairs["right_rec"].to_numpy(),
     )
     method[moved] = STEWARD_FORCE_MERGE
     probability[moved] = 1.0
@@ -143,10 +167,19 @@ def resolve(
 def _override_edges(located: LocatedOverrides, merges_applied: list[int]) -> list[pd.DataFrame]:
     merges = [located.merges[n] for n in merges_applied]
     return [
-        pd.DataFrame({"left": [a for a, _, _ in rows], "right": [b for _, b, _ in rows],
-                      "rule": rule, "linked": linked, "reason": [r for _, _, r in rows]})
-        for rows, rule, linked in ((merges, STEWARD_FORCE_MERGE, True),
-                                   (located.splits, STEWARD_FORCE_SPLIT, False))
+        pd.DataFrame(
+            {
+                "left": [a for a, _, _ in rows],
+                "right": [b for _, b, _ in rows],
+                "rule": rule,
+                "linked": linked,
+                "reason": [r for _, _, r in rows],
+            }
+        )
+        for rows, rule, linked in (
+            (merges, STEWARD_FORCE_MERGE, True),
+            (located.splits, STEWARD_FORCE_SPLIT, False),
+        )
         if rows
     ]
 

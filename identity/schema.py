@@ -21,6 +21,8 @@ ATTRIBUTE_COLUMNS: tuple[str, ...] = (
     "phone",
     "secondary_phone",
     "postal_code",
+    "street",  # street address (number and street name; a unit may follow): CRM and shop only
+    "city",
     "birth_date",
     "observed_at",
 )
@@ -79,6 +81,7 @@ STEWARD_SPLIT_ID_COLUMN = "steward_split_id"
 
 # match_method values besides the id rules and contact points
 EMAIL_TYPO_SAME_SESSION = "email_typo_same_session"
+EMAIL_NAMES_PERSON_SAME_SESSION = "email_names_person_same_session"
 PROBABILISTIC = "probabilistic"
 SINGLETON = "singleton"
 

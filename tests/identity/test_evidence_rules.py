@@ -245,3 +245,94 @@ def test_a_value_used_by_many_named_people_links_nobody() -> None:
     assert out.records["customer_id"].nunique() == len(people) + 2
     assert out.stats["overloaded_contact_values"] == 1
     assert out.records.set_index("source_record_id").loc["1", "email_key"] == "noemail@store.com"
+
+
+def test_a_sign_up_in_the_same_session_joins_the_person_its_address_spells() -> None:
+    """A newsletter sign-up with the person's own address during the visit that opened their
+    CRM contact under the family address; not a relative's address, not a name that merely
+    contains theirs, not hours later."""
+    recs = records(
+        dict(
+            system="crm",
+            id="003A",
+            first_name="Julie",
+            last_name="Butler",
+            email="butlerfamily@x.com",
+            salesforce_contact_id="003A",
+            observed_at="2025-11-29T22:39:00",
+        ),
+        dict(
+            system="marketing",
+            id="K1",
+            email="Julie_Butler@gmail.com",
+            observed_at="2025-11-29T23:01:00",
+        ),
+        dict(
+            system="marketing",
+            id="K2",
+            email="john.butler@gmail.com",  # her husband
+            observed_at="2025-11-29T23:02:00",
+        ),
+        dict(
+            system="marketing", id="K3", email="jbutler77@y.com", observed_at="2025-11-29T22:50:00"
+        ),
+        dict(
+            system="marketing",
+            id="K4",
+            email="juliebutler@z.com",  # the next day
+            observed_at="2025-11-30T22:39:00",
+        ),
+        dict(
+            system="crm",
+            id="003B",
+            first_name="Sharon",
+            last_name="Green",
+            salesforce_contact_id="003B",
+            observed_at="2025-11-27T19:15:00",
+        ),
+        dict(
+            system="marketing",
+            id="K5",
+            email="sgreene@icloud.com",  # Greene is not Green
+            observed_at="2025-11-27T20:04:00",
+        ),
+    )
+    resolution = resolve(recs, config=DETERMINISTIC)
+    ids = customers(resolution.records)
+    assert same(ids, "003A", "K1", "K3")
+    assert len({ids["003A"], ids["K2"], ids["K4"]}) == 3
+    assert not same(ids, "003B", "K5")
+    methods = dict(
+        zip(resolution.records["source_record_id"], resolution.records["match_method"], strict=True)
+    )
+    assert methods["K1"] == methods["003A"] == "email_names_person_same_session"
+    edges = resolution.edges[resolution.edges["rule"] == "email_names_person"]
+    assert set(edges["right_source_record_id"]) | set(edges["left_source_record_id"]) == {
+        "003A",
+        "K1",
+        "K3",
+    }
+
+
+def test_a_sign_up_spelling_two_people_of_the_session_joins_neither() -> None:
+    recs = records(
+        dict(
+            system="crm",
+            id="003A",
+            first_name="Jane",
+            last_name="Doe",
+            salesforce_contact_id="003A",
+            observed_at="2025-11-29T22:00:00",
+        ),
+        dict(
+            system="shop",
+            id="1",
+            first_name="Jack",
+            last_name="Doe",
+            shop_customer_id="1",
+            observed_at="2025-11-29T22:10:00",
+        ),
+        dict(system="marketing", id="K1", email="jdoe@x.com", observed_at="2025-11-29T22:20:00"),
+    )
+    ids = customers(resolve(recs, config=DETERMINISTIC).records)
+    assert len({ids["003A"], ids["1"], ids["K1"]}) == 3

@@ -12,10 +12,13 @@ from identity.normalise import (
     first_name_keys,
     map_unique,
     names_compatible,
+    normalise_city,
     normalise_email,
     normalise_name,
     normalise_phone,
     normalise_postal_code,
+    normalise_street,
+    one_edit,
 )
 
 
@@ -32,6 +35,14 @@ from identity.normalise import (
         ("x@localhost", None),
         ("+tag@example.com", None),
         (None, None),
+        # a mistyped provider domain is the provider's (then Gmail's dots go too)
+        ("cynthia.terry@gmial.com", "cynthiaterry@gmail.com"),
+        ("ann@hotmial.com", "ann@hotmail.com"),
+        ("ann@yahooo.com", "ann@yahoo.com"),
+        # real domains one edit from a provider's, and short ones, stay as they are
+        ("ann@ymail.com", "ann@ymail.com"),
+        ("ann@mail.com", "ann@mail.com"),
+        ("ann@gmai.co", "ann@gmai.co"),
     ],
 )
 def test_email(raw: str | None, key: str | None) -> None:
@@ -40,8 +51,15 @@ def test_email(raw: str | None, key: str | None) -> None:
 
 @pytest.mark.parametrize(
     "raw",
-    ["(212) 555-0147", "212.555.0147", "+1 212 555 0147", "2125550147", "1-212-555-0147",
-     "+12125550147", " 212 555 0147 "],
+    [
+        "(212) 555-0147",
+        "212.555.0147",
+        "+1 212 555 0147",
+        "2125550147",
+        "1-212-555-0147",
+        "+12125550147",
+        " 212 555 0147 ",
+    ],
 )
 def test_phone_formats_of_one_number(raw: str) -> None:
     assert normalise_phone(raw) == "+12125550147"
@@ -64,8 +82,15 @@ def test_phone_other_cases(raw: str | None, key: str | None) -> None:
 def test_phone_fast_path_agrees_with_libphonenumber() -> None:
     """The fast path for plain North American numbers must give exactly what the library gives."""
     rnd = random.Random(7)
-    formats = ("({a}) {b}-{c}", "{a}.{b}.{c}", "+1 {a} {b} {c}", "{a}{b}{c}", "1-{a}-{b}-{c}",
-               "{a} {b} {c}", "+1{a}{b}{c}")
+    formats = (
+        "({a}) {b}-{c}",
+        "{a}.{b}.{c}",
+        "+1 {a} {b} {c}",
+        "{a}{b}{c}",
+        "1-{a}-{b}-{c}",
+        "{a} {b} {c}",
+        "+1{a}{b}{c}",
+    )
     for _ in range(2000):
         a = f"{rnd.randrange(200, 1000)}"
         b = f"{rnd.randrange(0, 1000):03d}"
@@ -78,8 +103,16 @@ def test_phone_fast_path_agrees_with_libphonenumber() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "key"),
-    [("José", "jose"), ("O'Brien", "obrien"), ("Smith Jr.", "smith"), ("de la Cruz", "delacruz"),
-     ("Mary-Ann", "maryann"), ("  ", None), (None, None), ("Zoë", "zoe")],
+    [
+        ("José", "jose"),
+        ("O'Brien", "obrien"),
+        ("Smith Jr.", "smith"),
+        ("de la Cruz", "delacruz"),
+        ("Mary-Ann", "maryann"),
+        ("  ", None),
+        (None, None),
+        ("Zoë", "zoe"),
+    ],
 )
 def test_name(raw: str | None, key: str | None) -> None:
     assert normalise_name(raw) == key
@@ -87,8 +120,17 @@ def test_name(raw: str | None, key: str | None) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "key"),
-    [("2134", "02134"), ("02134", "02134"), ("10001-1234", "10001"), ("100011234", "10001"),
-     ("501", "00501"), ("2134-5678", "02134"), ("ABC 12", None), ("123456", None), (None, None)],
+    [
+        ("2134", "02134"),
+        ("02134", "02134"),
+        ("10001-1234", "10001"),
+        ("100011234", "10001"),
+        ("501", "00501"),
+        ("2134-5678", "02134"),
+        ("ABC 12", None),
+        ("123456", None),
+        (None, None),
+    ],
 )
 def test_postal_code(raw: str | None, key: str | None) -> None:
     assert normalise_postal_code(raw) == key
@@ -124,3 +166,40 @@ def test_map_unique_keeps_nulls_and_order() -> None:
     out = map_unique(["a", None, "b", "a"], upper)
     assert list(out) == ["A", None, "B", "A"]
     assert sorted(calls) == ["a", "b"]  # once per distinct value
+
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        ("12 Main Street\nApt 4B", "12 main st"),  # Salesforce: the unit on a second line
+        ("12 main st. #4b", "12 main st"),
+        ("12 MAIN ST Apt 4B", "12 main st"),
+        ("562 North Delegate Avenue", "562 n delegate ave"),
+        ("Unit 4, 12 Main St", "unit 4 12 main st"),  # a leading unit word stays
+        ("  ", None),
+        (None, None),
+    ],
+)
+def test_street(raw: str | None, key: str | None) -> None:
+    assert normalise_street(raw) == key
+
+
+def test_city() -> None:
+    assert normalise_city(" St. Louis ") == "st louis"
+    assert normalise_city("Coeur d'Alene") == "coeur d alene"
+    assert normalise_city("  ") is None
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "near"),
+    [
+        ("liam", "lam", True),
+        ("pia", "pai", True),
+        ("smith", "smyth", True),
+        ("smith", "smith", True),
+        ("smith", "simths", False),
+        ("ab", "abcd", False),
+    ],
+)
+def test_one_edit(x: str, y: str, near: bool) -> None:
+    assert one_edit(x, y) is near and one_edit(y, x) is near
