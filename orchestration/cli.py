@@ -1,6 +1,6 @@
 """`touchpoint`: the command-line entry point for data engineers and automation.
 
-touchpoint run [--landing DIR] [--warehouse FILE] [--build-dir DIR] [--force]
+touchpoint run [--landing DIR] [--warehouse FILE] [--build-dir DIR] [--force] [--full-refresh]
 touchpoint erase (--email X | --phone X | --customer-id X) [--landing ...] [--dry-run]
 touchpoint generate --out DIR --customers N --days D --seed S [--start-date YYYY-MM-DD]
 touchpoint identity explain CUSTOMER_ID [--warehouse FILE]
@@ -46,6 +46,11 @@ def main(argv: list[str] | None = None) -> int:
         "--force",
         action="store_true",
         help="rebuild and publish even when no delivery file is new (e.g. after a model change)",
+    )
+    run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild from scratch what daily runs keep (the stored CLV fit); implies --force",
     )
     run.set_defaults(handler=_run)
 
@@ -100,7 +105,9 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     started = time.perf_counter()
     try:
-        outcome = run_pipeline(paths, log=_progress_logger(), force=args.force)
+        outcome = run_pipeline(
+            paths, log=_progress_logger(), force=args.force, full_refresh=args.full_refresh
+        )
     except RunInProgressError as busy:
         print(f"refused: {busy}", file=sys.stderr)
         return EXIT_BUSY

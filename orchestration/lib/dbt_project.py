@@ -28,11 +28,57 @@ DBT_PROJECT = DbtProject(
 )
 
 
-def prepare_manifest() -> Path:
-    """Run `dbt parse` so that manifest.json and semantic_manifest.json match the project."""
-    DBT_PROJECT.preparer.prepare(DBT_PROJECT)
+# dagster-dbt writes each dbt step's artifacts to a subfolder of this folder, and copies the
+# partial-parse state it finds there into each step, so that no step parses the project again.
+ENV_DBT_TARGET_PATH = "DBT_TARGET_PATH"
+
+
+def prepare_manifest(target_path: Path | None = None) -> Path:
+    """Run `dbt parse` so that manifest.json and semantic_manifest.json match the project.
+
+    Without `target_path` it parses into the project's own target/ (what the Dagster UI reads).
+    With it, it parses into `target_path` for one run: dbt reuses that folder's partial-parse
+    state from the run before (a daily run on the same build folder parses only what changed),
+    and every dbt step of the run starts from it. A step given a parse state made for another
+    build database (dbt hashes the profile's paths into it) would parse the whole project again.
+    """
+    if target_path is None:
+        DBT_PROJECT.preparer.prepare(DBT_PROJECT)
+        return DBT_PROJECT.manifest_path
+    from dagster_dbt import DbtCliResource  # the resource class, not the code location's
+
+    target_path.mkdir(parents=True, exist_ok=True)
+    DbtCliResource(project_dir=DBT_PROJECT).cli(
+        ["parse", "--quiet"], target_path=target_path
+    ).wait()
+    _share_with_project(target_path)
+    return target_path / "manifest.json"
+
+
+def _share_with_project(target_path: Path) -> None:
+    """Put the run's manifests where readers of the project's target/ look (the Dagster UI, the
+    freshness checks), each replaced atomically; not the parse state, which is the run's."""
+    project_target = DBT_PROJECT.project_dir / DBT_PROJECT.target_path
+    if target_path.resolve() == project_target.resolve():
+        return
+    project_target.mkdir(parents=True, exist_ok=True)
+    for name in ("manifest.json", "semantic_manifest.json"):
+        fresh = (target_path / name).read_bytes()
+        shared = project_target / name
+        if shared.exists() and shared.read_bytes() == fresh:
+            continue
+        temporary = shared.with_name(f".{name}.{os.getpid()}.tmp")
+        temporary.write_bytes(fresh)
+        os.replace(temporary, shared)
+
+
+def manifest_path() -> Path:
+    """The manifest of the run in progress (its `$DBT_TARGET_PATH`), else the project's."""
+    run_target = os.environ.get(ENV_DBT_TARGET_PATH)
+    if run_target and (Path(run_target) / "manifest.json").exists():
+        return Path(run_target) / "manifest.json"
     return DBT_PROJECT.manifest_path
 
 
 def semantic_manifest_path() -> Path:
-    return DBT_PROJECT.manifest_path.with_name("semantic_manifest.json")
+    return manifest_path().with_name("semantic_manifest.json")

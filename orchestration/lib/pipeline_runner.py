@@ -17,7 +17,7 @@ import duckdb
 from dagster._utils.error import SerializableErrorInfo
 
 from orchestration.lib.landing import landing_status
-from orchestration.lib.pipeline_job import execute_pipeline_job
+from orchestration.lib.pipeline_job import FULL_REFRESH_TAG, execute_pipeline_job
 from orchestration.lib.run_guard import (
     build_lock,
     cli_run_tags,
@@ -87,10 +87,12 @@ class PipelineOutcome:
 
 
 def run_pipeline(
-    paths: TouchpointPaths, log: logging.Logger, force: bool = False
+    paths: TouchpointPaths, log: logging.Logger, force: bool = False, full_refresh: bool = False
 ) -> PipelineOutcome:
     """Execute the pipeline job in this process, unless there is nothing new or another run
-    writes the build database (RunInProgressError)."""
+    writes the build database (RunInProgressError). `full_refresh` rebuilds from scratch what a
+    daily run keeps (the stored CLV fit) and implies `force`."""
+    force = force or full_refresh
     paths.export_env()
     log.info("landing   %s", paths.landing_dir)
     log.info("build     %s", paths.build_db)
@@ -121,9 +123,10 @@ def run_pipeline(
         log.info(
             "parsing the dbt project, then running %s as run %s ...", PIPELINE_JOB_NAME, run_id
         )
-        result = execute_pipeline_job(
-            paths, instance=instance, run_id=run_id, tags=cli_run_tags(paths)
-        )
+        tags = cli_run_tags(paths)
+        if full_refresh:
+            tags[FULL_REFRESH_TAG] = "true"
+        result = execute_pipeline_job(paths, instance=instance, run_id=run_id, tags=tags)
     outcome = _outcome(result, paths.warehouse)
     outcome.run_id = run_id
     outcome.defect_lines = _handled_defects(paths, run_id, outcome.published_version)

@@ -1,10 +1,9 @@
 """dbt models as Dagster assets; dbt tests become asset checks (severity error blocks publish)."""
 
-
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from orchestration.lib.dbt_project import DBT_PROJECT
+from orchestration.lib.dbt_project import DBT_PROJECT, manifest_path
 from orchestration.lib.dbt_translator import TouchpointDbtTranslator
 from orchestration.lib.resources import DUCKDB_WRITER_POOL
 
@@ -12,7 +11,7 @@ DBT_PROJECT.prepare_if_dev()
 
 
 @dbt_assets(
-    manifest=DBT_PROJECT.manifest_path,
+    manifest=manifest_path(),  # the run's parse (pipeline_job), else the project's
     project=DBT_PROJECT,
     dagster_dbt_translator=TouchpointDbtTranslator(
         settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)
