@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -45,10 +46,9 @@ def build_identity_records(landing: Path, workdir: Path) -> tuple[Path, dict]:
 
     t0 = time.perf_counter()
     paths = TouchpointPaths.resolve(landing, workdir / "touchpoint.duckdb", workdir / "build")
-    identity_inputs = (
-        dg.AssetSelection.assets(RESOLVED_RECORDS_KEY).upstream()
-        - dg.AssetSelection.assets(RESOLVED_RECORDS_KEY)
-    )
+    identity_inputs = dg.AssetSelection.assets(
+        RESOLVED_RECORDS_KEY
+    ).upstream() - dg.AssetSelection.assets(RESOLVED_RECORDS_KEY)
     result = execute_pipeline_job(paths, identity_inputs, log_level="WARNING")
     if not result.success:
         failed = [event.step_key for event in result.get_step_failure_events()]
@@ -76,9 +76,11 @@ def _measure(mode: str, build_db: Path, truth: Path | None, threads: int | None)
     con = duckdb.connect(str(build_db))
     if threads:
         con.execute(f"SET threads = {int(threads)}")
+    load_before = os.getloadavg()[0]
     t0, cpu0 = time.perf_counter(), _cpu_seconds()
     resolution = resolve_in_warehouse(con, config=config)
     seconds, cpu = time.perf_counter() - t0, _cpu_seconds() - cpu0
+    load_after = os.getloadavg()[0]
     con.close()
     out = {
         "mode": mode,
@@ -86,10 +88,13 @@ def _measure(mode: str, build_db: Path, truth: Path | None, threads: int | None)
         # CPU seconds of all threads: steadier than wall time on a shared machine
         "cpu_seconds": round(cpu, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        # the machine's 1-minute load average before and after: other jobs' share of the cores
+        "load_average_1m": [round(load_before, 1), round(load_after, 1)],
         "records": len(resolution.records),
         "customers": int(resolution.stats["customers"]),
-        "stage_seconds": {k: round(v, 1) for k, v in resolution.stats.items()
-                          if k.endswith("_seconds")},
+        "stage_seconds": {
+            k: round(v, 1) for k, v in resolution.stats.items() if k.endswith("_seconds")
+        },
     }
     if truth is not None:
         links = pd.read_csv(truth / "record_links.csv", dtype=str, keep_default_na=False)
@@ -98,8 +103,10 @@ def _measure(mode: str, build_db: Path, truth: Path | None, threads: int | None)
         fallen = merged_person_pairs(resolution.records, links, traps)
         accuracy = evaluate(resolution.records, links, traps)
         out.update(
-            precision=round(scores.precision, 5), recall=round(scores.recall, 5),
-            f1=round(scores.f1, 5), truth_records_unresolved=scores.missing_from_resolution,
+            precision=round(scores.precision, 5),
+            recall=round(scores.recall, 5),
+            f1=round(scores.f1, 5),
+            truth_records_unresolved=scores.missing_from_resolution,
             traps_merged=fallen["trap"].value_counts().to_dict(),
             trap_pairs=len(traps),
             # the issue's acceptance figures: customers vs real people, share of traps merged
@@ -111,8 +118,10 @@ def _measure(mode: str, build_db: Path, truth: Path | None, threads: int | None)
         if colliding:
             clean = pairwise_scores(resolution.records, links[~links["person_id"].isin(colliding)])
             out["without_gmail_collisions"] = {
-                "persons_dropped": len(colliding), "precision": round(clean.precision, 5),
-                "recall": round(clean.recall, 5), "f1": round(clean.f1, 5),
+                "persons_dropped": len(colliding),
+                "precision": round(clean.precision, 5),
+                "recall": round(clean.recall, 5),
+                "f1": round(clean.f1, 5),
             }
     return out
 
@@ -135,8 +144,12 @@ def _gmail_collisions(truth: Path) -> set[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--simulate", type=int, metavar="CUSTOMERS",
-                        help="generate a demo company of this size first")
+    source.add_argument(
+        "--simulate",
+        type=int,
+        metavar="CUSTOMERS",
+        help="generate a demo company of this size first",
+    )
     source.add_argument("--landing", type=Path, help="an existing landing folder")
     source.add_argument("--build-db", type=Path, help="a build database with int_identity_records")
     parser.add_argument("--truth", type=Path, help="truth/ folder (default: beside the landing)")
@@ -157,9 +170,24 @@ def main(argv: list[str] | None = None) -> int:
     prep: dict = {}
     if args.simulate:
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "simulator", "--out", str(args.workdir),
-                        "--customers", str(args.simulate), "--days", str(args.days),
-                        "--seed", str(args.seed), "--quiet", "--force"], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "simulator",
+                "--out",
+                str(args.workdir),
+                "--customers",
+                str(args.simulate),
+                "--days",
+                str(args.days),
+                "--seed",
+                str(args.seed),
+                "--quiet",
+                "--force",
+            ],
+            check=True,
+        )
         prep["simulate_seconds"] = time.perf_counter() - t
         args.landing = args.workdir / "landing"
     truth = args.truth or (args.landing.parent / "truth" if args.landing else None)
@@ -171,19 +199,41 @@ def main(argv: list[str] | None = None) -> int:
         build_db = args.build_db
     print("preparation:", {k: round(v, 1) for k, v in prep.items()})
 
+    measured: dict[str, dict] = {}
     for mode in args.modes:
         copy = args.workdir / f"measure_{mode}.duckdb"
         shutil.copyfile(build_db, copy)
-        cmd = [sys.executable, __file__, "--build-db", str(copy), "--child", mode, str(copy),
-               "--threads", str(args.threads)]
+        cmd = [
+            sys.executable,
+            __file__,
+            "--build-db",
+            str(copy),
+            "--child",
+            mode,
+            str(copy),
+            "--threads",
+            str(args.threads),
+        ]
         if truth:
             cmd += ["--truth", str(truth)]
         result = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             print(result.stdout[-3000:], result.stderr[-3000:], file=sys.stderr)
             return 1
-        print(json.dumps(json.loads(result.stdout.strip().splitlines()[-1]), indent=None))
+        measured[mode] = json.loads(result.stdout.strip().splitlines()[-1])
+        print(json.dumps(measured[mode], indent=None))
         copy.unlink(missing_ok=True)
+    if {"deterministic", "full"} <= measured.keys():  # the full run against its baseline
+        base, full = measured["deterministic"], measured["full"]
+        print(
+            "full / deterministic baseline:",
+            json.dumps(
+                {
+                    "wall": round(full["seconds"] / base["seconds"], 2),
+                    "cpu": round(full["cpu_seconds"] / base["cpu_seconds"], 2),
+                }
+            ),
+        )
     return 0
 
 

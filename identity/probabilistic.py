@@ -9,8 +9,9 @@ predictions only compare rows of *different* clusters. The Fellegi-Sunter parame
 - m by expectation maximisation on two blocking rules (`estimate_parameters_using_...`).
 
 A pair is accepted when its evidence (match weight without the prior) reaches the threshold and
-it agrees on a contact point (`ACCEPTANCE`); accepted pairs then merge clusters strongest first,
-through the same guards as the deterministic links (`guards.merge_profiles`).
+it agrees on a personal identifier or the whole name at one place (`ACCEPTANCE`); accepted pairs
+then merge clusters strongest first, through the same guards as the deterministic links
+(`guards.merge_profiles`, in their typo-tolerant form).
 """
 
 from __future__ import annotations
