@@ -12,7 +12,8 @@ select
     predicted_clv_12m,
     p_alive,
     email_consent_source,
-    email_consent_updated_at
+    email_consent_updated_at,
+    {{ utc_to_local_date('email_consent_updated_at') }} as email_consent_updated_on
 from {{ ref('dim_customer') }}
 where
     email_marketing_consent
