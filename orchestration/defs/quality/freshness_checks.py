@@ -16,7 +16,7 @@ from collections import defaultdict
 import dagster as dg
 
 from ingestion import SPECS
-from orchestration.lib.dbt_project import DBT_PROJECT
+from orchestration.lib.dbt_project import manifest_path
 from orchestration.lib.resources import DUCKDB_WRITER_POOL, WarehouseResource
 from quality.freshness import evaluate, rules_from_manifest
 
@@ -58,7 +58,7 @@ def _specs() -> list[dg.AssetCheckSpec]:
     description="Each source system's newest delivery against its dbt freshness declaration.",
 )
 def source_freshness_checks(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
-    rules = rules_from_manifest(json.loads(DBT_PROJECT.manifest_path.read_text()))
+    rules = rules_from_manifest(json.loads(manifest_path().read_text()))
     with warehouse.connect() as con:
         judged = {
             result.system: result for result in evaluate(con, rules.values(), freshness_as_of())
