@@ -21,17 +21,6 @@ from warehouse.semantic_layer import SemanticLayer
 # and timestamps are compared exactly.
 SIGNIFICANT_DIGITS = 10
 
-# Columns that differ between two rebuilds of the same files, so no daily run can match them:
-# fct_journey_step_reached picks "what the customer did next" with an ASOF join on the next
-# timestamp, and when two activities share it (placed_order and completed_checkout in the same
-# second) either may come out. Reported to the lead (issue 14); the rest of these marts is
-# compared. mart_journey_deviations' grain is that column, so it is compared without it.
-NOT_REPEATABLE = {
-    "fct_journey_step_reached": ("next_activity",),
-    "mart_journey_conformance": ("top_next_activities", "top_next_activities_text"),
-    "mart_journey_deviations": ("next_activity", "customers", "share_of_leavers"),
-}
-
 
 @dataclass
 class Differences:
@@ -88,8 +77,7 @@ def _plain(value: object) -> object:
 
 
 def _read(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:
-    frame = con.execute(f"select * from marts.{name}").df()
-    return frame.drop(columns=[c for c in NOT_REPEATABLE.get(name, ()) if c in frame.columns])
+    return con.execute(f"select * from marts.{name}").df()
 
 
 def compare_marts(expected: Path, actual: Path) -> Differences:

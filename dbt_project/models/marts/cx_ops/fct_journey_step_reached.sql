@@ -185,14 +185,17 @@ flagged as (
             and reached.step_number + 1 = next_steps.step_number
 ),
 
--- What a customer did next: the meta's ignored_next_activities aside.
+-- What a customer did next: the meta's ignored_next_activities aside. Activities logged in the
+-- same second (a checkout completed and its order placed) are one moment: the first by name
+-- stands for it, so the ASOF join below picks the same row on every build.
 actions as (
     select
         actor,
         occurred_at,
-        activity
+        min(activity) as activity
     from events
     where activity not in ('{{ ignored | join("', '") }}')
+    group by actor, occurred_at
 )
 
 select
