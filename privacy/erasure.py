@@ -16,8 +16,9 @@
    quarantined counts, so reconciliation still balances every delivered row; drop every layer
    dbt derives (staging, intermediate, marts: rebuilt in full in step 5); then rewrite the
    build database into a fresh file so no deleted value survives in a free page.
-5. Rebuild and publish (`touchpoint run --force`): staging, identity, the marts, CLV and both
-   publications are derived again from the erased raw layer and replace the old ones.
+5. Rebuild and publish (`touchpoint run --full-refresh`): staging, identity, the marts, CLV
+   (refitted) and both publications are derived again from the erased raw layer and replace the
+   old ones.
 6. Append an entry without personal data to the erasure log.
 
 `--dry-run` stops after step 2 and says what would be removed.
@@ -176,7 +177,7 @@ def erase(
     log.info("erased from the build database; rebuilding and publishing ...")
     outcome = ErasureOutcome(plan, dry_run=False, hashes_added=added)
     started = time.perf_counter()
-    rebuilt = run_pipeline(paths, log=log, force=True)
+    rebuilt = run_pipeline(paths, log=log, full_refresh=True)  # CLV refitted without them
     outcome.succeeded = rebuilt.succeeded
     outcome.published_version = rebuilt.published_version
     outcome.rebuild_summary = rebuilt.summary(time.perf_counter() - started)
