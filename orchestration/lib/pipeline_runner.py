@@ -8,6 +8,7 @@ build database, and it does nothing when the landing folder holds no file a run 
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -196,6 +197,9 @@ def _first_line(text: str) -> str:
 
 
 _DBT_ERRORS = "Errors parsed from dbt logs:"
+_ANSI_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
+# DuckDB's own line: "Out of Memory Error: ...", "IO Error: ..."
+_DUCKDB_ERROR = re.compile(r"^[A-Z][A-Za-z ]* Error: ")
 
 
 def failure_cause(error: SerializableErrorInfo | None) -> str:
@@ -207,10 +211,18 @@ def failure_cause(error: SerializableErrorInfo | None) -> str:
     while error.cause is not None:
         error = error.cause
     message = error.message
-    if _DBT_ERRORS in message:
-        reported = [line.strip() for line in message.split(_DBT_ERRORS, 1)[1].splitlines()]
-        return "dbt: " + " ".join(line for line in reported if line)[:500]
-    return _first_line(message)
+    if _DBT_ERRORS not in message:
+        return _first_line(message)
+    reported = [
+        line.strip()
+        for line in _ANSI_COLOUR.sub("", message.split(_DBT_ERRORS, 1)[1]).splitlines()
+        if line.strip()
+    ]
+    # dbt heads each error with the node ("Failure in test x (path)"); DuckDB's own line says why
+    cause = next((line for line in reported if _DUCKDB_ERROR.match(line)), None)
+    if cause is None:
+        return "dbt: " + " ".join(reported)[:500]
+    return f"dbt: {cause} ({reported[0]})"
 
 
 def _handled_defects(paths: TouchpointPaths, run_id: str, published: int | None) -> list[str]:

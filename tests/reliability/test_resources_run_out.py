@@ -1,0 +1,168 @@
+"""Resources running out after ingestion (issue 16; ingestion's own faults are in
+tests/ingestion/test_resource_faults.py): the disk fills while the publication is written, or
+DuckDB's memory_limit (`--memory-limit`, TOUCHPOINT_MEMORY_LIMIT) is too small for the build.
+The run fails with one line naming the cause and the published version stays."""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from dagster._utils.error import SerializableErrorInfo
+
+from orchestration.lib.pipeline_runner import failure_cause
+from tests.helpers import HANDMADE_LANDING, PipelineRun, run_touchpoint
+from tests.reliability.small_publication import published_version, small_build
+from warehouse.connections import connect_build
+from warehouse.publication import publish
+from warehouse.settings import ENV_MEMORY_LIMIT
+
+
+def test_disk_full_while_writing_the_publication_keeps_the_previous_version(
+    tmp_path, monkeypatch
+) -> None:
+    """ENOSPC where a full disk reports it at the latest: flushing the new file to disk."""
+    build_db, manifest = small_build(tmp_path, rows=1000)
+    warehouse = tmp_path / "published" / "touchpoint.duckdb"
+    publish(build_db, warehouse, "run-1", tmp_path, manifest)
+
+    real_fsync = os.fsync
+
+    def full_disk(fd: int) -> None:
+        if os.readlink(f"/proc/self/fd/{fd}").endswith(".partial"):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    with pytest.raises(OSError, match="No space left on device"):
+        publish(build_db, warehouse, "run-2", tmp_path, manifest)
+    assert published_version(warehouse) == 1
+    assert not list(warehouse.parent.glob("*.partial"))  # the half-written copy is removed
+
+    monkeypatch.setattr(os, "fsync", real_fsync)  # room again: the next publication goes through
+    publish(build_db, warehouse, "run-3", tmp_path, manifest)
+    assert published_version(warehouse) > 1
+
+
+def _error(message: str, cause: SerializableErrorInfo | None = None) -> SerializableErrorInfo:
+    return SerializableErrorInfo(message=message, stack=[], cls_name=None, cause=cause)
+
+
+def test_a_failed_step_is_summarised_by_its_cause_not_dagsters_wrapper() -> None:
+    disk_full = _error("OSError: [Errno 28] No space left on device\n")
+    wrapped = _error(
+        'dagster._core.errors.DagsterExecutionStepExecutionError: Error occurred while executing op "published_warehouse":\n',
+        cause=disk_full,
+    )
+    assert failure_cause(wrapped) == "OSError: [Errno 28] No space left on device"
+    dbt = _error(  # as dagster-dbt reports it: dbt's colours, the node first, DuckDB's advice
+        "dagster_dbt.errors.DagsterDbtCliRuntimeError: The dbt CLI process with command\n\n"
+        "`dbt build --select fct_order`\n\nfailed with exit code `1`. Check the stdout ...\n\n"
+        "Errors parsed from dbt logs:\n\n"
+        "\x1b[31mFailure in test unique_fct_order_order_id (models/fct_order.yml)\x1b[0m\n\n"
+        "  Runtime Error in test unique_fct_order_order_id (models/fct_order.yml)\n"
+        "  Out of Memory Error: could not allocate block of size 256.0 KiB (15.1 MiB/15.2 MiB used)\n"
+        "  \n  Possible solutions:\n  * Reducing the number of threads (SET threads=X)\n"
+    )
+    assert failure_cause(_error("wrapper", cause=dbt)) == (
+        "dbt: Out of Memory Error: could not allocate block of size 256.0 KiB "
+        "(15.1 MiB/15.2 MiB used) (Failure in test unique_fct_order_order_id "
+        "(models/fct_order.yml))"
+    )
+
+
+def test_the_memory_limit_setting_reaches_the_build_connection(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv(ENV_MEMORY_LIMIT, "300MB")
+    con = connect_build(tmp_path / "touchpoint.duckdb")
+    try:
+        (limit,) = con.execute("select current_setting('memory_limit')").fetchone()
+    finally:
+        con.close()
+    assert limit == "286.1 MiB"  # DuckDB shows 300 MB in binary units
+
+
+def test_an_invalid_memory_limit_is_a_usage_error(tmp_path) -> None:
+    result = run_touchpoint(
+        "run",
+        "--landing",
+        str(HANDMADE_LANDING),
+        "--warehouse",
+        str(tmp_path / "touchpoint.duckdb"),
+        "--memory-limit",
+        "lots",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "memory limit 'lots'" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "touchpoint.duckdb").exists()
+
+
+FAULT_POINTS = Path(__file__).with_name("kill_points")  # test-only sitecustomize
+
+
+@pytest.fixture()
+def published_copy(tmp_path, handmade_run: PipelineRun) -> Path:
+    """A copy of the shared hand-made build and its publication, to rebuild with `--force`."""
+    out = tmp_path / "out"
+    shutil.copytree(handmade_run.warehouse.parent, out, ignore=shutil.ignore_patterns("dbt_target"))
+    return out / handmade_run.warehouse.name
+
+
+def rebuild(warehouse: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    """`touchpoint run --force` on the copy; (exit status, summary, whole output)."""
+    result = run_touchpoint(
+        "run",
+        "--landing",
+        str(HANDMADE_LANDING),
+        "--warehouse",
+        str(warehouse),
+        "--force",
+        *args,
+        cwd=warehouse.parent.parent,
+        env={
+            "DBT_TARGET_PATH": str(warehouse.parent.parent / "dbt_target"),
+            "PYTHONPATH": os.pathsep.join(
+                filter(None, [str(FAULT_POINTS), os.environ.get("PYTHONPATH")])
+            ),
+            **(env or {}),
+        },
+    )
+    return result.returncode, result.stdout, result.stdout + result.stderr
+
+
+def failed_steps(summary: str) -> list[str]:
+    return [line.strip() for line in summary.splitlines() if "failed step:" in line]
+
+
+def assert_failed_keeping_the_publication(
+    warehouse: Path, before: int, returncode: int, summary: str, output: str, cause: str
+) -> None:
+    assert returncode == 1, output[-3000:]
+    assert any(cause in line for line in failed_steps(summary)), output[-3000:]
+    assert "previous published version: kept" in summary
+    assert published_version(warehouse) == before
+
+
+@pytest.mark.slow
+def test_a_memory_limit_too_small_fails_the_run_naming_it(published_copy: Path) -> None:
+    """Real, not injected: the rebuild with 16 MB fails on DuckDB's out-of-memory error."""
+    before = published_version(published_copy)
+    returncode, summary, output = rebuild(published_copy, "--memory-limit", "16MB")
+    assert_failed_keeping_the_publication(
+        published_copy, before, returncode, summary, output, "Out of Memory"
+    )
+
+
+@pytest.mark.slow
+def test_disk_full_in_identity_resolution_fails_the_run_naming_it(published_copy: Path) -> None:
+    """ENOSPC injected where identity resolution writes its result into the build."""
+    before = published_version(published_copy)
+    returncode, summary, output = rebuild(
+        published_copy, env={"TOUCHPOINT_TEST_FAIL_AT": "identity-before-write:1"}
+    )
+    assert_failed_keeping_the_publication(
+        published_copy, before, returncode, summary, output, "No space left on device"
+    )
