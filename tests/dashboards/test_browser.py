@@ -129,7 +129,7 @@ def test_page_loads_without_exception(
     page.goto(f"{served_app}/{page_path}", wait_until="networkidle")
     page.get_by_role("heading", name=title, exact=True).wait_for(timeout=60_000)
     if page_path == "customer-360":  # a search shows the profile and the timeline
-        box = page.get_by_label("Search by e-mail, phone, name", exact=False)
+        box = page.get_by_label("Search by exact e-mail, phone, name", exact=False)
         box.fill(customer_with_history)
         box.press("Enter")
     page.wait_for_selector(rendered, timeout=60_000)
