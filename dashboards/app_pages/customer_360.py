@@ -12,6 +12,7 @@ import streamlit as st
 from dashboards.lib.charts import plot, show
 from dashboards.lib.customer_search import customer_label, postal_area, search_customers
 from dashboards.lib.metric_display import COUNT
+from dashboards.lib.names import human_name
 from dashboards.lib.notices import not_in_publication, require_tables
 from dashboards.lib.published import PublishedWarehouse, open_published, table
 from dashboards.lib.tables import table_with_download
@@ -148,6 +149,9 @@ def open_issues(warehouse: PublishedWarehouse, customer_id: str) -> None:
         table_with_download(issues, "open_issues")
 
 
+WORDED_TIMELINE_COLUMNS = ("source_system", "channel", "activity", "journey_stage")
+
+
 def timeline(warehouse: PublishedWarehouse, customer_id: str) -> None:
     events = rows_of(
         warehouse,
@@ -161,6 +165,10 @@ def timeline(warehouse: PublishedWarehouse, customer_id: str) -> None:
     if events.empty:
         st.caption("No activity recorded.")
         return
+    # Codes in words, as on every other page ("Contact center", "Received email").
+    events = events.assign(
+        **{column: events[column].map(human_name) for column in WORDED_TIMELINE_COLUMNS}
+    )
     figure = plot(
         "scatter",
         events,

@@ -6,7 +6,11 @@ import re
 
 _SNAKE_CASE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 # Abbreviations readers know in capitals (CSAT, not Csat).
-ACRONYMS = frozenset({"nps", "csat", "ces", "fcr", "clv", "aov", "ci", "id", "sms", "ivr"})
+ACRONYMS = frozenset(
+    {"nps", "csat", "ces", "fcr", "clv", "aov", "ci", "id", "sms", "ivr", "crm", "url"}
+)
+# Words with a spelling of their own.
+SPELLINGS = {"ios": "iOS"}
 
 
 def human_name(code: object) -> str:
@@ -15,7 +19,9 @@ def human_name(code: object) -> str:
     if code is None or code != code:  # None or NaN
         return "—"
     words = str(code).replace("_", " ").capitalize().split(" ")
-    return " ".join(w.upper() if w.lower() in ACRONYMS else w for w in words)
+    return " ".join(
+        SPELLINGS.get(w.lower(), w.upper() if w.lower() in ACRONYMS else w) for w in words
+    )
 
 
 def human_list(codes: object) -> str:

@@ -85,6 +85,8 @@ def test_a_customer_is_labelled_without_personal_data() -> None:
 def test_mart_codes_read_as_words_with_known_abbreviations_in_capitals() -> None:
     assert human_name("contacts_per_100_orders") == "Contacts per 100 orders"
     assert human_name("nps_difference_ci_low") == "NPS difference CI low"
+    assert human_name("created_crm_contact") == "Created CRM contact"
+    assert human_name("ios_app") == "iOS app"
     assert human_name(None) == "—"
 
 
