@@ -12,7 +12,7 @@ import streamlit as st
 from dashboards.lib.charts import plot, show
 from dashboards.lib.customer_search import customer_label, postal_area, search_customers
 from dashboards.lib.metric_display import COUNT
-from dashboards.lib.names import human_name
+from dashboards.lib.names import human_list, human_name
 from dashboards.lib.notices import not_in_publication, require_tables
 from dashboards.lib.published import PublishedWarehouse, open_published, table
 from dashboards.lib.tables import table_with_download
@@ -100,8 +100,7 @@ def profile(customer: pd.Series, clear: dict[str, object] | None) -> None:
         f"**Customer id** `{customer['customer_id']}`  \n"
         f"**Known since** {customer['first_seen_at']:%d %b %Y} · **last seen** "
         f"{customer['last_seen_at']:%d %b %Y}  \n"
-        f"**Systems ({customer['n_source_systems']})** "
-        + str(customer["source_systems"]).replace(",", ", ")
+        f"**Systems ({customer['n_source_systems']})** " + human_list(customer["source_systems"])
     )
 
 
