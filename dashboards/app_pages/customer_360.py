@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards.lib.charts import plot, show
+from dashboards.lib.column_units import column_display
 from dashboards.lib.customer_search import customer_label, postal_area, search_customers
 from dashboards.lib.metric_display import COUNT
 from dashboards.lib.names import human_list, human_name
@@ -23,14 +24,15 @@ from warehouse.publication import restricted_publication_path
 PAGE_NAME = "Customer 360"
 HIDDEN = "••• (pseudonymised)"
 
-# dim_customer column -> tile label and the metric whose unit it shares ("count": a count;
-# None: shown as text).
-VALUE_TILES: dict[str, tuple[str, str | None]] = {
+MART = "dim_customer"
+# dim_customer column -> tile label and how its value reads: in a metric's unit (the column's own
+# metric, or the one dashboards/lib/column_units.py names), as a whole number, or as text.
+VALUE_TILES: dict[str, tuple[str, str]] = {
     "lifetime_orders": ("Lifetime orders", "count"),
-    "lifetime_net_revenue": ("Lifetime net revenue", "net_revenue"),
-    "predicted_clv_12m": ("Predicted 12-month CLV", "average_predicted_clv_12m"),
-    "p_alive": ("P(alive)", "average_p_alive"),
-    "segment": ("Segment", None),
+    "lifetime_net_revenue": ("Lifetime net revenue", "metric"),
+    "predicted_clv_12m": ("Predicted 12-month CLV", "metric"),
+    "p_alive": ("P(alive)", "metric"),
+    "segment": ("Segment", "text"),
     "latest_nps_score": ("Latest NPS answer (0-10)", "count"),
 }
 
@@ -106,24 +108,23 @@ def profile(customer: pd.Series, clear: dict[str, object] | None) -> None:
 
 def value_tiles(warehouse: PublishedWarehouse, customer_id: str) -> None:
     """The customer's value and latest NPS answer: `dim_customer` columns, as the mart holds them."""
-    present = [c for c in VALUE_TILES if c in warehouse.columns("marts", "dim_customer")]
+    present = [c for c in VALUE_TILES if c in warehouse.columns("marts", MART)]
     values = (
         warehouse.sql(
-            f"select {', '.join(present)} from {table('marts', 'dim_customer')} "
-            "where customer_id = ?",
+            f"select {', '.join(present)} from {table('marts', MART)} where customer_id = ?",
             [customer_id],
         ).iloc[0]
         if present
         else pd.Series(dtype=object)
     )
     tiles = [column for _ in range(2) for column in st.columns(3)]
-    for column, (name, (label, unit_of)) in zip(tiles, VALUE_TILES.items(), strict=True):
+    for column, (name, (label, reads_as)) in zip(tiles, VALUE_TILES.items(), strict=True):
         value = values.get(name)
-        if unit_of is not None:
-            display = COUNT if unit_of == "count" else warehouse.display(unit_of)
-            shown = display.format(value)
-        else:
+        if reads_as == "text":
             shown = "—" if value is None or pd.isna(value) else str(value)
+        else:
+            display = COUNT if reads_as == "count" else column_display(warehouse, MART, name)
+            shown = display.format(value)
         column.metric(label, shown, border=True)
     if len(present) < len(VALUE_TILES):
         missing = ", ".join(f"`{c}`" for c in VALUE_TILES if c not in present)
