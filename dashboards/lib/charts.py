@@ -71,14 +71,18 @@ def step_sankey(flows: pd.DataFrame, title: str, counted: str) -> go.Figure:
     colour = {place: _PLACE_COLOURS[i % len(_PLACE_COLOURS)] for i, place in enumerate(places)}
     column = {step: i / max(len(steps) - 1, 1) for i, step in enumerate(steps)}
     per_column = {step: [n for n in nodes if n[0] == step] for step in steps}
-    row = {
-        node: (i + 0.5) / len(per_column[node[0]])
-        for step in steps
-        for i, node in enumerate(per_column[step])
-    }
+    height = max(560, 44 * max(len(n) for n in per_column.values()))
+    margin = {"t": 90, "l": 10, "r": 10, "b": 10}
+    pad = 18
+    row = _stacked_centres(
+        per_column,
+        _node_sizes(sources, targets, flows["n"].tolist()),
+        plot_height=height - margin["t"] - margin["b"],
+        pad=pad,
+    )
     figure = go.Figure(
         go.Sankey(
-            arrangement="snap",
+            arrangement="fixed",  # the stacked positions below, as computed
             node={
                 "label": [place for _, place in nodes],
                 "customdata": [f"step {step}" for step, _ in nodes],
@@ -87,8 +91,8 @@ def step_sankey(flows: pd.DataFrame, title: str, counted: str) -> go.Figure:
                 + "<extra></extra>",
                 "color": [colour[place] for _, place in nodes],
                 "x": [0.001 + 0.998 * column[step] for step, _ in nodes],
-                "y": [0.001 + 0.998 * row[node] for node in nodes],
-                "pad": 18,
+                "y": [min(max(row[node], 0.001), 0.999) for node in nodes],
+                "pad": pad,
                 "thickness": 16,
             },
             link={
@@ -114,11 +118,51 @@ def step_sankey(flows: pd.DataFrame, title: str, counted: str) -> go.Figure:
         )
     figure.update_layout(
         title=title,
-        height=max(560, 44 * max(len(n) for n in per_column.values())),
+        height=height,
         font={"size": 12},
-        margin={"t": 90, "l": 10, "r": 10, "b": 10},
+        margin=margin,
     )
     return figure
+
+
+def _node_sizes(
+    sources: list[tuple[int, str]], targets: list[tuple[int, str]], counts: list[float]
+) -> dict[tuple[int, str], float]:
+    """A node's height as the Sankey draws it: the larger of what flows in and what flows out."""
+    inflow: dict[tuple[int, str], float] = {}
+    outflow: dict[tuple[int, str], float] = {}
+    for source, target, n in zip(sources, targets, counts, strict=True):
+        outflow[source] = outflow.get(source, 0) + n
+        inflow[target] = inflow.get(target, 0) + n
+    return {node: max(inflow.get(node, 0), outflow.get(node, 0)) for node in {*inflow, *outflow}}
+
+
+def _stacked_centres(
+    per_column: dict[int, list[tuple[int, str]]],
+    size: dict[tuple[int, str], float],
+    plot_height: float,
+    pad: float,
+) -> dict[tuple[int, str], float]:
+    """Vertical centre (0 = top, 1 = bottom) of each node, its column's nodes stacked in order.
+
+    Plotly draws a node `size * scale` pixels tall, with one scale for the whole chart: the
+    largest that fits the fullest column with `pad` pixels between nodes. Stacking on that same
+    geometry, a column's spare height spread between its nodes, no node overlaps its neighbour
+    or runs off the chart (as nodes on evenly spaced rows did, and Plotly then pushed them
+    down)."""
+    scale = min(
+        (plot_height - pad * (len(nodes) - 1)) / sum(size[n] for n in nodes)
+        for nodes in per_column.values()
+    )
+    centres = {}
+    for nodes in per_column.values():
+        spare = plot_height - scale * sum(size[n] for n in nodes)
+        gap = spare / (len(nodes) - 1) if len(nodes) > 1 else 0.0
+        top = 0.0 if len(nodes) > 1 else spare / 2
+        for node in nodes:
+            centres[node] = (top + scale * size[node] / 2) / plot_height
+            top += scale * size[node] + gap
+    return centres
 
 
 def _transparent(colour: str, alpha: float = 0.35) -> str:
