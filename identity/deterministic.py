@@ -33,7 +33,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-import duckdb
 import numpy as np
 import pandas as pd
 
@@ -46,6 +45,7 @@ from identity.components import (
 from identity.guards import EMPTY, profiles_by_label, suspect_components
 from identity.normalise import first_name_keys
 from identity.schema import CONTACT_POINTS, ID_RULES, OWNERSHIP_SYSTEMS
+from warehouse.connections import connect_scratch
 
 KeySpace = list[np.ndarray]
 
@@ -311,7 +311,7 @@ def link_typo_neighbours(
     none = pd.DataFrame({"left_rec": [], "right_rec": []}, dtype=np.int64)
     if not len(left_idx) or not len(right_idx):
         return labels, np.zeros(len(prepared), dtype=bool), none
-    con = duckdb.connect(config={"autoinstall_known_extensions": False})
+    con = connect_scratch()  # the run's memory_limit
     try:
         for name, idx in (("l", left_idx), ("r", right_idx)):
             con.register(
@@ -379,7 +379,7 @@ def link_session_typos(
     none = pd.DataFrame({"left_rec": [], "right_rec": []}, dtype=np.int64)
     if not len(left_idx) or not len(right_idx):
         return labels, attached, none
-    con = duckdb.connect(config={"autoinstall_known_extensions": False})
+    con = connect_scratch()  # the run's memory_limit
     try:
         for name, idx in (("l", left_idx), ("r", right_idx)):
             con.register(
@@ -453,7 +453,7 @@ def link_session_sign_ups(
     if not len(left_idx) or not len(right_idx):
         return labels, np.zeros(len(prepared), dtype=bool), none
     first = prepared["first_name_norm"].to_numpy(dtype=object)
-    con = duckdb.connect(config={"autoinstall_known_extensions": False})
+    con = connect_scratch()  # the run's memory_limit
     try:
         con.register(
             "l_frame",

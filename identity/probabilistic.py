@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -32,6 +31,7 @@ from identity.components import GuardedUnionFind
 from identity.deterministic import one_typo
 from identity.guards import profiles_by_label
 from identity.normalise import first_name_keys
+from warehouse.connections import connect_scratch
 
 log = logging.getLogger(__name__)
 
@@ -317,7 +317,7 @@ def score_pairs(
             pa.list_(pa.string()),
         ),
     )
-    con = duckdb.connect(config={"autoinstall_known_extensions": False})
+    con = connect_scratch()  # the run's memory_limit
     if config.threads:
         con.execute(f"SET threads = {int(config.threads)}")
     try:

@@ -93,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     from orchestration.lib.pipeline_runner import run_pipeline  # heavy imports only when needed
     from orchestration.lib.run_guard import RunInProgressError
+    from warehouse.publication import remove_leftovers
 
     paths = TouchpointPaths.resolve(args.landing, args.warehouse, args.build_dir)
     if not paths.landing_dir.is_dir():
@@ -104,10 +105,13 @@ def _run(args: argparse.Namespace) -> int:
         print(f"error: {invalid}", file=sys.stderr)
         return EXIT_USAGE
     started = time.perf_counter()
+    log = _progress_logger()
+    # A killed publication's temporary files (copies of the warehouse) go first, before they
+    # fill the disk the run needs; never while a publication writes them (its lock).
+    for leftover in remove_leftovers(paths.warehouse):
+        log.info("removed %s, left by a publication that did not finish", leftover.name)
     try:
-        outcome = run_pipeline(
-            paths, log=_progress_logger(), force=args.force, full_refresh=args.full_refresh
-        )
+        outcome = run_pipeline(paths, log=log, force=args.force, full_refresh=args.full_refresh)
     except RunInProgressError as busy:
         print(f"refused: {busy}", file=sys.stderr)
         return EXIT_BUSY

@@ -25,6 +25,12 @@ from typing import Any
 
 import duckdb
 
+from warehouse.publication import (
+    PublicationsOutOfStep,
+    attached_version,
+    out_of_step_message,
+)
+
 DEMO_USER = "demo@localhost"
 DEMO_USER_NAME = "Local demo user"
 SECRETS_SECTION = "touchpoint_privacy"
@@ -127,15 +133,23 @@ CLEAR_PROFILE_COLUMNS = (
 )
 
 
-def clear_profile(restricted_publication: Path, customer_id: str) -> dict[str, Any] | None:
+def clear_profile(
+    restricted_publication: Path, customer_id: str, version: int
+) -> dict[str, Any] | None:
     """One customer's personal data in clear, read from the restricted publication (None when
-    the customer is not in it). Callers log the view with `record_unmasked_view`."""
+    the customer is not in it). Callers log the view with `record_unmasked_view`.
+
+    `version` is the analyst publication's the caller shows: a restricted publication of another
+    version (a run killed between replacing the two) raises PublicationsOutOfStep, since a
+    customer id may name someone else, or no one, in another version."""
     if not restricted_publication.exists():
         return None
     con = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False})
     try:
         literal = str(restricted_publication).replace("'", "''")
         con.execute(f"ATTACH '{literal}' AS restricted (READ_ONLY)")
+        if (found := attached_version(con, "restricted")) != version:
+            raise PublicationsOutOfStep(out_of_step_message(restricted_publication, found, version))
         row = con.execute(
             f"SELECT {', '.join(CLEAR_PROFILE_COLUMNS)} FROM restricted.marts.dim_customer "
             "WHERE customer_id = ?",

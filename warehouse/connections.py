@@ -29,6 +29,13 @@ def connect_build(build_db: Path) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(build_db), config={**_BASE_CONFIG, "memory_limit": memory_limit()})
 
 
+def connect_scratch() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB for a step's own work beside the build (identity resolution's
+    candidate joins and Splink, writing the publications), with the build's settings: the same
+    memory_limit (`--memory-limit`, TOUCHPOINT_MEMORY_LIMIT), so no step of a run outgrows it."""
+    return duckdb.connect(":memory:", config={**_BASE_CONFIG, "memory_limit": memory_limit()})
+
+
 def connect_published(warehouse: Path) -> duckdb.DuckDBPyConnection:
     """A reader's connection: an in-memory database with the published file attached read-only.
 

@@ -10,10 +10,13 @@ good version stays in place.
 
 from __future__ import annotations
 
+import fcntl
 import os
+import re
 import shutil
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -22,8 +25,8 @@ import duckdb
 
 from privacy.classification import EMAIL_PATTERN, Classification
 from privacy.masking import register_masking_functions, treatment_note, treatment_sql
-from warehouse.connections import connect_build
-from warehouse.publication_record import record_publication
+from warehouse.connections import connect_build, connect_scratch
+from warehouse.publication_record import first_line, record_publication
 from warehouse.settings import CATALOG
 
 # The fact every customer activity lands in: its newest business date is the data's "as of".
@@ -168,34 +171,49 @@ def write_publications(
     """Write the analyst and restricted publications of the build and swap both into place.
 
     Both are written to temporary files beside their targets first, then renamed (the analyst
-    publication last), so readers see the previous pair or the new one. `before_swap` gets the
-    finished analyst file just before the renames. Returns (analyst path, restricted path).
-    Also used to re-publish an unchanged build version (e.g. after an erasure)."""
+    publication last), so readers see the previous pair or the new one, except after a crash
+    between the two renames: then the restricted publication is one version ahead, which its own
+    `ops.publications` shows (`publications_out_of_step`). `before_swap` gets the finished analyst
+    file just before the renames. Returns (analyst path, restricted path). Also used to
+    re-publish an unchanged build version (e.g. after an erasure).
+
+    Holds the publication lock throughout, and first removes what a killed publication left."""
     warehouse.parent.mkdir(parents=True, exist_ok=True)
+    with _publication_lock(warehouse, wait=True):
+        _remove_leftovers(warehouse)
+        try:
+            return _write_and_swap(build_db, warehouse, classification, before_swap)
+        finally:
+            _remove_leftovers(warehouse)  # what a failure left (none after a success)
+
+
+def _write_and_swap(
+    build_db: Path,
+    warehouse: Path,
+    classification: Classification,
+    before_swap: Callable[[Path], None] | None,
+) -> tuple[Path, Path]:
     restricted = restricted_publication_path(warehouse)
     analyst_partial = _partial(warehouse)
     restricted_partial = _partial(restricted)
+    con = connect_scratch()
     try:
-        con = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False})
-        try:
-            register_masking_functions(con)
-            con.execute(f"ATTACH '{_sql_literal(build_db)}' AS {CATALOG} (READ_ONLY)")
-            _write_analyst(con, analyst_partial, classification)
-            _write_restricted(con, restricted_partial, classification)
-        finally:
-            con.close()
-        os.chmod(restricted_partial, 0o600)
-        _fsync(analyst_partial)
-        _fsync(restricted_partial)
-        _export_parquet(analyst_partial, warehouse, classification)
-        if before_swap is not None:
-            before_swap(analyst_partial)
-        os.replace(restricted_partial, restricted)
-        os.replace(analyst_partial, warehouse)
-        _fsync_dir(warehouse.parent)
+        register_masking_functions(con)
+        con.execute(f"ATTACH '{_sql_literal(build_db)}' AS {CATALOG} (READ_ONLY)")
+        _write_analyst(con, analyst_partial, classification)
+        _write_restricted(con, restricted_partial, classification)
     finally:
-        analyst_partial.unlink(missing_ok=True)
-        restricted_partial.unlink(missing_ok=True)
+        con.close()
+    os.chmod(restricted_partial, 0o600)
+    _fsync(analyst_partial)
+    _fsync(restricted_partial)
+    parquet_folder = _export_parquet(analyst_partial, classification, warehouse.parent)
+    if before_swap is not None:
+        before_swap(analyst_partial)
+    os.replace(restricted_partial, restricted)
+    os.replace(analyst_partial, warehouse)
+    _fsync_dir(warehouse.parent)
+    _swap_link(parquet_dir(warehouse), parquet_folder)  # Parquet never ahead of the file
     return warehouse, restricted
 
 
@@ -246,6 +264,13 @@ def _write_restricted(
     con: duckdb.DuckDBPyConnection, target: Path, classification: Classification
 ) -> None:
     con.execute(f"ATTACH '{_sql_literal(target)}' AS restricted")
+    # Its version, so a reader can tell whether it matches the analyst publication beside it.
+    if "publications" in _relations(con, "ops"):
+        con.execute("CREATE SCHEMA restricted.ops")
+        con.execute(
+            "CREATE TABLE restricted.ops.publications AS "
+            f"SELECT version FROM {CATALOG}.ops.publications"
+        )
     con.execute("CREATE SCHEMA restricted.marts")
     for table in _relations(con, "marts"):
         if classification.personal_columns("marts", table):
@@ -277,15 +302,14 @@ def _refuse_clear_emails(con: duckdb.DuckDBPyConnection) -> None:
             )
 
 
-def _export_parquet(analyst: Path, warehouse: Path, classification: Classification) -> None:
-    """Every analyst mart as Parquet in a new folder, then `parquet` switched to it at once.
+def _export_parquet(analyst: Path, classification: Classification, beside: Path) -> Path:
+    """Every analyst mart as Parquet in a new folder in `beside`, returned for `_swap_link`.
 
     `parquet` is a symbolic link to the current version's folder; replacing the link is atomic,
     so a BI tool reading the folder sees one version's files."""
-    link = parquet_dir(warehouse)
-    folder = link.with_name(f".parquet.{uuid.uuid4().hex[:12]}")
+    folder = beside / f".parquet.{uuid.uuid4().hex[:12]}"
     folder.mkdir()
-    con = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False})
+    con = connect_scratch()
     try:
         con.execute(f"ATTACH '{_sql_literal(analyst)}' AS analyst (READ_ONLY)")
         lines = []
@@ -310,7 +334,7 @@ def _export_parquet(analyst: Path, warehouse: Path, classification: Classificati
     (folder / "README.md").write_text(_PARQUET_README.format(files="\n".join(lines)))
     for path in folder.iterdir():
         _fsync(path)
-    _swap_link(link, folder)
+    return folder
 
 
 _PARQUET_README = """# Touchpoint marts as Parquet
@@ -393,6 +417,123 @@ def _copy_comments(
 
 def _partial(target: Path) -> Path:
     return target.with_name(f".{target.name}.{uuid.uuid4().hex}.partial")
+
+
+# --- The pair's versions ----------------------------------------------------------------------
+
+
+class PublicationsOutOfStep(RuntimeError):
+    """The restricted publication is not the version of the analyst publication beside it."""
+
+
+def version_of(published_file: Path) -> int | None:
+    """The newest version in a publication's `ops.publications` (None when it has none)."""
+    con = connect_scratch()
+    try:
+        con.execute(f"ATTACH '{_sql_literal(published_file)}' AS published (READ_ONLY)")
+        return attached_version(con, "published")
+    finally:
+        con.close()
+
+
+def attached_version(con: duckdb.DuckDBPyConnection, alias: str) -> int | None:
+    """The newest version in the publication attached as `alias` (None when it has none)."""
+    try:
+        (version,) = con.execute(f"SELECT max(version) FROM {alias}.ops.publications").fetchone()
+    except duckdb.CatalogException:  # a restricted file from before it carried its version
+        return None
+    return version
+
+
+def publications_out_of_step(warehouse: Path) -> str | None:
+    """Why the restricted publication cannot be used beside the analyst one, or None when it
+    can (or when there is no pair to compare). A run killed between the two renames leaves the
+    restricted file one version ahead: Customer 360 then shows no personal data, and the next
+    run rebuilds and publishes both."""
+    restricted = restricted_publication_path(warehouse)
+    if not warehouse.exists() or not restricted.exists():
+        return None
+    try:
+        analyst_version, restricted_version = version_of(warehouse), version_of(restricted)
+    except duckdb.Error as error:
+        return f"The restricted publication {restricted} cannot be compared: {first_line(error)}."
+    if restricted_version == analyst_version:
+        return None
+    return out_of_step_message(restricted, restricted_version, analyst_version)
+
+
+def out_of_step_message(
+    restricted: Path, restricted_version: int | None, analyst_version: int | None
+) -> str:
+    shown = "no version" if restricted_version is None else f"version {restricted_version}"
+    return (
+        f"The restricted publication {restricted} is {shown}, the published warehouse beside "
+        f"it version {analyst_version}: a run stopped between replacing the two. Personal data "
+        "is not shown until `touchpoint run` publishes both again."
+    )
+
+
+# --- What a killed publication leaves behind ----------------------------------------------------
+# A publication killed mid-way leaves its temporary files beside the warehouse: the two
+# `.partial` databases (and DuckDB's `.wal` of one being written), a Parquet folder not yet
+# switched to, the link made to switch it, the record's staging file. Each is named from the
+# warehouse's own name with a random or process part, so only files of this warehouse's
+# publications match; they are removed only under the publication lock, so never while a
+# publication (of any process) is writing them.
+
+
+def _leftover_names(warehouse: Path) -> re.Pattern[str]:
+    names = "|".join(
+        re.escape(path.name) for path in (warehouse, restricted_publication_path(warehouse))
+    )
+    return re.compile(
+        rf"\.(?:{names})\.[0-9a-f]{{32}}\.partial(?:\.wal)?"
+        rf"|\.{re.escape(warehouse.name)}\.publications\.json\.[0-9]+\.tmp"
+        rf"|\.parquet\.[0-9a-f]{{12}}(?:\.link)?"
+    )
+
+
+def remove_leftovers(warehouse: Path) -> list[Path]:
+    """Remove what killed publications of `warehouse` left beside it; returns what was removed.
+    Does nothing while a publication is being written (it holds the lock)."""
+    if not warehouse.parent.is_dir():
+        return []
+    try:
+        with _publication_lock(warehouse, wait=False):
+            return _remove_leftovers(warehouse)
+    except BlockingIOError:
+        return []
+
+
+def _remove_leftovers(warehouse: Path) -> list[Path]:
+    pattern = _leftover_names(warehouse)
+    link = parquet_dir(warehouse)
+    current = link.resolve() if link.is_symlink() else None
+    removed = []
+    for path in sorted(warehouse.parent.iterdir()):
+        if not pattern.fullmatch(path.name):
+            continue
+        if path.is_symlink() or not path.is_dir():
+            path.unlink(missing_ok=True)
+        elif path.resolve() != current:  # the folder `parquet` points to is in use
+            shutil.rmtree(path)
+        else:
+            continue
+        removed.append(path)
+    return removed
+
+
+@contextmanager
+def _publication_lock(warehouse: Path, wait: bool) -> Iterator[None]:
+    """Exclusive while a publication of `warehouse` is written (BlockingIOError when busy and
+    not `wait`): a lock on the folder that holds it, so no lock file is left beside it. The
+    kernel drops it when the process ends, killed or not."""
+    folder = os.open(warehouse.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(folder, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        yield
+    finally:
+        os.close(folder)  # releases the lock
 
 
 def _quote(identifier: str) -> str:

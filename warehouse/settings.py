@@ -22,8 +22,9 @@ ENV_WAREHOUSE = "TOUCHPOINT_WAREHOUSE"
 ENV_BUILD_DIR = "TOUCHPOINT_BUILD_DIR"
 # Read by dbt's profiles.yml; derived from the build dir, never set by hand.
 ENV_BUILD_DB = "TOUCHPOINT_BUILD_DB"
-# DuckDB's memory_limit for the pipeline's build connections (ingestion, publish) and dbt's
-# (profiles.yml reads it too). DuckDB's own default, 80 % of the machine's memory, unless set.
+# DuckDB's memory_limit for every DuckDB connection of a run: the build connections (ingestion,
+# identity, CLV, checks, publish), the steps' in-memory ones (identity's joins and Splink, writing
+# the publications) and dbt's (profiles.yml reads it too). DuckDB's own default, 80 % of the machine's memory, unless set.
 ENV_MEMORY_LIMIT = "TOUCHPOINT_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "80%"
 

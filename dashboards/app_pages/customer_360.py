@@ -19,7 +19,7 @@ from dashboards.lib.published import PublishedWarehouse, open_published, table
 from dashboards.lib.tables import table_with_download
 from dashboards.lib.viewer import auth_configured, current_viewer, login_prompt, viewer_caption
 from privacy.access import Viewer, clear_profile, record_unmasked_view
-from warehouse.publication import restricted_publication_path
+from warehouse.publication import PublicationsOutOfStep, restricted_publication_path
 
 PAGE_NAME = "Customer 360"
 HIDDEN = "••• (pseudonymised)"
@@ -71,7 +71,11 @@ def unmasked_profile(
 ) -> dict[str, object] | None:
     """The clear profile from the restricted publication, logged once per unmasking."""
     restricted = restricted_publication_path(warehouse.path)
-    clear = clear_profile(restricted, customer_id)
+    try:
+        clear = clear_profile(restricted, customer_id, warehouse.version)
+    except PublicationsOutOfStep as out_of_step:  # a run stopped between the two renames
+        st.warning(str(out_of_step))
+        return None
     if clear is None:
         st.warning("This customer's personal data is not in the restricted publication.")
         return None

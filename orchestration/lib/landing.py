@@ -18,7 +18,7 @@ import duckdb
 from ingestion import SPECS
 from ingestion.discovery import LandingFile, discover
 from warehouse.connections import connect_published, damage_reported
-from warehouse.publication import PUBLISHED_LEDGER
+from warehouse.publication import PUBLISHED_LEDGER, publications_out_of_step
 from warehouse.publication_record import PublishedWarehouseDamaged
 
 
@@ -27,8 +27,9 @@ class LandingStatus:
     folder_exists: bool
     files: tuple[LandingFile, ...]
     unseen: tuple[LandingFile, ...]
-    # Why the published warehouse cannot be read, when it is damaged: then every file counts as
-    # unseen, so a run starts and publishes again.
+    # Why the published warehouse cannot be read, when it is damaged (or its restricted
+    # publication is of another version): then every file counts as unseen, so a run starts and
+    # publishes again.
     damaged: str | None = None
 
     @property
@@ -54,6 +55,8 @@ def landing_status(landing_dir: Path, warehouse: Path) -> LandingStatus:
         seen = _seen_versions(warehouse)
     except PublishedWarehouseDamaged as damage:
         return LandingStatus(folder_exists=True, files=files, unseen=files, damaged=str(damage))
+    if (out_of_step := publications_out_of_step(warehouse)) is not None:  # killed mid-swap
+        return LandingStatus(folder_exists=True, files=files, unseen=files, damaged=out_of_step)
     unseen = tuple(file for file in files if (file.rel, file.size, file.mtime_ns) not in seen)
     return LandingStatus(folder_exists=True, files=files, unseen=unseen)
 

@@ -10,6 +10,7 @@ import os
 import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 from dagster._utils.error import SerializableErrorInfo
 
@@ -18,7 +19,7 @@ from tests.helpers import HANDMADE_LANDING, PipelineRun, run_touchpoint
 from tests.reliability.small_publication import published_version, small_build
 from warehouse.connections import connect_build
 from warehouse.publication import publish
-from warehouse.settings import ENV_MEMORY_LIMIT
+from warehouse.settings import ENV_MEMORY_LIMIT, REPO_ROOT
 
 
 def test_disk_full_while_writing_the_publication_keeps_the_previous_version(
@@ -82,6 +83,36 @@ def test_the_memory_limit_setting_reaches_the_build_connection(tmp_path, monkeyp
     finally:
         con.close()
     assert limit == "286.1 MiB"  # DuckDB shows 300 MB in binary units
+
+
+def test_identity_resolutions_own_connections_take_the_memory_limit(monkeypatch) -> None:
+    """Identity resolution joins candidates in in-memory DuckDB connections of its own (and
+    Splink runs in one): they take the run's limit, so a limit too small fails them too."""
+    from tests.identity.test_evidence_rules import (  # small records that need the joins
+        test_typod_sign_up_joins_its_only_one_edit_neighbour_but_not_a_substitution as resolves,
+    )
+
+    resolves()  # with room
+    monkeypatch.setenv(ENV_MEMORY_LIMIT, "1KB")
+    with pytest.raises(duckdb.OutOfMemoryException):
+        resolves()
+
+
+def test_every_connection_of_a_run_is_opened_with_the_settings() -> None:
+    """The steps' code opens DuckDB only through warehouse.connections (memory_limit and the
+    offline extension settings); a plain duckdb.connect() there would ignore the limit."""
+    steps = [
+        path
+        for package in ("ingestion", "identity", "clv", "quality", "orchestration/defs")
+        for path in sorted((REPO_ROOT / package).rglob("*.py"))
+    ] + [REPO_ROOT / "warehouse" / "publication.py"]
+    plain = [
+        f"{path.relative_to(REPO_ROOT)}:{number}"
+        for path in steps
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if "duckdb.connect(" in line
+    ]
+    assert not plain, plain
 
 
 def test_an_invalid_memory_limit_is_a_usage_error(tmp_path) -> None:

@@ -12,6 +12,7 @@ Points (each patches the module attribute the pipeline calls at that moment):
     ingest-before-ledger  inside the transaction: the rows are inserted, the ledger not yet written
     identity-before-write identity resolution has run, before its result is written
     publish-rename        the new publication is complete, before a `.partial` file is renamed
+                          (1: the restricted publication's rename, 2: the analyst one's)
 """
 
 from __future__ import annotations
@@ -68,7 +69,9 @@ def _install(point: str, nth: int, fault) -> None:
 
 
 _program = os.path.basename(sys.argv[0]) if sys.argv else ""
-if _program == "touchpoint":  # not in dbt's processes
+# `touchpoint run`, or the tests' small publisher (tests/reliability/small_publication.py); not
+# dbt's processes
+if _program in ("touchpoint", "small_publication.py"):
     for _variable, _fault in (
         ("TOUCHPOINT_TEST_KILL_AT", _kill),
         ("TOUCHPOINT_TEST_FAIL_AT", _disk_full),
