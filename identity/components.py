@@ -73,13 +73,19 @@ class GuardedUnionFind:
             self.parent[x], x = root, self.parent[x]
         return root
 
-    def union(self, a: int, b: int) -> bool:
-        """Merge the clusters of a and b; True if they are one cluster now, False if refused."""
+    def union(self, a: int, b: int, given_name_outweighed: bool = False) -> bool:
+        """Merge the clusters of a and b; True if they are one cluster now, False if refused.
+
+        `given_name_outweighed`: first names do not refuse this merge (`merge_profiles`)."""
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return True
         merged = merge_profiles(
-            self.profile[ra], self.profile[rb], self.contacts_for_short_forms, self.typo_tolerant
+            self.profile[ra],
+            self.profile[rb],
+            self.contacts_for_short_forms,
+            self.typo_tolerant,
+            given_name_outweighed,
         )
         if merged is None:
             return False

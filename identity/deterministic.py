@@ -237,12 +237,12 @@ def _guarded_union(
                 uf.union(component, int(holder_strong[lo + int(np.argmin(gap))]))
                 continue
         named_in_address = [
-            i for i in range(lo, hi) if _address_names(value, holder_first[i], holder_last[i])
+            i for i in range(lo, hi) if address_names(value, holder_first[i], holder_last[i])
         ]
         if named_in_address:  # the oldest holder the address names
             uf.union(component, int(holder_strong[named_in_address[0]]))
         elif len({uf.find(int(c)) for c in holder_strong[lo:hi]}) == 1 and (
-            not any(_address_has_family_name(value, holder_last[i]) for i in range(lo, hi))
+            not any(address_has_family_name(value, holder_last[i]) for i in range(lo, hi))
             or _before(holder_time[lo:hi].min(), time)
         ):  # one named person holds it: theirs, unless it is a family address (`thehoods@`)
             # that the nameless record used before they did (then another member registered it)
@@ -252,7 +252,7 @@ def _guarded_union(
     return dense_labels(uf.labels()[:n_strong][strong]), frozenset(shared)
 
 
-def _address_names(value: str, first_name: str, last_name: str | None = None) -> bool:
+def address_names(value: str, first_name: str, last_name: str | None = None) -> bool:
     """Does the e-mail's local part spell the holder's first name (or the name it is a nickname
     of), or their initial next to their family name? `jane.doe@` and `jdoe@` name Jane Doe; a
     household's `thedoes@` names nobody."""
@@ -273,7 +273,7 @@ def _before(a: np.datetime64, b: object) -> bool:
     return not pd.isna(a) and not pd.isna(b) and a < np.datetime64(b, "ns")
 
 
-def _address_has_family_name(value: str, last_name: str | None) -> bool:
+def address_has_family_name(value: str, last_name: str | None) -> bool:
     """`thehoods@`, `hoodfamily@`: an address made of a family name may be the household's."""
     return (
         isinstance(last_name, str) and len(last_name) >= 3 and last_name in value.partition("@")[0]
@@ -348,8 +348,7 @@ def link_typo_neighbours(
     first = prepared["first_name_norm"].to_numpy(dtype=object)
     last = prepared["last_name_norm"].to_numpy(dtype=object)
     personal = [
-        _address_names(email[r], first[r], last[r])
-        or not _address_has_family_name(email[r], last[r])
+        address_names(email[r], first[r], last[r]) or not address_has_family_name(email[r], last[r])
         for r in pairs["right_rec"].tolist()
     ]
     pairs = pairs[personal]

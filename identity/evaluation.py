@@ -54,7 +54,11 @@ def _pairs(sizes: pd.Series) -> int:
 def joined(resolved: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
     """Records in both, with customer_id and person_id. Truth uses `system, entity, record_id`."""
     truth = truth.rename(
-        columns={"system": "source_system", "entity": "source_entity", "record_id": "source_record_id"}
+        columns={
+            "system": "source_system",
+            "entity": "source_entity",
+            "record_id": "source_record_id",
+        }
     )
     left = resolved.loc[:, [*RECORD_KEY, "customer_id"]].astype({k: str for k in RECORD_KEY})
     right = truth.loc[:, [*RECORD_KEY, "person_id"]].astype({k: str for k in RECORD_KEY})
@@ -113,9 +117,11 @@ class Evaluation:
 
     def summary(self) -> str:
         s = self.scores
-        return (f"precision {s.precision:.4f} recall {s.recall:.4f} F1 {s.f1:.4f}; customers "
-                f"{self.customers:,} / people {self.people:,} ({self.customer_excess:+.2%}); "
-                f"trap pairs merged {self.trap_pairs_merged} of {self.trap_pairs}")
+        return (
+            f"precision {s.precision:.4f} recall {s.recall:.4f} F1 {s.f1:.4f}; customers "
+            f"{self.customers:,} / people {self.people:,} ({self.customer_excess:+.2%}); "
+            f"trap pairs merged {self.trap_pairs_merged} of {self.trap_pairs}"
+        )
 
 
 def evaluate(

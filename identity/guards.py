@@ -63,6 +63,7 @@ def merge_profiles(
     b: Profile,
     contacts_for_short_forms: int = CONTACTS_FOR_SHORT_FORMS,
     typo_tolerant: bool = False,
+    given_name_outweighed: bool = False,
 ) -> Profile | None:
     """The profile of the merged cluster, or None when the guards refuse the merge.
 
@@ -72,6 +73,8 @@ def merge_profiles(
     weighed names and birth dates: a name one typo from the other's (`jsohua` / `joshua`) or a
     swapped given and family name does not contradict, nor does a birth date (the model scores
     its disagreement); different first names still do.
+    `given_name_outweighed`: the caller has found that the evidence for the merge outweighs a
+    given-name disagreement (`probabilistic.one_off_given_name`): first names do not refuse it.
     """
     if any(b.split_sides.get(pair, side) != side for pair, side in a.split_sides.items()):
         return None  # a steward said these records are different people
@@ -79,8 +82,9 @@ def merge_profiles(
         first_keys = b.first_keys
     elif b.first_keys is None:
         first_keys = a.first_keys
-    elif typo_tolerant and (
-        (a.birth_date is not None and a.birth_date == b.birth_date) or names_swapped(a, b)
+    elif given_name_outweighed or (
+        typo_tolerant
+        and ((a.birth_date is not None and a.birth_date == b.birth_date) or names_swapped(a, b))
     ):
         # a match that agrees on a contact point and the date of birth is not refused for its
         # names (FEBRL-style corruption replaces a name outright); households rarely share a
@@ -105,7 +109,7 @@ def merge_profiles(
         if (
             a.last_names
             and b.last_names
-            and not _last_names_overlap(a.last_names, b.last_names, typo_tolerant)
+            and not last_names_overlap(a.last_names, b.last_names, typo_tolerant)
             and not _first_names_overlap(a.first_names, b.first_names, typo_tolerant)
         ):
             return None
@@ -147,7 +151,7 @@ def short_form_evidence(
     if not (
         a.last_names
         and b.last_names
-        and _last_names_overlap(a.last_names, b.last_names, typo_tolerant)
+        and last_names_overlap(a.last_names, b.last_names, typo_tolerant)
     ):
         return False
     return all(
@@ -202,7 +206,7 @@ def _first_names_overlap(a: frozenset[str], b: frozenset[str], typo_tolerant: bo
     return not a.isdisjoint(b) or (typo_tolerant and any(name_typo(x, y) for x in a for y in b))
 
 
-def _last_names_overlap(a: frozenset[str], b: frozenset[str], typo_tolerant: bool = False) -> bool:
+def last_names_overlap(a: frozenset[str], b: frozenset[str], typo_tolerant: bool = False) -> bool:
     """Equal family names, or an initial (`John S.` in Zendesk) that fits, or (typo-tolerant)
     one typo apart."""
     return any(

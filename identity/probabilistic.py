@@ -28,8 +28,8 @@ import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
 from identity.components import GuardedUnionFind
-from identity.deterministic import one_typo
-from identity.guards import profiles_by_label
+from identity.deterministic import address_has_family_name, address_names, one_typo
+from identity.guards import last_names_overlap, profiles_by_label
 from identity.normalise import first_name_keys
 from warehouse.connections import connect_scratch
 
@@ -378,17 +378,109 @@ def merge_scored_pairs(
         [profiles[i] for i in range(len(involved))], contacts_for_short_forms=0, typo_tolerant=True
     )
 
-    order = np.lexsort((pairs.record_r, pairs.record_l, -pairs.evidence_bits))
+    one_off = _OneOffGivenName(prepared, clusters, local)
+
+    order = np.lexsort((pairs.record_r, pairs.record_l, -pairs.evidence_bits)).tolist()
     best: dict[int, float] = {}
     joined = []
-    for i in order.tolist():
-        a, b = local[int(cl_l[i])], local[int(cl_r[i])]
-        if uf.find(a) != uf.find(b) and uf.union(a, b):
-            joined.append(i)
-            p = float(pairs.probability[i])
-            for c in (int(cl_l[i]), int(cl_r[i])):
-                best[c] = max(best.get(c, 0.0), p)
+    # first every merge the guards allow, then, on the clusters that leaves, the pairs whose
+    # evidence outweighs a given name that occurs once on a one-person identifier
+    for outweighed in (False, True):
+        for i in order:
+            a, b = local[int(cl_l[i])], local[int(cl_r[i])]
+            if uf.find(a) == uf.find(b):
+                continue
+            if outweighed and not one_off.applies(
+                uf, int(pairs.record_l[i]), int(pairs.record_r[i])
+            ):
+                continue
+            if uf.union(a, b, given_name_outweighed=outweighed):
+                joined.append(i)
+                p = float(pairs.probability[i])
+                for c in (int(cl_l[i]), int(cl_r[i])):
+                    best[c] = max(best.get(c, 0.0), p)
     roots = uf.labels()
     merged = clusters.copy()
     merged[member] = involved[roots[local_labels]]
     return merged, best, np.array(joined, dtype=np.int64)
+
+
+class _OneOffGivenName:
+    """When the evidence of an accepted pair outweighs a given-name disagreement.
+
+    A household shares an e-mail, a family name, a street and a postal code: what Splink
+    weighs as strong evidence is exactly what two members have in common, so a given name that
+    is no form of the other's refuses the merge (`guards.merge_profiles`). Except where the
+    e-mail is demonstrably one person's (per-identifier cardinality), so the other given name
+    can only be a mistake (a field typed into the wrong box, a name replaced):
+
+    - both records carry the same e-mail, and every other record holding it is already in the
+      other record's cluster (no third holder: not a household line);
+    - one side is a single record (the other given name occurs once on the identifier) and
+      brings no contact point of its own: all its e-mails and phones are the other side's;
+    - the family names agree (up to a typo);
+    - the address names nobody: not a family address (`thehoods@`, `hoodfamily@`), nor one
+      that spells a given name of either side (`mary.leach@` beside a `Hobkin Leach` is Mary's
+      address used by a relative).
+
+    The pair has passed the evidence threshold and the acceptance rule (a personal identifier
+    and no contradiction) before this is asked.
+    """
+
+    def __init__(self, prepared: pd.DataFrame, clusters: np.ndarray, local: dict[int, int]) -> None:
+        self.email = prepared["email_key"].to_numpy(dtype=object)
+        self.first = prepared["first_name_norm"].to_numpy(dtype=object)
+        self.last = prepared["last_name_norm"].to_numpy(dtype=object)
+        self.clusters = clusters
+        self.local = local
+        self.records_in_cluster = np.bincount(clusters)
+        self._holders: dict[str, np.ndarray] | None = None
+
+    def holders(self, email: str) -> np.ndarray:
+        """Deterministic clusters holding an e-mail (built on first use: the case is rare)."""
+        if self._holders is None:
+            held = pd.DataFrame({"email": self.email, "cluster": self.clusters}).dropna()
+            held = held.drop_duplicates()
+            self._holders = {str(k): g.to_numpy() for k, g in held.groupby("email")["cluster"]}
+        return self._holders.get(email, np.zeros(0, dtype=np.int64))
+
+    def applies(self, uf: GuardedUnionFind, record_l: int, record_r: int) -> bool:
+        email = self.email[record_l]
+        if not isinstance(email, str) or email != self.email[record_r]:
+            return False
+        for stray, kept in ((record_l, record_r), (record_r, record_l)):
+            if self._stray(uf, stray, kept, email):
+                return True
+        return False
+
+    def _stray(self, uf: GuardedUnionFind, stray: int, kept: int, email: str) -> bool:
+        stray_node, kept_node = (
+            self.local[int(self.clusters[stray])],
+            self.local[int(self.clusters[kept])],
+        )
+        stray_root, kept_root = uf.find(stray_node), uf.find(kept_node)
+        if uf.size[stray_root] != 1 or self.records_in_cluster[self.clusters[stray]] != 1:
+            return False
+        stray_profile, kept_profile = uf.profile[stray_root], uf.profile[kept_root]
+        if not stray_profile.contacts <= kept_profile.contacts:
+            return False
+        if not (
+            stray_profile.last_names
+            and kept_profile.last_names
+            and last_names_overlap(stray_profile.last_names, kept_profile.last_names, True)
+        ):
+            return False
+        for cluster in self.holders(email).tolist():
+            node = self.local.get(int(cluster))
+            if cluster != self.clusters[stray] and (node is None or uf.find(node) != kept_root):
+                return False  # a third holder: a household's line
+        names = [
+            (first, last)
+            for profile in (stray_profile, kept_profile)
+            for first in profile.first_names
+            for last in profile.last_names
+        ]
+        return not any(
+            address_has_family_name(email, last) or address_names(email, first, last)
+            for first, last in names
+        )

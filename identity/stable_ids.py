@@ -49,8 +49,9 @@ def assign_customer_ids(
     n_labels = int(labels.max()) + 1 if len(labels) else 0
     by_age = np.argsort(rank, kind="stable")  # record indices, oldest first
     chosen = np.full(n_labels, None, dtype=object)
-    aliases = pd.DataFrame({"retired_customer_id": pd.Series(dtype=object),
-                            "customer_id": pd.Series(dtype=object)})
+    aliases = pd.DataFrame(
+        {"retired_customer_id": pd.Series(dtype=object), "customer_id": pd.Series(dtype=object)}
+    )
     used: set[str] = set()
 
     if previous is not None and len(previous):
@@ -69,10 +70,12 @@ def assign_customer_ids(
         winners = claims.drop_duplicates("label")  # each cluster keeps its oldest claim
         chosen[winners["label"].to_numpy()] = winners["previous_id"].to_numpy(dtype=object)
         retired = claims[~claims.index.isin(winners.index)]
-        aliases = pd.DataFrame({
-            "retired_customer_id": retired["previous_id"].to_numpy(dtype=object),
-            "customer_id": chosen[retired["label"].to_numpy()],
-        })
+        aliases = pd.DataFrame(
+            {
+                "retired_customer_id": retired["previous_id"].to_numpy(dtype=object),
+                "customer_id": chosen[retired["label"].to_numpy()],
+            }
+        )
 
     # clusters without a previous id: named after their oldest record
     anchor_of = np.full(n_labels, -1, dtype=np.int64)

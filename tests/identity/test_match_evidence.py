@@ -7,11 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 import duckdb
+import numpy as np
 import pytest
 
 from identity.guards import merge_profiles, name_typo, names_swapped
-from identity.probabilistic import ACCEPTANCE
-from tests.identity.builders import named
+from identity.probabilistic import ACCEPTANCE, ScoredPairs, merge_scored_pairs
+from identity.records import prepare
+from tests.identity.builders import named, records
 
 # gamma levels of the Splink comparisons (identity.probabilistic._settings)
 FIRST_EXACT, FIRST_NICKNAME, FIRST_ELSE = 5, 4, 0
@@ -146,3 +148,66 @@ def test_a_changed_family_name_needs_the_given_name_up_to_a_typo() -> None:
         merge_profiles(zali, named("jade", last_names=frozenset({"shepherd"})), typo_tolerant=True)
         is None
     )
+
+
+def _merge_one_match(
+    *rows: dict[str, Any], clusters: dict[str, int], match: tuple[str, str]
+) -> dict[str, int]:
+    """Record id -> cluster after one Splink match of 30 bits between the records `match`
+    names; `clusters`: the deterministic clusters."""
+    prepared = prepare(records(*rows))
+    ids = prepared["source_record_id"].tolist()
+    left, right = (np.array([ids.index(r)]) for r in match)
+    pairs = ScoredPairs(left, right, np.array([0.99]), np.array([30.0]), len(rows), 1e-4)
+    merged, _, _ = merge_scored_pairs(prepared, np.array([clusters[r] for r in ids]), pairs)
+    return dict(zip(ids, merged.tolist(), strict=True))
+
+
+def _ryan(first: str, record_id: str, email: str, **fields: Any) -> dict[str, Any]:
+    return dict(
+        system="crm",
+        id=record_id,
+        first_name=first,
+        last_name="Ryan",
+        email=email,
+        street="19 Grayson St",
+        postal_code="05343",
+        **fields,
+    )
+
+
+@pytest.mark.parametrize(
+    ("email", "other", "merges"),
+    [
+        # a one-person address: the other given name occurs once on it, and that record brings
+        # nothing of its own (a name typed into the wrong field, a replaced name)
+        ("k7731@mail.com", {}, True),
+        # a family address, or one that spells a name: a relative's use of it
+        ("theryans@mail.com", {}, False),
+        ("sarah.ryan@mail.com", {}, False),
+        # the record brings its own phone: a person of their own
+        ("k7731@mail.com", {"phone": "2125550199"}, False),
+    ],
+)
+def test_a_given_name_once_on_a_one_person_address_is_outweighed(
+    email: str, other: dict[str, Any], merges: bool
+) -> None:
+    merged = _merge_one_match(
+        _ryan("Sarah", "003A", email, phone="2125550101"),
+        dict(_ryan("Sarah", "7001", email), system="shop"),
+        _ryan("Alexander", "003B", email, **other),
+        clusters={"003A": 0, "7001": 0, "003B": 1},
+        match=("003A", "003B"),
+    )
+    assert (merged["003A"] == merged["003B"]) is merges
+
+
+def test_a_third_holder_of_the_address_makes_it_a_household_line() -> None:
+    merged = _merge_one_match(
+        _ryan("Sarah", "003A", "k7731@mail.com"),
+        _ryan("Tom", "003C", "k7731@mail.com", phone="2125550177"),
+        _ryan("Alexander", "003B", "k7731@mail.com"),
+        clusters={"003A": 0, "003C": 1, "003B": 2},
+        match=("003A", "003B"),
+    )
+    assert merged["003A"] != merged["003B"]
