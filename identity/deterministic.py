@@ -294,7 +294,9 @@ def link_typo_neighbours(
     no named record, and every named address one edit from it belongs to one cluster. The edit
     is a dropped, doubled or swapped character, not a substituted one: addresses are built from
     names, and strangers' addresses differ by one letter (`jmason@`, `cmason@`). A neighbour
-    that is a family address (`thehoods@`) identifies no one person.
+    that is a family address (`thehoods@`) is its one named holder's only when they used it
+    before the nameless record did (as for an exact value): otherwise another member may have
+    registered it.
     Candidates come from a symmetric-deletion index (each address and its one-character
     deletions; two strings one edit apart share an entry), so no pair of distant addresses is
     ever compared. `unusable`: shared or placeholder values, which identify nobody.
@@ -347,11 +349,22 @@ def link_typo_neighbours(
         return labels, np.zeros(len(prepared), dtype=bool), none
     first = prepared["first_name_norm"].to_numpy(dtype=object)
     last = prepared["last_name_norm"].to_numpy(dtype=object)
-    personal = [
-        address_names(email[r], first[r], last[r]) or not address_has_family_name(email[r], last[r])
-        for r in pairs["right_rec"].tolist()
+    observed = prepared["observed_at"].to_numpy(dtype="datetime64[ns]")
+    named_since = (
+        pd.DataFrame({"email": email[right_idx], "t": observed[right_idx]})
+        .groupby("email")["t"]
+        .min()
+    )
+    # as for an exact value (`_guarded_union`): a family address whose one named holder used
+    # it before the nameless record did is that holder's (otherwise another member registered
+    # it)
+    usable = [
+        address_names(email[r], first[r], last[r])
+        or not address_has_family_name(email[r], last[r])
+        or _before(named_since[email[r]], observed[n])
+        for n, r in zip(pairs["left_rec"].tolist(), pairs["right_rec"].tolist(), strict=True)
     ]
-    pairs = pairs[personal]
+    pairs = pairs[usable]
     left, right = pairs["left_rec"].to_numpy(np.int64), pairs["right_rec"].to_numpy(np.int64)
     return _attach_pairs(prepared, labels, left, right)
 

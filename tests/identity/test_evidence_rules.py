@@ -206,6 +206,36 @@ def test_typod_sign_up_joins_its_only_one_edit_neighbour_but_not_a_substitution(
     assert set(typo["right_source_record_id"]) == {"K1", "K3"}
 
 
+def test_a_typod_family_address_joins_its_one_named_holder_only_after_they_used_it() -> None:
+    """As for the exact address: a family address's one named holder owns it when they used it
+    first; a typo of it from before their first use may be another member's."""
+    recs = records(
+        dict(
+            system="shop",
+            id="1",
+            first_name="Dawn",
+            last_name="Jensen",
+            email="thejensens@x.com",
+            shop_customer_id="1",
+            observed_at="2025-01-01",
+        ),
+        dict(system="marketing", id="K1", email="tehjensens@x.com", observed_at="2025-06-01"),
+        dict(
+            system="shop",
+            id="2",
+            first_name="Kevin",
+            last_name="Patel",
+            email="patelfamily@x.com",
+            shop_customer_id="2",
+            observed_at="2025-06-01",
+        ),
+        dict(system="support", id="K2", email="patefamily@x.com", observed_at="2025-01-01"),
+    )
+    ids = customers(resolve(recs, config=DETERMINISTIC).records)
+    assert same(ids, "1", "K1")
+    assert not same(ids, "2", "K2")
+
+
 def test_a_value_used_by_many_named_people_links_nobody() -> None:
     people = [
         ("Ann", "Lee"),
