@@ -5,6 +5,7 @@ from dagster_dbt import DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from orchestration.lib.dbt_project import DBT_PROJECT, manifest_path
 from orchestration.lib.dbt_translator import TouchpointDbtTranslator
+from orchestration.lib.pipeline_job import is_full_refresh
 from orchestration.lib.resources import DUCKDB_WRITER_POOL
 
 DBT_PROJECT.prepare_if_dev()
@@ -25,4 +26,7 @@ def touchpoint_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource
     `buildable` runs a test only in the step where all its parents exist; dbt's default (eager)
     would run a multi-model test as soon as any one parent is selected.
     """
-    yield from dbt.cli(["build", "--indirect-selection", "buildable"], context=context).stream()
+    args = ["build", "--indirect-selection", "buildable"]
+    if is_full_refresh(context.run.tags):
+        args.append("--full-refresh")  # incremental models rebuilt from raw
+    yield from dbt.cli(args, context=context).stream()
