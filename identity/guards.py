@@ -73,18 +73,21 @@ def merge_profiles(
     weighed names and birth dates: a name one typo from the other's (`jsohua` / `joshua`) or a
     swapped given and family name does not contradict, nor does a birth date (the model scores
     its disagreement); different first names still do.
-    `given_name_outweighed`: the caller has found that the evidence for the merge outweighs a
-    given-name disagreement (`probabilistic.one_off_given_name`): first names do not refuse it.
+    `given_name_outweighed`: the caller has found that the evidence for the merge outweighs
+    `b`'s given name (`probabilistic._OneOffGivenName`): first names do not refuse it, and `b`'s
+    given name, taken for a mistake, does not speak for the merged cluster.
     """
     if any(b.split_sides.get(pair, side) != side for pair, side in a.split_sides.items()):
         return None  # a steward said these records are different people
-    if a.first_keys is None:
+    first_names = a.first_names | b.first_names
+    if given_name_outweighed and a.first_keys is not None:
+        first_keys, first_names = a.first_keys, a.first_names
+    elif a.first_keys is None:
         first_keys = b.first_keys
     elif b.first_keys is None:
         first_keys = a.first_keys
-    elif given_name_outweighed or (
-        typo_tolerant
-        and ((a.birth_date is not None and a.birth_date == b.birth_date) or names_swapped(a, b))
+    elif typo_tolerant and (
+        (a.birth_date is not None and a.birth_date == b.birth_date) or names_swapped(a, b)
     ):
         # a match that agrees on a contact point and the date of birth is not refused for its
         # names (FEBRL-style corruption replaces a name outright); households rarely share a
@@ -129,7 +132,7 @@ def merge_profiles(
         first_keys,
         a.birth_date or b.birth_date,
         ids,
-        a.first_names | b.first_names,
+        first_names,
         a.last_names | b.last_names,
         a.contacts | b.contacts,
         {**a.split_sides, **b.split_sides},

@@ -383,17 +383,20 @@ def merge_scored_pairs(
     order = np.lexsort((pairs.record_r, pairs.record_l, -pairs.evidence_bits)).tolist()
     best: dict[int, float] = {}
     joined = []
-    # first every merge the guards allow, then, on the clusters that leaves, the pairs whose
-    # evidence outweighs a given name that occurs once on a one-person identifier
-    for outweighed in (False, True):
+    # first every merge the guards allow; then, on the clusters that leaves, the pairs whose
+    # evidence outweighs a given name that occurs once on a one-person identifier (the one-off
+    # record joining the other side); then what the guards allow among the merged clusters
+    for outweighed in (False, True, False):
         for i in order:
             a, b = local[int(cl_l[i])], local[int(cl_r[i])]
             if uf.find(a) == uf.find(b):
                 continue
-            if outweighed and not one_off.applies(
-                uf, int(pairs.record_l[i]), int(pairs.record_r[i])
-            ):
-                continue
+            if outweighed:
+                stray = one_off.stray(uf, int(pairs.record_l[i]), int(pairs.record_r[i]))
+                if stray is None:
+                    continue
+                if stray == int(pairs.record_l[i]):
+                    a, b = b, a  # the kept side first: its names speak for the cluster
             if uf.union(a, b, given_name_outweighed=outweighed):
                 joined.append(i)
                 p = float(pairs.probability[i])
@@ -444,14 +447,15 @@ class _OneOffGivenName:
             self._holders = {str(k): g.to_numpy() for k, g in held.groupby("email")["cluster"]}
         return self._holders.get(email, np.zeros(0, dtype=np.int64))
 
-    def applies(self, uf: GuardedUnionFind, record_l: int, record_r: int) -> bool:
+    def stray(self, uf: GuardedUnionFind, record_l: int, record_r: int) -> int | None:
+        """The record of the pair whose given name the evidence outweighs, if any."""
         email = self.email[record_l]
         if not isinstance(email, str) or email != self.email[record_r]:
-            return False
+            return None
         for stray, kept in ((record_l, record_r), (record_r, record_l)):
             if self._stray(uf, stray, kept, email):
-                return True
-        return False
+                return stray
+        return None
 
     def _stray(self, uf: GuardedUnionFind, stray: int, kept: int, email: str) -> bool:
         stray_node, kept_node = (
