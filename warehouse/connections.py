@@ -44,24 +44,31 @@ def connect_published(warehouse: Path) -> duckdb.DuckDBPyConnection:
     is not a database, is cut short or does not match its publication record raises
     PublishedWarehouseDamaged with a message for people, never DuckDB's raw error.
     """
+    con = duckdb.connect(":memory:", config=dict(_BASE_CONFIG))
+    try:
+        attach_published(con, warehouse)
+        con.execute(f"USE {CATALOG}")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def attach_published(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
+    """Attach the published file read-only as the catalog readers use, and check it (above).
+    Also what `mf query` and `dbt show` do on dbt's `published` target (warehouse.dbt_published).
+    """
     if not warehouse.exists():
         raise FileNotFoundError(
             f"No published warehouse at {warehouse}. Run `touchpoint run` (or `make demo`) first."
         )
-    con = duckdb.connect(":memory:", config=dict(_BASE_CONFIG))
     try:
         con.execute(f"ATTACH '{_sql_literal(warehouse)}' AS {CATALOG} (READ_ONLY)")
         verify_published(warehouse, con, CATALOG)
-        con.execute(f"USE {CATALOG}")
-    except PublishedWarehouseDamaged:
-        con.close()
-        raise
     except duckdb.Error as error:
-        con.close()
         if is_damage(error):
             raise PublishedWarehouseDamaged(damage_message(warehouse, first_line(error))) from error
         raise
-    return con
 
 
 @contextmanager

@@ -67,7 +67,7 @@ def read_records(warehouse: Path) -> list[PublishedVersion]:
 
 def damage_message(warehouse: Path, what: str) -> str:
     return (
-        f"The published warehouse {warehouse} is damaged: {what}. It is not read. "
+        f"The published warehouse {warehouse} is damaged: {what.rstrip('.!')}. It is not read. "
         "`touchpoint run` rebuilds and publishes it again."
     )
 

@@ -18,6 +18,7 @@ from tests.reliability.small_publication import small_build
 from warehouse.connections import connect_published, damage_reported
 from warehouse.publication import publish
 from warehouse.publication_record import PublishedWarehouseDamaged, read_records, record_path
+from warehouse.settings import DBT_PROJECT_DIR
 
 ROWS = 200_000  # enough for the table's data to span several DuckDB blocks
 
@@ -112,3 +113,34 @@ def test_a_damaged_publication_makes_every_landing_file_unseen(published) -> Non
     status = landing_status(HANDMADE_LANDING, warehouse)
     assert status.damaged is not None and "is damaged" in status.damaged
     assert status.unseen == status.files and status.files
+
+
+@pytest.mark.parametrize("damage", ["overwritten by text", "cut by its last 4 KiB"])
+def test_mf_query_on_a_damaged_publication_says_so(
+    published, damage: str, dbt_parsed: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`mf query` as analysts run it (README: from dbt_project/, dbt's `published` target) gets
+    the readers' message, not DuckDB's raw error; a file that only lost its tail would otherwise
+    answer queries."""
+    from click.testing import CliRunner
+    from dbt_metricflow.cli.main import cli
+
+    _build, warehouse = published
+    if damage == "overwritten by text":
+        warehouse.write_text("not a database")
+    else:
+        os.truncate(warehouse, warehouse.stat().st_size - 4096)
+    # mf reads the project's target/, which every run shares its manifests into
+    shared = DBT_PROJECT_DIR / "target" / "semantic_manifest.json"
+    if not shared.exists():
+        shared.parent.mkdir(exist_ok=True)
+        shutil.copy(dbt_parsed / "semantic_manifest.json", shared)
+    monkeypatch.chdir(DBT_PROJECT_DIR)
+    monkeypatch.setenv("DO_NOT_TRACK", "1")
+    monkeypatch.setenv("TOUCHPOINT_DBT_TARGET", "published")
+    monkeypatch.setenv("TOUCHPOINT_WAREHOUSE", str(warehouse))
+    result = CliRunner().invoke(cli, ["query", "--metrics", "nps"])
+    assert result.exit_code != 0, result.output
+    assert f"The published warehouse {warehouse} is damaged" in result.output, result.output
+    assert "`touchpoint run` rebuilds and publishes it again" in result.output
+    assert "Traceback" not in result.output

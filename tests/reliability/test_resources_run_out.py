@@ -88,14 +88,26 @@ def test_the_memory_limit_setting_reaches_the_build_connection(tmp_path, monkeyp
 def test_identity_resolutions_own_connections_take_the_memory_limit(monkeypatch) -> None:
     """Identity resolution joins candidates in in-memory DuckDB connections of its own (and
     Splink runs in one): they take the run's limit, so a limit too small fails them too."""
-    from tests.identity.test_evidence_rules import (  # small records that need the joins
-        test_typod_sign_up_joins_its_only_one_edit_neighbour_but_not_a_substitution as resolves,
-    )
+    from identity.resolve import ResolutionConfig, resolve
+    from tests.identity.builders import customers, records, same
 
-    resolves()  # with room
+    shop_customer = dict(
+        system="shop",
+        id="1",
+        first_name="Deborah",
+        last_name="Griffin",
+        email="deborahgriffin@x.com",
+        shop_customer_id="1",
+        observed_at="2025-01-01",
+    )
+    # one edit away: joined by the typo rule, whose candidates DuckDB finds
+    typo = dict(system="marketing", id="K1", email="deborahgiffin@x.com", observed_at="2025-06-01")
+    rules_only = ResolutionConfig(probabilistic=None)
+    resolved = resolve(records(shop_customer, typo), config=rules_only)  # with room
+    assert same(customers(resolved.records), "1", "K1")
     monkeypatch.setenv(ENV_MEMORY_LIMIT, "1KB")
     with pytest.raises(duckdb.OutOfMemoryException):
-        resolves()
+        resolve(records(shop_customer, typo), config=rules_only)
 
 
 def test_every_connection_of_a_run_is_opened_with_the_settings() -> None:
