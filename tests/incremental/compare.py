@@ -45,7 +45,7 @@ def mart_names(con: duckdb.DuckDBPyConnection) -> list[str]:
     ]
 
 
-def _canonical(frame: pd.DataFrame) -> pd.DataFrame:
+def canonical(frame: pd.DataFrame) -> pd.DataFrame:
     """Rows in one order (by every column), doubles rounded to SIGNIFICANT_DIGITS."""
     frame = frame.copy()
     for column in frame.columns:
@@ -91,8 +91,8 @@ def compare_marts(expected: Path, actual: Path) -> Differences:
         for name in names:
             if name in missing:
                 continue
-            left = _canonical(_read(want, name))
-            right = _canonical(_read(got, name))
+            left = canonical(_read(want, name))
+            right = canonical(_read(got, name))
             if list(left.columns) != list(right.columns):
                 found.relations.append(f"marts.{name}: columns differ")
             elif len(left) != len(right):
@@ -123,8 +123,8 @@ def compare_metrics(expected: Path, actual: Path) -> Differences:
                 if "metric_time__month" in want_layer.group_bys([metric.name])
                 else []
             )
-            left = _canonical(want_layer.query([metric.name], group_by))
-            right = _canonical(got_layer.query([metric.name], group_by))
+            left = canonical(want_layer.query([metric.name], group_by))
+            right = canonical(got_layer.query([metric.name], group_by))
             try:
                 pd.testing.assert_frame_equal(left, right, check_dtype=False)
             except AssertionError as difference:

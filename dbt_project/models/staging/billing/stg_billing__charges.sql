@@ -1,8 +1,22 @@
 -- Latest version of each Stripe charge (by delivery, then position), cents converted to dollars.
+{{
+    config(
+        materialized='incremental',
+        unique_key='charge_id',
+        incremental_strategy='merge',
+        on_schema_change='fail',
+        pre_hook="{{ reset_if_redelivered(source('billing', 'charges')) }}",
+    )
+}}
+
 with
 
+changed_versions as (
+    {{ versions_of_changed_keys(source('billing', 'charges'), ['id']) }}
+),
+
 latest as (
-    {{ latest_version(source('billing', 'charges'), key='id') }}
+    {{ latest_version('changed_versions', key='id') }}
 )
 
 select
@@ -31,5 +45,6 @@ select
     latest.payment_method_details.card.last4 as card_last4,
     latest.metadata,
     latest._source_file,
-    latest._delivery_date
+    latest._delivery_date,
+    latest._loaded_at
 from latest

@@ -1,8 +1,22 @@
 -- Latest version of each Stripe refund (by delivery, then position), cents converted to dollars.
+{{
+    config(
+        materialized='incremental',
+        unique_key='refund_id',
+        incremental_strategy='merge',
+        on_schema_change='fail',
+        pre_hook="{{ reset_if_redelivered(source('billing', 'refunds')) }}",
+    )
+}}
+
 with
 
+changed_versions as (
+    {{ versions_of_changed_keys(source('billing', 'refunds'), ['id']) }}
+),
+
 latest as (
-    {{ latest_version(source('billing', 'refunds'), key='id') }}
+    {{ latest_version('changed_versions', key='id') }}
 )
 
 select
@@ -18,5 +32,6 @@ select
     latest.status = 'succeeded' as is_succeeded,
     latest.metadata,
     latest._source_file,
-    latest._delivery_date
+    latest._delivery_date,
+    latest._loaded_at
 from latest

@@ -1,9 +1,23 @@
 -- Latest version of each Amazon Connect contact trace record (by delivery, then position), with
 -- the queue, agent, endpoint and contact attributes flattened.
+{{
+    config(
+        materialized='incremental',
+        unique_key='contact_id',
+        incremental_strategy='merge',
+        on_schema_change='fail',
+        pre_hook="{{ reset_if_redelivered(source('contact_center', 'contacts')) }}",
+    )
+}}
+
 with
 
+changed_versions as (
+    {{ versions_of_changed_keys(source('contact_center', 'contacts'), ['"ContactId"']) }}
+),
+
 latest as (
-    {{ latest_version(source('contact_center', 'contacts'), key='"ContactId"') }}
+    {{ latest_version('changed_versions', key='"ContactId"') }}
 ),
 
 flattened as (
@@ -41,7 +55,8 @@ flattened as (
         nullif(trim(latest."Attributes" ->> 'zendesk_ticket_id'), '') as zendesk_ticket_id,
         latest."Attributes" as attributes,
         latest._source_file,
-        latest._delivery_date
+        latest._delivery_date,
+        latest._loaded_at
     from latest
 )
 
@@ -102,5 +117,6 @@ select
     zendesk_ticket_id,
     attributes,
     _source_file,
-    _delivery_date
+    _delivery_date,
+    _loaded_at
 from flattened

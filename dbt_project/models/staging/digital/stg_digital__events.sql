@@ -1,10 +1,22 @@
 -- One row per GA4 event. Events have no id: an event re-sent (in the same or a later file) is
 -- recognised by its key (user_pseudo_id, event_timestamp, event_name, ga_session_id) and its
 -- latest delivery is kept.
+{{
+    config(
+        materialized='incremental',
+        unique_key='event_id',
+        incremental_strategy='merge',
+        on_schema_change='fail',
+        pre_hook="{{ reset_if_redelivered(source('digital', 'events')) }}",
+    )
+}}
+
 with
 
+-- The session number is read from the event's parameters below, so changed keys are found on
+-- the other three key columns: a superset of the changed keys, every version of each included.
 source as (
-    select * from {{ source('digital', 'events') }}
+    {{ versions_of_changed_keys(source('digital', 'events'), ['user_pseudo_id', 'event_timestamp', 'event_name']) }}
 ),
 
 keyed as (
@@ -51,7 +63,8 @@ flattened as (
         latest.items,
         latest.event_params,
         latest._source_file,
-        latest._delivery_date
+        latest._delivery_date,
+        latest._loaded_at
     from latest
 ),
 
@@ -104,5 +117,6 @@ select
     items,
     event_params,
     _source_file,
-    _delivery_date
+    _delivery_date,
+    _loaded_at
 from timed

@@ -1,8 +1,22 @@
 -- Latest version of each Klaviyo e-mail event (by delivery, then position), time in UTC.
+{{
+    config(
+        materialized='incremental',
+        unique_key='event_id',
+        incremental_strategy='merge',
+        on_schema_change='fail',
+        pre_hook="{{ reset_if_redelivered(source('marketing', 'email_events')) }}",
+    )
+}}
+
 with
 
+changed_versions as (
+    {{ versions_of_changed_keys(source('marketing', 'email_events'), ['"Event ID"']) }}
+),
+
 latest as (
-    {{ latest_version(source('marketing', 'email_events'), key='"Event ID"') }}
+    {{ latest_version('changed_versions', key='"Event ID"') }}
 )
 
 select
@@ -24,5 +38,6 @@ select
     nullif(trim("Campaign Name"), '') as campaign_name,
     nullif(trim("Subject"), '') as subject,
     _source_file,
-    _delivery_date
+    _delivery_date,
+    _loaded_at
 from latest

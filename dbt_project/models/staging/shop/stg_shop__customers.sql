@@ -1,8 +1,22 @@
 -- Latest version of each Shopify customer (by updated_at, then delivery), typed, times in UTC.
+{{
+    config(
+        materialized='incremental',
+        unique_key='customer_id',
+        incremental_strategy='merge',
+        on_schema_change='fail',
+        pre_hook="{{ reset_if_redelivered(source('shop', 'customers')) }}",
+    )
+}}
+
 with
 
+changed_versions as (
+    {{ versions_of_changed_keys(source('shop', 'customers'), ['id']) }}
+),
+
 latest as (
-    {{ latest_version(source('shop', 'customers'), key='id', updated_at=to_utc('updated_at')) }}
+    {{ latest_version('changed_versions', key='id', updated_at=to_utc('updated_at')) }}
 ),
 
 flattened as (
@@ -26,7 +40,8 @@ flattened as (
         nullif(trim(latest.default_address.country_code), '') as country_code,
         nullif(trim(latest.default_address.phone), '') as address_phone,
         latest._source_file,
-        latest._delivery_date
+        latest._delivery_date,
+        latest._loaded_at
     from latest
 )
 
@@ -55,5 +70,6 @@ select
     country_code,
     address_phone,
     _source_file,
-    _delivery_date
+    _delivery_date,
+    _loaded_at
 from flattened

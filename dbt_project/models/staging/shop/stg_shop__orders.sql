@@ -1,9 +1,23 @@
 -- Latest version of each Shopify order (by updated_at, then delivery), typed, times in UTC, with
 -- the channel, cancellation and delivery time derived from the order itself.
+{{
+    config(
+        materialized='incremental',
+        unique_key='order_id',
+        incremental_strategy='merge',
+        on_schema_change='fail',
+        pre_hook="{{ reset_if_redelivered(source('shop', 'orders')) }}",
+    )
+}}
+
 with
 
+changed_versions as (
+    {{ versions_of_changed_keys(source('shop', 'orders'), ['id']) }}
+),
+
 latest as (
-    {{ latest_version(source('shop', 'orders'), key='id', updated_at=to_utc('updated_at')) }}
+    {{ latest_version('changed_versions', key='id', updated_at=to_utc('updated_at')) }}
 ),
 
 flattened as (
@@ -41,7 +55,8 @@ flattened as (
             )
         ) as delivered_at_tz,
         latest._source_file,
-        latest._delivery_date
+        latest._delivery_date,
+        latest._loaded_at
     from latest
 )
 
@@ -84,5 +99,6 @@ select
     {{ to_utc('first_fulfilled_at_tz') }} as first_fulfilled_at,
     {{ to_utc('delivered_at_tz') }} as delivered_at,
     _source_file,
-    _delivery_date
+    _delivery_date,
+    _loaded_at
 from flattened

@@ -1,8 +1,22 @@
 -- Latest version of each Zendesk ticket audit (by delivery, then position), child events kept.
+{{
+    config(
+        materialized='incremental',
+        unique_key='ticket_event_id',
+        incremental_strategy='merge',
+        on_schema_change='fail',
+        pre_hook="{{ reset_if_redelivered(source('support', 'ticket_events')) }}",
+    )
+}}
+
 with
 
+changed_versions as (
+    {{ versions_of_changed_keys(source('support', 'ticket_events'), ['id']) }}
+),
+
 latest as (
-    {{ latest_version(source('support', 'ticket_events'), key='id') }}
+    {{ latest_version('changed_versions', key='id') }}
 )
 
 select
@@ -18,5 +32,6 @@ select
     child_events,
     len(child_events) as child_event_count,
     _source_file,
-    _delivery_date
+    _delivery_date,
+    _loaded_at
 from latest

@@ -1,9 +1,23 @@
 -- Latest version of each Zendesk ticket (by updated_at, then delivery), times in UTC, the via
 -- channel mapped to the warehouse's channel values and the custom fields pivoted into columns.
+{{
+    config(
+        materialized='incremental',
+        unique_key='ticket_id',
+        incremental_strategy='merge',
+        on_schema_change='fail',
+        pre_hook="{{ reset_if_redelivered(source('support', 'tickets')) }}",
+    )
+}}
+
 with
 
+changed_versions as (
+    {{ versions_of_changed_keys(source('support', 'tickets'), ['id']) }}
+),
+
 latest as (
-    {{ latest_version(source('support', 'tickets'), key='id', updated_at=to_utc('updated_at')) }}
+    {{ latest_version('changed_versions', key='id', updated_at=to_utc('updated_at')) }}
 ),
 
 flattened as (
@@ -28,7 +42,8 @@ flattened as (
         nullif(trim(list_filter(latest.custom_fields, lambda cf: cf.id = 360002)[1].value), '') as sku,
         nullif(trim(list_filter(latest.custom_fields, lambda cf: cf.id = 360003)[1].value), '') as contact_reason,
         latest._source_file,
-        latest._delivery_date
+        latest._delivery_date,
+        latest._loaded_at
     from latest
 )
 
@@ -59,5 +74,6 @@ select
     sku,
     contact_reason,
     _source_file,
-    _delivery_date
+    _delivery_date,
+    _loaded_at
 from flattened

@@ -1,8 +1,22 @@
 -- Latest version of each Qualtrics response, typed, with times in UTC and answers in domain.
+{{
+    config(
+        materialized='incremental',
+        unique_key='response_id',
+        incremental_strategy='merge',
+        on_schema_change='fail',
+        pre_hook="{{ reset_if_redelivered(source('surveys', 'responses')) }}",
+    )
+}}
+
 with
 
+changed_versions as (
+    {{ versions_of_changed_keys(source('surveys', 'responses'), ['"ResponseId"']) }}
+),
+
 latest as (
-    {{ latest_version(source('surveys', 'responses'), key='"ResponseId"') }}
+    {{ latest_version('changed_versions', key='"ResponseId"') }}
 ),
 
 typed as (
@@ -27,7 +41,8 @@ typed as (
         nullif(cast("ticket_id" as varchar), '') as ticket_id,
         nullif(cast("order_id" as varchar), '') as order_id,
         _source_file,
-        _delivery_date
+        _delivery_date,
+        _loaded_at
     from latest
 )
 
@@ -55,5 +70,6 @@ select
     ticket_id,
     order_id,
     _source_file,
-    _delivery_date
+    _delivery_date,
+    _loaded_at
 from typed
