@@ -45,12 +45,12 @@ def prepare_manifest(target_path: Path | None = None) -> Path:
     if target_path is None:
         DBT_PROJECT.preparer.prepare(DBT_PROJECT)
         return DBT_PROJECT.manifest_path
-    from dagster_dbt import DbtCliResource  # the resource class, not the code location's
+    from orchestration.lib.dbt_in_process import parse_in_process
 
     target_path.mkdir(parents=True, exist_ok=True)
-    DbtCliResource(project_dir=DBT_PROJECT).cli(
-        ["parse", "--quiet"], target_path=target_path
-    ).wait()
+    # In this process: the dbt steps of the run start from this very manifest (no parse, no
+    # dbt start-up of their own).
+    parse_in_process(target_path, DBT_PROJECT.project_dir, DBT_PROJECT.profiles_dir, BUILD_TARGET)
     _share_with_project(target_path)
     return target_path / "manifest.json"
 
