@@ -11,8 +11,10 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shutil
 import sys
 import time
+from pathlib import Path
 
 from warehouse.settings import (
     ENV_LANDING_DIR,
@@ -115,9 +117,42 @@ def _run(args: argparse.Namespace) -> int:
     except RunInProgressError as busy:
         print(f"refused: {busy}", file=sys.stderr)
         return EXIT_BUSY
+    except Exception as crashed:  # the run's own machinery, e.g. Dagster's storage, failed
+        if not (full := _full_disks(paths)):
+            raise  # not a full disk: a bug, with its traceback
+        print(
+            f"\nFAILED: the disk is full ({', '.join(full)}); the run stopped: "
+            f"{type(crashed).__name__}: {_first_line(crashed)}\n"
+            f"  previous published version: "
+            f"{'kept' if paths.warehouse.exists() else 'none exists yet'} ({paths.warehouse})"
+        )
+        return EXIT_PIPELINE_FAILED
     elapsed = time.perf_counter() - started
     print(outcome.summary(elapsed))
     return EXIT_OK if outcome.succeeded else EXIT_PIPELINE_FAILED
+
+
+def _full_disks(paths: TouchpointPaths) -> list[str]:
+    """The folders a run writes whose disk has (almost) no room left, as `<folder>: N bytes free`:
+    then a crash of the run's own machinery (Dagster records its runs in the build folder unless
+    DAGSTER_HOME says otherwise) is named by its cause instead of a traceback."""
+    folders = [paths.build_dir, paths.warehouse.parent]
+    if home := os.environ.get("DAGSTER_HOME"):
+        folders.append(Path(home))
+    full = []
+    for folder in dict.fromkeys(folders):
+        try:
+            free = shutil.disk_usage(folder).free
+        except OSError:
+            continue
+        if free < 2**20:
+            full.append(f"{folder}: {free:,} bytes free")
+    return full
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else ""
 
 
 def _erase(args: argparse.Namespace) -> int:

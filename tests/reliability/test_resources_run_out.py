@@ -6,8 +6,12 @@ The run fails with one line naming the cause and the published version stays."""
 from __future__ import annotations
 
 import errno
+import json
 import os
+import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -15,7 +19,7 @@ import pytest
 from dagster._utils.error import SerializableErrorInfo
 
 from orchestration.lib.pipeline_runner import failure_cause
-from tests.helpers import HANDMADE_LANDING, PipelineRun, run_touchpoint
+from tests.helpers import HANDMADE_LANDING, TOUCHPOINT, PipelineRun, run_touchpoint
 from tests.reliability.small_publication import published_version, small_build
 from warehouse.connections import connect_build
 from warehouse.publication import publish
@@ -209,3 +213,72 @@ def test_disk_full_in_identity_resolution_fails_the_run_naming_it(published_copy
     assert_failed_keeping_the_publication(
         published_copy, before, returncode, summary, output, "No space left on device"
     )
+
+
+def _private_mounts_allowed() -> bool:
+    """Whether this machine lets a process mount a small disk in a namespace of its own."""
+    if shutil.which("unshare") is None:
+        return False
+    probe = ["unshare", "--user", "--map-root-user", "--mount", "true"]
+    return subprocess.run(probe, capture_output=True).returncode == 0
+
+
+@pytest.mark.slow
+def test_disk_full_in_a_dbt_step_fails_the_run_naming_it_and_the_next_run_recovers(
+    published_copy: Path, tmp_path: Path
+) -> None:
+    """A real full disk, not an injected error: the build folder is a small tmpfs in a private
+    mount namespace (tests/reliability/small_disk.py), filled when the first dbt step starts, so
+    DuckDB inside dbt's own process gets the kernel's ENOSPC. Then room again, and a run."""
+    if not _private_mounts_allowed():
+        pytest.skip("unprivileged user and mount namespaces are disabled on this machine")
+    before = published_version(published_copy)
+    build_dir = published_copy.parent / f".{published_copy.stem}.build"
+    build_bytes = sum(f.stat().st_size for f in build_dir.rglob("*") if f.is_file())
+    settings = {
+        "build_dir": str(build_dir),
+        "published": str(published_copy),
+        "disk_bytes": 2 * build_bytes + 256 * 2**20,  # room for a rebuild once it is free
+        "command": [
+            str(TOUCHPOINT),
+            *("run", "--landing", str(HANDMADE_LANDING), "--warehouse", str(published_copy)),
+            "--force",
+        ],
+        "env": {
+            "DBT_TARGET_PATH": str(tmp_path / "dbt_target"),
+            "PYTHONUNBUFFERED": "1",  # each line as written: the disk fills as dbt starts
+        },
+    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TOUCHPOINT_")}
+    env.pop("DAGSTER_HOME", None)
+    result = subprocess.run(
+        [
+            *("unshare", "--user", "--map-root-user", "--mount"),
+            sys.executable,
+            str(Path(__file__).with_name("small_disk.py")),
+            json.dumps(settings),
+        ],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    runs = json.loads(result.stdout)
+    full, recovered = runs["full"], runs["recovered"]
+    output = full["output"]
+    assert full["filled"], output[-3000:]
+    # dbt's own process met the full disk: DuckDB could not write the build database
+    assert re.search(r"Error in model .*\n.*No space left on device", output), output[-5000:]
+    # and the run says so in one line: the dbt step's summary line, or, when Dagster's own run
+    # storage (in the build folder) failed on the full disk first, the disk named by the CLI
+    named = [line for line in failed_steps(output) if "No space left on device" in line]
+    named += [line for line in output.splitlines() if line.startswith("FAILED: the disk is full")]
+    assert named, output[-5000:]
+    assert "Traceback" not in output, output[-5000:]
+    assert full["returncode"] == 1
+    assert "previous published version: kept" in output
+    assert not full["published_replaced"]
+    assert recovered["returncode"] == 0, recovered["output"][-3000:]
+    assert published_version(published_copy) > before
