@@ -229,7 +229,7 @@ def test_disk_full_in_a_dbt_step_fails_the_run_naming_it_and_the_next_run_recove
 ) -> None:
     """A real full disk, not an injected error: the build folder is a small tmpfs in a private
     mount namespace (tests/reliability/small_disk.py), filled when the first dbt step starts, so
-    DuckDB inside dbt's own process gets the kernel's ENOSPC. Then room again, and a run."""
+    DuckDB under dbt gets the kernel's ENOSPC. Then room again, and a run."""
     if not _private_mounts_allowed():
         pytest.skip("unprivileged user and mount namespaces are disabled on this machine")
     before = published_version(published_copy)
@@ -269,7 +269,7 @@ def test_disk_full_in_a_dbt_step_fails_the_run_naming_it_and_the_next_run_recove
     full, recovered = runs["full"], runs["recovered"]
     output = full["output"]
     assert full["filled"], output[-3000:]
-    # dbt's own process met the full disk: DuckDB could not write the build database
+    # dbt met the full disk: DuckDB could not write the build database
     assert re.search(r"Error in model .*\n.*No space left on device", output), output[-5000:]
     # and the run says so in one line: the dbt step's summary line, or, when Dagster's own run
     # storage (in the build folder) failed on the full disk first, the disk named by the CLI
