@@ -4,12 +4,12 @@
     'double' -> double_value, int_value or a numeric string. Null when the key is absent.
     `params` is the list column (qualify it when the select qualifies its references). -#}
 {% macro ga4_param(key, value_type='string', params='event_params') -%}
-    {%- set value = "list_filter(" ~ params ~ ", lambda p: p.key = '" ~ key ~ "')[1].value" -%}
+    {%- set value = "(" ~ array_first(array_filter(params, 'p', "p.key = '" ~ key ~ "'")) ~ ").value" -%}
     {%- if value_type == 'string' -%}
         coalesce(
             {{ value }}.string_value,
-            cast({{ value }}.int_value as varchar),
-            cast({{ value }}.double_value as varchar)
+            cast({{ value }}.int_value as {{ dbt.type_string() }}),
+            cast({{ value }}.double_value as {{ dbt.type_string() }})
         )
     {%- elif value_type == 'int' -%}
         coalesce({{ value }}.int_value, try_cast({{ value }}.string_value as bigint))

@@ -10,6 +10,6 @@
         {{ exceptions.raise_compiler_error("identity_id_columns: unknown id namespace " ~ unknown) }}
     {%- endfor -%}
     {%- for namespace in namespaces %}
-        {{ kwargs.get(namespace, 'cast(null as varchar)') }} as {{ namespace }}{{ ',' if not loop.last }}
+        {{ kwargs.get(namespace, 'cast(null as ' ~ dbt.type_string() ~ ')') }} as {{ namespace }}{{ ',' if not loop.last }}
     {%- endfor %}
 {% endmacro %}

@@ -1,7 +1,7 @@
 -- Latest version of each Stripe charge (by delivery, then position), cents converted to dollars.
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         unique_key='charge_id',
         incremental_strategy='merge',
         on_schema_change='fail',
@@ -20,9 +20,9 @@ latest as (
 )
 
 select
-    cast(latest.id as varchar) as charge_id,
-    cast(latest.customer as varchar) as customer_id,
-    nullif(trim(latest.metadata ->> 'order_id'), '') as order_id,
+    cast(latest.id as {{ dbt.type_string() }}) as charge_id,
+    cast(latest.customer as {{ dbt.type_string() }}) as customer_id,
+    nullif(trim({{ json_text('latest.metadata', 'order_id') }}), '') as order_id,
     {{ unix_seconds_to_utc('latest.created') }} as created_at,
     {{ cents_to_dollars('latest.amount') }} as amount,
     {{ cents_to_dollars('latest.amount_refunded') }} as amount_refunded,

@@ -1,7 +1,7 @@
 -- Latest version of each Stripe refund (by delivery, then position), cents converted to dollars.
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         unique_key='refund_id',
         incremental_strategy='merge',
         on_schema_change='fail',
@@ -20,9 +20,9 @@ latest as (
 )
 
 select
-    cast(latest.id as varchar) as refund_id,
-    cast(latest.charge as varchar) as charge_id,
-    nullif(trim(latest.metadata ->> 'ticket_id'), '') as ticket_id,
+    cast(latest.id as {{ dbt.type_string() }}) as refund_id,
+    cast(latest.charge as {{ dbt.type_string() }}) as charge_id,
+    nullif(trim({{ json_text('latest.metadata', 'ticket_id') }}), '') as ticket_id,
     {{ unix_seconds_to_utc('latest.created') }} as created_at,
     {{ cents_to_dollars('latest.amount') }} as amount,
     coalesce(latest.amount >= 0, false) as is_valid_amount,

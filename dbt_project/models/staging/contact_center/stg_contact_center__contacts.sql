@@ -2,7 +2,7 @@
 -- the queue, agent, endpoint and contact attributes flattened.
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         unique_key='contact_id',
         incremental_strategy='merge',
         on_schema_change='fail',
@@ -13,47 +13,47 @@
 with
 
 changed_versions as (
-    {{ versions_of_changed_keys(source('contact_center', 'contacts'), ['"ContactId"']) }}
+    {{ versions_of_changed_keys(source('contact_center', 'contacts'), ['ContactId']) }}
 ),
 
 latest as (
-    {{ latest_version('changed_versions', key='"ContactId"') }}
+    {{ latest_version('changed_versions', key='ContactId') }}
 ),
 
 flattened as (
     select
-        cast(latest."ContactId" as varchar) as contact_id,
-        cast(latest."InitialContactId" as varchar) as initial_contact_id,
-        cast(latest."PreviousContactId" as varchar) as previous_contact_id,
-        cast(latest."NextContactId" as varchar) as next_contact_id,
-        latest."Channel" as contact_channel,
-        latest."InitiationMethod" as initiation_method,
-        {{ to_utc('latest."InitiationTimestamp"') }} as initiated_at,
-        {{ to_utc('latest."ConnectedToSystemTimestamp"') }} as connected_to_system_at,
-        {{ to_utc('latest."DisconnectTimestamp"') }} as disconnected_at,
-        latest."DisconnectReason" as disconnect_reason,
-        latest."CustomerEndpoint"."Type" as customer_endpoint_type,
-        nullif(trim(latest."CustomerEndpoint"."Address"), '') as customer_endpoint_address,
-        latest."Queue" is null as has_no_queue,
-        latest."Queue"."Name" as queue_name,
-        {{ to_utc('latest."Queue"."EnqueueTimestamp"') }} as enqueued_at,
-        {{ to_utc('latest."Queue"."DequeueTimestamp"') }} as dequeued_at,
-        latest."Queue"."Duration" as queue_seconds,
-        latest."Agent" is null as has_no_agent,
-        latest."Agent"."Username" as agent_username,
-        {{ to_utc('latest."Agent"."ConnectedToAgentTimestamp"') }} as connected_to_agent_at,
-        latest."Agent"."AgentInteractionDuration" as agent_interaction_seconds,
-        latest."Agent"."CustomerHoldDuration" as customer_hold_seconds,
-        latest."Agent"."NumberOfHolds" as number_of_holds,
-        latest."Agent"."LongestHoldDuration" as longest_hold_seconds,
-        latest."Agent"."AfterContactWorkDuration" as after_contact_work_seconds,
+        cast(latest.ContactId as {{ dbt.type_string() }}) as contact_id,
+        cast(latest.InitialContactId as {{ dbt.type_string() }}) as initial_contact_id,
+        cast(latest.PreviousContactId as {{ dbt.type_string() }}) as previous_contact_id,
+        cast(latest.NextContactId as {{ dbt.type_string() }}) as next_contact_id,
+        latest.Channel as contact_channel,
+        latest.InitiationMethod as initiation_method,
+        {{ to_utc('latest.InitiationTimestamp') }} as initiated_at,
+        {{ to_utc('latest.ConnectedToSystemTimestamp') }} as connected_to_system_at,
+        {{ to_utc('latest.DisconnectTimestamp') }} as disconnected_at,
+        latest.DisconnectReason as disconnect_reason,
+        latest.CustomerEndpoint.Type as customer_endpoint_type,
+        nullif(trim(latest.CustomerEndpoint.Address), '') as customer_endpoint_address,
+        latest.Queue is null as has_no_queue,
+        latest.Queue.Name as queue_name,
+        {{ to_utc('latest.Queue.EnqueueTimestamp') }} as enqueued_at,
+        {{ to_utc('latest.Queue.DequeueTimestamp') }} as dequeued_at,
+        latest.Queue.Duration as queue_seconds,
+        latest.Agent is null as has_no_agent,
+        latest.Agent.Username as agent_username,
+        {{ to_utc('latest.Agent.ConnectedToAgentTimestamp') }} as connected_to_agent_at,
+        latest.Agent.AgentInteractionDuration as agent_interaction_seconds,
+        latest.Agent.CustomerHoldDuration as customer_hold_seconds,
+        latest.Agent.NumberOfHolds as number_of_holds,
+        latest.Agent.LongestHoldDuration as longest_hold_seconds,
+        latest.Agent.AfterContactWorkDuration as after_contact_work_seconds,
         -- Attributes: every value is a string; any key may be missing.
-        nullif(trim(latest."Attributes" ->> 'intent'), '') as intent,
-        nullif(lower(trim(latest."Attributes" ->> 'authenticated')), '') as authenticated_text,
-        nullif(trim(latest."Attributes" ->> 'auth_attempts'), '') as auth_attempts_text,
-        nullif(trim(latest."Attributes" ->> 'shop_customer_id'), '') as shop_customer_id,
-        nullif(trim(latest."Attributes" ->> 'zendesk_ticket_id'), '') as zendesk_ticket_id,
-        latest."Attributes" as attributes,
+        nullif(trim({{ json_text('latest.Attributes', 'intent') }}), '') as intent,
+        nullif(lower(trim({{ json_text('latest.Attributes', 'authenticated') }})), '') as authenticated_text,
+        nullif(trim({{ json_text('latest.Attributes', 'auth_attempts') }}), '') as auth_attempts_text,
+        nullif(trim({{ json_text('latest.Attributes', 'shop_customer_id') }}), '') as shop_customer_id,
+        nullif(trim({{ json_text('latest.Attributes', 'zendesk_ticket_id') }}), '') as zendesk_ticket_id,
+        latest.Attributes as attributes,  -- noqa: AL09
         latest._source_file,
         latest._delivery_date,
         latest._loaded_at

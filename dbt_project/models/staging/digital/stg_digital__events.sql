@@ -3,7 +3,7 @@
 -- latest delivery is kept.
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         unique_key='event_id',
         incremental_strategy='merge',
         on_schema_change='fail',
@@ -36,17 +36,17 @@ flattened as (
             concat_ws(
                 '|',
                 latest.user_pseudo_id,
-                cast(latest.event_timestamp as varchar),
+                cast(latest.event_timestamp as {{ dbt.type_string() }}),
                 latest.event_name,
-                coalesce(cast(latest.ga_session_number as varchar), '')
+                coalesce(cast(latest.ga_session_number as {{ dbt.type_string() }}), '')
             )
         ) as event_id,
         {{ unix_micros_to_utc('latest.event_timestamp') }} as reported_event_at,
-        cast(try_strptime(latest.event_date, '%Y%m%d') as date) as event_on,
+        {{ try_parse_date('latest.event_date', '%Y%m%d') }} as event_on,
         latest.event_name,
         nullif(trim(latest.user_id), '') as user_id,
         latest.user_pseudo_id,
-        cast(latest.ga_session_number as varchar) as ga_session_id,
+        cast(latest.ga_session_number as {{ dbt.type_string() }}) as ga_session_id,
         latest.platform,
         {{ ga4_param('page_location', params='latest.event_params') }} as page_location,
         {{ ga4_param('item_id', params='latest.event_params') }} as item_id,
@@ -75,7 +75,7 @@ timed as (
     select
         *,
         coalesce(
-            abs(date_diff('day', {{ utc_to_local_date('reported_event_at') }}, event_on)) <= 1,
+            abs({{ date_diff('day', utc_to_local_date('reported_event_at'), 'event_on') }}) <= 1,
             true
         ) as is_event_timestamp_plausible
     from flattened

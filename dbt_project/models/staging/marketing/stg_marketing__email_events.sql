@@ -1,7 +1,7 @@
 -- Latest version of each Klaviyo e-mail event (by delivery, then position), time in UTC.
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         unique_key='event_id',
         incremental_strategy='merge',
         on_schema_change='fail',
@@ -12,19 +12,19 @@
 with
 
 changed_versions as (
-    {{ versions_of_changed_keys(source('marketing', 'email_events'), ['"Event ID"']) }}
+    {{ versions_of_changed_keys(source('marketing', 'email_events'), [vendor_column('Event ID')]) }}
 ),
 
 latest as (
-    {{ latest_version('changed_versions', key='"Event ID"') }}
+    {{ latest_version('changed_versions', key=vendor_column('Event ID')) }}
 )
 
 select
-    cast("Event ID" as varchar) as event_id,
-    cast("Profile ID" as varchar) as profile_id,
-    nullif(trim("Email"), '') as email,
-    "Event" as event_name,
-    case "Event"
+    cast({{ vendor_column('Event ID') }} as {{ dbt.type_string() }}) as event_id,
+    cast({{ vendor_column('Profile ID') }} as {{ dbt.type_string() }}) as profile_id,
+    nullif(trim(Email), '') as email,
+    Event as event_name,
+    case Event
         when 'Received Email' then 'received'
         when 'Opened Email' then 'opened'
         when 'Clicked Email' then 'clicked'
@@ -33,10 +33,10 @@ select
         when 'Marked Email as Spam' then 'marked_spam'
     end as event_type,
     -- Local New York time without an offset (the repeated DST hour is read as its first occurrence).
-    {{ local_to_utc('"Timestamp"') }} as event_at,
-    nullif(trim("Campaign ID"), '') as campaign_id,
-    nullif(trim("Campaign Name"), '') as campaign_name,
-    nullif(trim("Subject"), '') as subject,
+    {{ local_to_utc(vendor_column('Timestamp')) }} as event_at,
+    nullif(trim({{ vendor_column('Campaign ID') }}), '') as campaign_id,
+    nullif(trim({{ vendor_column('Campaign Name') }}), '') as campaign_name,
+    nullif(trim(Subject), '') as subject,
     _source_file,
     _delivery_date,
     _loaded_at

@@ -1,7 +1,7 @@
 -- Latest version of each Shopify customer (by updated_at, then delivery), typed, times in UTC.
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         unique_key='customer_id',
         incremental_strategy='merge',
         on_schema_change='fail',
@@ -21,7 +21,7 @@ latest as (
 
 flattened as (
     select
-        cast(latest.id as varchar) as customer_id,
+        cast(latest.id as {{ dbt.type_string() }}) as customer_id,
         nullif(trim(latest.email), '') as email,
         nullif(trim(latest.first_name), '') as first_name,
         nullif(trim(latest.last_name), '') as last_name,

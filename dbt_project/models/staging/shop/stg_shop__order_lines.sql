@@ -12,16 +12,15 @@ lines as (
         orders.cancelled_at,
         orders._source_file,
         orders._delivery_date,
-        unnest(orders.line_items) as line_item,
-        generate_subscripts(orders.line_items, 1) as line_number
+        {{ unnest_array('orders.line_items', 'line_item', position='line_number') }}
     from orders
 )
 
 select
-    cast(lines.line_item.id as varchar) as order_line_id,
-    cast(lines.order_id as varchar) as order_id,
+    cast(lines.line_item.id as {{ dbt.type_string() }}) as order_line_id,
+    cast(lines.order_id as {{ dbt.type_string() }}) as order_id,
     lines.line_number,
-    cast(lines.line_item.product_id as varchar) as product_id,
+    cast(lines.line_item.product_id as {{ dbt.type_string() }}) as product_id,
     nullif(trim(lines.line_item.sku), '') as sku,
     lines.line_item.title,
     lines.line_item.quantity,

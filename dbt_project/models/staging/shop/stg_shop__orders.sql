@@ -2,7 +2,7 @@
 -- the channel, cancellation and delivery time derived from the order itself.
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         unique_key='order_id',
         incremental_strategy='merge',
         on_schema_change='fail',
@@ -22,11 +22,11 @@ latest as (
 
 flattened as (
     select
-        cast(latest.id as varchar) as order_id,
+        cast(latest.id as {{ dbt.type_string() }}) as order_id,
         latest.name as order_name,
         nullif(trim(latest.email), '') as email,
         nullif(trim(latest.phone), '') as phone,
-        cast(latest.customer.id as varchar) as customer_id,
+        cast(latest.customer.id as {{ dbt.type_string() }}) as customer_id,
         nullif(trim(latest.customer.email), '') as customer_email,
         {{ to_utc('latest.created_at') }} as created_at,
         {{ to_utc('latest.updated_at') }} as updated_at,
@@ -41,19 +41,17 @@ flattened as (
         latest.financial_status,
         latest.fulfillment_status,
         latest.source_name,
-        cast(latest.location_id as varchar) as location_id,
-        len(latest.line_items) as line_item_count,
-        cast(list_sum(list_transform(latest.line_items, lambda li: li.quantity)) as bigint) as total_quantity,
-        len(latest.fulfillments) as fulfillment_count,
-        list_min(list_transform(latest.fulfillments, lambda f: f.created_at)) as first_fulfilled_at_tz,
+        cast(latest.location_id as {{ dbt.type_string() }}) as location_id,
+        {{ array_size('latest.line_items') }} as line_item_count,
+        cast({{ array_sum(array_transform('latest.line_items', 'li', 'li.quantity')) }} as bigint) as total_quantity,
+        {{ array_size('latest.fulfillments') }} as fulfillment_count,
+        {{ array_min(array_transform('latest.fulfillments', 'f', 'f.created_at')) }} as first_fulfilled_at_tz,
         -- Shopify's delivery time is the updated_at of a fulfillment whose shipment_status is
         -- `delivered`; with several delivered fulfillments the order is delivered with the last one.
-        list_max(
-            list_transform(
-                list_filter(latest.fulfillments, lambda f: f.shipment_status = 'delivered'),
-                lambda f: f.updated_at
-            )
-        ) as delivered_at_tz,
+        {{ array_max(array_transform(
+            array_filter('latest.fulfillments', 'f', "f.shipment_status = 'delivered'"),
+            'f', 'f.updated_at'
+        )) }} as delivered_at_tz,
         latest._source_file,
         latest._delivery_date,
         latest._loaded_at

@@ -10,13 +10,13 @@ variants as (
         products.id as product_id,
         products._source_file,
         products._delivery_date,
-        unnest(products.variants) as variant
+        {{ unnest_array('products.variants', 'variant') }}
     from products
 )
 
 select
-    cast(variants.variant.id as varchar) as variant_id,
-    cast(variants.product_id as varchar) as product_id,
+    cast(variants.variant.id as {{ dbt.type_string() }}) as variant_id,
+    cast(variants.product_id as {{ dbt.type_string() }}) as product_id,
     nullif(trim(variants.variant.sku), '') as sku,
     variants.variant.title,
     cast(variants.variant.price as decimal(18, 2)) as price,

@@ -6,7 +6,7 @@ latest as (
 )
 
 select
-    cast(latest.id as varchar) as product_id,
+    cast(latest.id as {{ dbt.type_string() }}) as product_id,
     latest.title,
     nullif(trim(latest.product_type), '') as product_type,
     nullif(trim(latest.vendor), '') as vendor,
@@ -15,8 +15,8 @@ select
     {{ to_utc('latest.updated_at') }} as updated_at,
     -- Shopify's published_at is the product's launch date.
     {{ to_utc('latest.published_at') }} as published_at,
-    len(latest.variants) as variant_count,
-    list_transform(latest.variants, lambda v: v.sku) as skus,
+    {{ array_size('latest.variants') }} as variant_count,
+    {{ array_transform('latest.variants', 'v', 'v.sku') }} as skus,
     latest._source_file,
     latest._delivery_date
 from latest

@@ -6,7 +6,7 @@ latest as (
 )
 
 select
-    cast(id as varchar) as group_id,
+    cast(id as {{ dbt.type_string() }}) as group_id,
     nullif(trim(name), '') as group_name,
     {{ to_utc('created_at') }} as created_at,
     {{ to_utc('updated_at') }} as updated_at,

@@ -14,16 +14,16 @@ children as (
         audits.via,
         audits._source_file,
         audits._delivery_date,
-        unnest(audits.child_events) as child
+        {{ unnest_array('audits.child_events', 'child') }}
     from audits
 )
 
 select
-    cast(children.child.id as varchar) as child_event_id,
-    cast(children.ticket_event_id as varchar) as ticket_event_id,
-    cast(children.ticket_id as varchar) as ticket_id,
+    cast(children.child.id as {{ dbt.type_string() }}) as child_event_id,
+    cast(children.ticket_event_id as {{ dbt.type_string() }}) as ticket_event_id,
+    cast(children.ticket_id as {{ dbt.type_string() }}) as ticket_id,
     {{ to_utc('children.created_at') }} as created_at,
-    cast(nullif(children.updater_id, -1) as varchar) as updater_id,
+    cast(nullif(children.updater_id, -1) as {{ dbt.type_string() }}) as updater_id,
     coalesce(children.updater_id = -1 or children.via = 'rule', false) as is_automated,
     children.via,
     {{ zendesk_channel('children.via') }} as channel,
@@ -32,7 +32,7 @@ select
     children.child.value,
     children.child.previous_value,
     children.child.public as is_public,
-    cast(nullif(children.child.author_id, -1) as varchar) as author_id,
+    cast(nullif(children.child.author_id, -1) as {{ dbt.type_string() }}) as author_id,
     children._source_file,
     children._delivery_date
 from children

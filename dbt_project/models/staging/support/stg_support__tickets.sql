@@ -2,7 +2,7 @@
 -- channel mapped to the warehouse's channel values and the custom fields pivoted into columns.
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         unique_key='ticket_id',
         incremental_strategy='merge',
         on_schema_change='fail',
@@ -22,25 +22,25 @@ latest as (
 
 flattened as (
     select
-        cast(latest.id as varchar) as ticket_id,
+        cast(latest.id as {{ dbt.type_string() }}) as ticket_id,
         {{ to_utc('latest.created_at') }} as created_at,
         {{ to_utc('latest.updated_at') }} as updated_at,
         nullif(latest.type, '') as ticket_type,
         latest.subject,
         latest.status as ticket_status,
         nullif(latest.priority, '') as priority,
-        cast(latest.requester_id as varchar) as requester_id,
-        cast(latest.submitter_id as varchar) as submitter_id,
-        cast(latest.assignee_id as varchar) as assignee_id,
-        cast(latest.group_id as varchar) as group_id,
+        cast(latest.requester_id as {{ dbt.type_string() }}) as requester_id,
+        cast(latest.submitter_id as {{ dbt.type_string() }}) as submitter_id,
+        cast(latest.assignee_id as {{ dbt.type_string() }}) as assignee_id,
+        cast(latest.group_id as {{ dbt.type_string() }}) as group_id,
         latest.via.channel as via_channel,
         latest.tags,
         latest.satisfaction_rating.score as satisfaction_score,
         nullif(latest.satisfaction_rating.comment, '') as satisfaction_comment,
         -- Custom fields: 360001 = Shopify order id, 360002 = SKU, 360003 = contact reason.
-        nullif(trim(list_filter(latest.custom_fields, lambda cf: cf.id = 360001)[1].value), '') as order_id,
-        nullif(trim(list_filter(latest.custom_fields, lambda cf: cf.id = 360002)[1].value), '') as sku,
-        nullif(trim(list_filter(latest.custom_fields, lambda cf: cf.id = 360003)[1].value), '') as contact_reason,
+        nullif(trim(({{ array_first(array_filter('latest.custom_fields', 'cf', 'cf.id = 360001')) }}).value), '') as order_id,
+        nullif(trim(({{ array_first(array_filter('latest.custom_fields', 'cf', 'cf.id = 360002')) }}).value), '') as sku,
+        nullif(trim(({{ array_first(array_filter('latest.custom_fields', 'cf', 'cf.id = 360003')) }}).value), '') as contact_reason,
         latest._source_file,
         latest._delivery_date,
         latest._loaded_at

@@ -7,7 +7,7 @@ latest as (
 )
 
 select
-    cast(id as varchar) as user_id,
+    cast(id as {{ dbt.type_string() }}) as user_id,
     nullif(trim(name), '') as full_name,
     nullif(trim(email), '') as email,
     nullif(trim(phone), '') as phone,

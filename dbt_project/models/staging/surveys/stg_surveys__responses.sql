@@ -1,7 +1,7 @@
 -- Latest version of each Qualtrics response, typed, with times in UTC and answers in domain.
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_materialization(),
         unique_key='response_id',
         incremental_strategy='merge',
         on_schema_change='fail',
@@ -12,34 +12,34 @@
 with
 
 changed_versions as (
-    {{ versions_of_changed_keys(source('surveys', 'responses'), ['"ResponseId"']) }}
+    {{ versions_of_changed_keys(source('surveys', 'responses'), ['ResponseId']) }}
 ),
 
 latest as (
-    {{ latest_version('changed_versions', key='"ResponseId"') }}
+    {{ latest_version('changed_versions', key='ResponseId') }}
 ),
 
 typed as (
     select
-        cast("ResponseId" as varchar) as response_id,
-        {{ local_to_utc('"StartDate"') }} as started_at,
-        {{ local_to_utc('"EndDate"') }} as ended_at,
-        {{ local_to_utc('"RecordedDate"') }} as recorded_at,
-        cast("Status" as varchar) as response_status,
-        try_cast("Progress" as integer) as progress_percent,
-        try_cast("Duration (in seconds)" as integer) as duration_seconds,
-        lower(cast("Finished" as varchar)) = 'true' as is_finished,
-        nullif(trim(cast("RecipientEmail" as varchar)), '') as recipient_email,
-        nullif(trim(cast("ExternalReference" as varchar)), '') as external_reference,
-        cast("DistributionChannel" as varchar) as distribution_channel,
-        cast("UserLanguage" as varchar) as user_language,
-        try_cast("Q1" as integer) as q1_answer,
-        try_cast("Q2" as integer) as q2_answer,
-        try_cast("Q3" as integer) as q3_answer,
-        nullif(cast("Q4" as varchar), '') as comment,
-        cast("trigger" as varchar) as survey_trigger,
-        nullif(cast("ticket_id" as varchar), '') as ticket_id,
-        nullif(cast("order_id" as varchar), '') as order_id,
+        cast(ResponseId as {{ dbt.type_string() }}) as response_id,
+        {{ local_to_utc('StartDate') }} as started_at,
+        {{ local_to_utc('EndDate') }} as ended_at,
+        {{ local_to_utc('RecordedDate') }} as recorded_at,
+        cast(Status as {{ dbt.type_string() }}) as response_status,
+        try_cast(Progress as integer) as progress_percent,
+        try_cast({{ vendor_column('Duration (in seconds)') }} as integer) as duration_seconds,
+        lower(cast(Finished as {{ dbt.type_string() }})) = 'true' as is_finished,
+        nullif(trim(cast(RecipientEmail as {{ dbt.type_string() }})), '') as recipient_email,
+        nullif(trim(cast(ExternalReference as {{ dbt.type_string() }})), '') as external_reference,
+        cast(DistributionChannel as {{ dbt.type_string() }}) as distribution_channel,
+        cast(UserLanguage as {{ dbt.type_string() }}) as user_language,
+        try_cast(Q1 as integer) as q1_answer,
+        try_cast(Q2 as integer) as q2_answer,
+        try_cast(Q3 as integer) as q3_answer,
+        nullif(cast(Q4 as {{ dbt.type_string() }}), '') as comment,
+        cast(trigger as {{ dbt.type_string() }}) as survey_trigger,
+        nullif(cast(ticket_id as {{ dbt.type_string() }}), '') as ticket_id,
+        nullif(cast(order_id as {{ dbt.type_string() }}), '') as order_id,
         _source_file,
         _delivery_date,
         _loaded_at
