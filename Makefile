@@ -60,10 +60,11 @@ PYTEST_WORKERS ?= 2
 
 test: install  ## the whole test suite (installs what it needs)
 	@scripts/install_browser.sh
+	@scripts/install_java.sh
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=30
 
 test-fast: install  ## tests that run no pipeline, no dbt and no browser (<= 3 min)
-	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not slow and not browser"
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not slow and not browser and not spark"
 
 lint: install  ## ruff + sqlfluff
 	$(BIN)/ruff check .

@@ -1,25 +1,14 @@
-"""Where the Spark path keeps its files, and which engine a run uses."""
+"""Where the Spark path keeps its files."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-ENV_ENGINE = "TOUCHPOINT_ENGINE"
-ENGINES = ("duckdb", "spark")
 # Read by dbt's profiles.yml (target `spark`).
 ENV_SPARK_DIR = "TOUCHPOINT_SPARK_DIR"
 ENV_SPARK_RAW_DIR = "TOUCHPOINT_SPARK_RAW_DIR"
 SPARK_TARGET = "spark"
-
-
-def engine() -> str:
-    """`duckdb` (default) or `spark`, from TOUCHPOINT_ENGINE; anything else is a clear error."""
-    chosen = os.environ.get(ENV_ENGINE, "").strip().lower() or "duckdb"
-    if chosen not in ENGINES:
-        raise ValueError(f"{ENV_ENGINE} must be one of {', '.join(ENGINES)}, not {chosen!r}")
-    return chosen
 
 
 @dataclass(frozen=True)

@@ -42,5 +42,5 @@
 
 {#- Whole weeks from `start` to `at` (0 = the first seven days; negative before the start). -#}
 {% macro weeks_since(start, at) -%}
-    cast(floor(date_diff('second', {{ start }}, {{ at }}) / 604800.0) as integer)
+    cast(floor({{ date_diff('second', start, at) }} / cast(604800 as double)) as integer)
 {%- endmacro %}

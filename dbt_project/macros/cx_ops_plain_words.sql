@@ -8,33 +8,31 @@
 {% macro plain_words(subject, baseline_subject, is_baseline, estimate, difference, ci_low, ci_high, n, baseline_n, metric, unit, scale=1, decimals=0, counted='answers', level_unit='') -%}
     {%- set fmt = '{:.' ~ decimals ~ 'f}' -%}
     {%- set signed = '{:+.' ~ decimals ~ 'f}' -%}
-    {%- set capitalised = 'upper(' ~ subject ~ '[1]) || ' ~ subject ~ '[2:]' -%}
+    {%- set subject_text = capitalised(subject) -%}
+    {#- The CI bounds are rounded first, and + 0.0 turns a rounded -0 into 0: never "CI -25 to -0". -#}
     case
         when coalesce({{ n }}, 0) = 0 then
-            {{ capitalised }} || ': no {{ metric }} {{ counted }} yet.'
-        when {{ is_baseline }} then format(
-            '{}: {{ metric }} {{ fmt }}{{ level_unit }} from {} {{ counted }}, the baseline.',
-            {{ capitalised }}, ({{ estimate }}) * {{ scale }}, {{ n }}
-        )
+            {{ subject_text }} || ': no {{ metric }} {{ counted }} yet.'
+        when {{ is_baseline }} then {{ format_text(
+            '{}: ' ~ metric ~ ' ' ~ fmt ~ level_unit ~ ' from {} ' ~ counted ~ ', the baseline.',
+            subject_text, '(' ~ estimate ~ ') * ' ~ scale, n
+        ) }}
         when coalesce({{ baseline_n }}, 0) = 0 then
-            {{ capitalised }} || ': no baseline {{ counted }} to compare with.'
-        else format(
-            '{}: {{ metric }} {} {{ unit }} {} than {} (95 % CI {}; {} vs {} {{ counted }}){}.',
-            {{ capitalised }},
-            format('{{ fmt }}', abs({{ difference }}) * {{ scale }}),
-            case when {{ difference }} < 0 then 'lower' else 'higher' end,
-            {{ baseline_subject }},
-            case
-                when {{ ci_low }} is null then 'not available'
-                {# rounded first, + 0.0 turns a rounded -0 into 0: never "CI -25 to -0" #}
-                else format(
-                    '{{ signed }} to {{ signed }}',
-                    round(({{ ci_low }}) * {{ scale }}, {{ decimals }}) + 0.0,
-                    round(({{ ci_high }}) * {{ scale }}, {{ decimals }}) + 0.0
-                )
-            end,
-            {{ n }}, {{ baseline_n }},
-            case when {{ ci_low }} <= 0 and {{ ci_high }} >= 0 then ', within sampling noise' else '' end
-        )
+            {{ subject_text }} || ': no baseline {{ counted }} to compare with.'
+        else {{ format_text(
+            '{}: ' ~ metric ~ ' {} ' ~ unit ~ ' {} than {} (95 % CI {}; {} vs {} ' ~ counted ~ '){}.',
+            subject_text,
+            format_text(fmt, 'abs(' ~ difference ~ ') * ' ~ scale),
+            "case when " ~ difference ~ " < 0 then 'lower' else 'higher' end",
+            baseline_subject,
+            "case when " ~ ci_low ~ " is null then 'not available' else "
+                ~ format_text(
+                    signed ~ ' to ' ~ signed,
+                    'round((' ~ ci_low ~ ') * ' ~ scale ~ ', ' ~ decimals ~ ') + 0.0',
+                    'round((' ~ ci_high ~ ') * ' ~ scale ~ ', ' ~ decimals ~ ') + 0.0'
+                ) ~ " end",
+            n, baseline_n,
+            "case when " ~ ci_low ~ " <= 0 and " ~ ci_high ~ " >= 0 then ', within sampling noise' else '' end"
+        ) }}
     end
 {%- endmacro %}

@@ -42,7 +42,7 @@
     case when count({{ score }}) > 1 then
         sqrt(
             (count({{ score }}) * sum({{ score }} * {{ score }}) - sum({{ score }}) * sum({{ score }}))
-            / (count({{ score }}) * (count({{ score }}) - 1.0))
+            / (count({{ score }}) * (count({{ score }}) - cast(1 as double)))
         )
     end
 {%- endmacro %}

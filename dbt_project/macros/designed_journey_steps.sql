@@ -25,7 +25,7 @@
             {%- for activity in step.activities -%}
                 {%- for detail in (step.get('details') or [none]) -%}
                     {%- do rows.append(
-                        "('" ~ journey.journey ~ "', '" ~ (journey.get('description') or '') | replace("'", "''") ~ "', '" ~ journey.follow ~ "', "
+                        "('" ~ journey.journey ~ "', '" ~ dbt.escape_single_quotes(journey.get('description') or '') ~ "', '" ~ journey.follow ~ "', "
                         ~ (journey.get('within_days') or 'cast(null as integer)') ~ ", "
                         ~ (journey.get('wait_days') or 0) ~ ", "
                         ~ step_number ~ ", " ~ (journey.steps | length) ~ ", '" ~ step.step ~ "', '"

@@ -1,7 +1,26 @@
 """`adapter` for sqlfluff's Jinja templater (pyproject: library_path), which renders models
 without dbt: a cross-database macro (`adapter.dispatch`, macros/cross_db/) renders as a
-placeholder expression, enough for the linter to parse the model around it."""
+placeholder of the same grammatical kind, enough for the linter to parse the model around it."""
+
+from collections.abc import Callable
+
+# What kind of SQL each macro stands for, where a plain expression would not parse.
+PLACEHOLDERS = {
+    "arg_min": "min(null)",
+    "arg_max": "max(null)",
+    "arg_min_null": "min(null)",
+    "ordered_string_agg": "min(null)",
+    "distinct_string_agg": "min(null)",
+    "lag_ignore_nulls": "lag(null)",
+    "days_between": "select null as date_day",
+    "unnest_array": "null as unnested",
+    "unnest_months": "null as unnested",
+    "join_integers_up_to": "cross join (select null as n) as integers",
+    "star_except": "*",
+    "register_parquet_sources": "",
+}
 
 
-def dispatch(macro_name: str, macro_namespace: str | None = None):
-    return lambda *args, **kwargs: "null"
+def dispatch(macro_name: str, macro_namespace: str | None = None) -> Callable[..., str]:
+    placeholder = PLACEHOLDERS.get(macro_name, "null")
+    return lambda *args, **kwargs: placeholder

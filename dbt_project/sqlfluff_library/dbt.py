@@ -4,3 +4,7 @@ render as DuckDB's names."""
 
 def type_string() -> str:
     return "varchar"
+
+
+def escape_single_quotes(text: str) -> str:
+    return text.replace("'", "''")

@@ -2,12 +2,13 @@
     write lambdas differently (`lambda x: ...` / `x -> ...`). Every model uses these, so one model
     builds on both engines (docs/scale-out.md). `variable` names the lambda's argument in `body`. -#}
 
-{#- Number of elements; null for a null list (Spark's size() would say -1). -#}
+{#- Number of elements (a bigint, as DuckDB's len); null for a null list (Spark's size() would
+    say -1). -#}
 {% macro array_size(array) -%}
     {{ return(adapter.dispatch('array_size')(array)) }}
 {%- endmacro %}
 {% macro default__array_size(array) -%} len({{ array }}) {%- endmacro %}
-{% macro spark__array_size(array) -%} array_size({{ array }}) {%- endmacro %}
+{% macro spark__array_size(array) -%} cast(array_size({{ array }}) as bigint) {%- endmacro %}
 
 {#- Each element mapped through `body`. -#}
 {% macro array_transform(array, variable, body) -%}

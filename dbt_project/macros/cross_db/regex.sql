@@ -5,8 +5,9 @@
 {% macro default__regexp_full_match(text, pattern) -%}
     regexp_full_match({{ text }}, '{{ pattern }}')
 {%- endmacro %}
+{#- Spark reads a backslash in a string literal as an escape: doubled, the regexp sees one. -#}
 {% macro spark__regexp_full_match(text, pattern) -%}
-    ({{ text }} rlike '^(?:{{ pattern }})$')
+    ({{ text }} rlike '^(?:{{ pattern | replace('\\', '\\\\') }})$')
 {%- endmacro %}
 
 {#- Every match of `pattern` in `text` replaced (DuckDB needs the 'g' flag for that; Spark always
@@ -18,5 +19,5 @@
     regexp_replace({{ text }}, '{{ pattern }}', '{{ replacement }}', 'g')
 {%- endmacro %}
 {% macro spark__regexp_replace_all(text, pattern, replacement) -%}
-    regexp_replace({{ text }}, '{{ pattern }}', '{{ replacement }}')
+    regexp_replace({{ text }}, '{{ pattern | replace('\\', '\\\\') }}', '{{ replacement }}')
 {%- endmacro %}

@@ -6,10 +6,10 @@ with
 legs as (
     select
         *,
-        row_number() over (
+        cast(row_number() over (
             partition by initial_contact_id
             order by initiated_at asc, contact_id = initial_contact_id desc, contact_id asc
-        ) as leg_number
+        ) as bigint) as leg_number
     from {{ ref('stg_contact_center__contacts') }}
 ),
 
@@ -38,7 +38,7 @@ legs_enriched as (
         legs.enqueued_at is not null or legs.queue_name is not null as is_queued_leg,
         -- A transfer to another queue is a handoff between departments; the first queue is not.
         legs.queue_name is not null
-        and lag(legs.queue_name ignore nulls) over (
+        and {{ lag_ignore_nulls('legs.queue_name') }} over (
             partition by legs.initial_contact_id order by legs.leg_number
         ) <> legs.queue_name as is_queue_change
     from legs
@@ -53,20 +53,20 @@ chains as (
         min(initiated_at) as started_at,
         max(coalesce(disconnected_at, initiated_at)) as ended_at,
         min(connected_to_agent_at) as answered_at,
-        arg_min(contact_channel, leg_number) as contact_channel,
-        arg_min(channel, leg_number) as channel,
-        arg_min(initiation_method, leg_number) as initiation_method,
-        arg_min(intent, leg_number) filter (where intent is not null) as intent,
-        arg_min(zendesk_ticket_id, leg_number) filter (where zendesk_ticket_id is not null)
+        {{ arg_min('contact_channel', 'leg_number') }} as contact_channel,
+        {{ arg_min('channel', 'leg_number') }} as channel,
+        {{ arg_min('initiation_method', 'leg_number') }} as initiation_method,
+        {{ arg_min('intent', 'leg_number') }} filter (where intent is not null) as intent,
+        {{ arg_min('zendesk_ticket_id', 'leg_number') }} filter (where zendesk_ticket_id is not null)
             as zendesk_ticket_id,
-        arg_min(shop_customer_id, leg_number) filter (where shop_customer_id is not null)
+        {{ arg_min('shop_customer_id', 'leg_number') }} filter (where shop_customer_id is not null)
             as shop_customer_id,
-        arg_min(customer_id, leg_number) filter (where customer_id is not null) as leg_customer_id,
-        arg_min(customer_endpoint_address, leg_number) filter (
+        {{ arg_min('customer_id', 'leg_number') }} filter (where customer_id is not null) as leg_customer_id,
+        {{ arg_min('customer_endpoint_address', 'leg_number') }} filter (
             where customer_endpoint_address is not null
         ) as customer_endpoint_address,
-        string_agg(queue_name, ' > ' order by leg_number) as queue_path,
-        arg_max(queue_name, leg_number) filter (where queue_name is not null) as last_queue_name,
+        {{ ordered_string_agg('queue_name', ' > ', 'leg_number') }} as queue_path,
+        {{ arg_max('queue_name', 'leg_number') }} filter (where queue_name is not null) as last_queue_name,
         count(*) filter (where is_queued_leg) as n_queued_legs,
         count(*) filter (where is_handled_leg) as n_handled_legs,
         count(*) filter (where is_queue_change) as n_queue_changes,
@@ -91,7 +91,7 @@ chains as (
             ) as bigint
         ) as handle_seconds,
         -- Abandoned: the chain ended in a queue (its last leg was queued and never answered).
-        arg_max(is_abandoned_in_queue, leg_number) as is_abandoned,
+        {{ arg_max('is_abandoned_in_queue', 'leg_number') }} as is_abandoned,
         -- Contained: no leg ever reached a queue or an agent (the IVR served the customer).
         bool_and(is_ivr_contained) as is_ivr_contained,
         bool_or(is_handled_leg) as is_handled,

@@ -33,7 +33,7 @@ record_keys as (
 email_owners as (
     select
         email_key,
-        arg_min(customer_id, (not is_shop_account, observed_at, customer_id)) as customer_id
+        {{ arg_min('customer_id', '(not is_shop_account, observed_at, customer_id)') }} as customer_id
     from record_keys
     where email_key is not null
     group by email_key
@@ -42,7 +42,7 @@ email_owners as (
 phone_owners as (
     select
         phone_e164,
-        arg_min(customer_id, (not is_shop_account, observed_at, customer_id)) as customer_id
+        {{ arg_min('customer_id', '(not is_shop_account, observed_at, customer_id)') }} as customer_id
     from record_keys
     where phone_e164 is not null
     group by phone_e164
@@ -56,7 +56,7 @@ billing_customers as (
 payers as (
     select
         charges.order_id,
-        arg_min(billing_customers.customer_id, (charges.created_at, charges.charge_id)) as customer_id
+        {{ arg_min('billing_customers.customer_id', '(charges.created_at, charges.charge_id)') }} as customer_id
     from {{ ref('stg_billing__charges') }} as charges
     inner join billing_customers
         on charges.customer_id = billing_customers.billing_customer_id
@@ -67,8 +67,8 @@ payers as (
 guest_emails as (
     select
         order_id,
-        lower(regexp_replace(coalesce(email, customer_email), '\s+', '', 'g')) as email_clean,
-        regexp_replace(coalesce(phone, ''), '[\s().+-]', '', 'g') as phone_digits
+        lower({{ regexp_replace_all('coalesce(email, customer_email)', '\\s+', '') }}) as email_clean,
+        {{ regexp_replace_all("coalesce(phone, '')", '[\\s().+-]', '') }} as phone_digits
     from orders
 ),
 
@@ -78,8 +78,8 @@ guest_keys as (
         split_part(regexp_extract(email_clean, '^(.*)@[^@]*$', 1), '+', 1) as email_local,
         regexp_extract(email_clean, '@([^@]*)$', 1) as email_domain,
         case
-            when regexp_full_match(phone_digits, '1[2-9][0-9]{9}') then '+' || phone_digits
-            when regexp_full_match(phone_digits, '[2-9][0-9]{9}') then '+1' || phone_digits
+            when {{ regexp_full_match('phone_digits', '1[2-9][0-9]{9}') }} then '+' || phone_digits
+            when {{ regexp_full_match('phone_digits', '[2-9][0-9]{9}') }} then '+1' || phone_digits
         end as phone_e164
     from guest_emails
 ),

@@ -45,5 +45,5 @@ timed as (
 
 select
     *,
-    date_diff('second', requested_at, completed_at) / 3600.0 as refund_cycle_hours
+    {{ date_diff('second', 'requested_at', 'completed_at') }} / cast(3600 as double) as refund_cycle_hours
 from timed

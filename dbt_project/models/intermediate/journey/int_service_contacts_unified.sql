@@ -19,7 +19,7 @@ chains as (
 call_logs as (
     select
         tickets.ticket_id,
-        arg_min(chains.initial_contact_id, (chains.started_at, chains.initial_contact_id))
+        {{ arg_min('chains.initial_contact_id', '(chains.started_at, chains.initial_contact_id)') }}
             as initial_contact_id
     from tickets
     inner join chains
@@ -27,7 +27,7 @@ call_logs as (
     where
         tickets.created_at >= chains.started_at
         and tickets.created_at
-        <= chains.ended_at + to_minutes({{ var('journey_call_log_grace_minutes', 15) }})
+        <= chains.ended_at + interval {{ var('journey_call_log_grace_minutes', 15) }} minute
     group by tickets.ticket_id
 ),
 
@@ -44,13 +44,13 @@ ticket_contacts as (
         tickets.solved_at as resolved_at,
         tickets.last_activity_at,
         tickets.ticket_id,
-        cast(null as varchar) as initial_contact_id,
-        cast(null as varchar) as linked_contact_id,
+        cast(null as {{ dbt.type_string() }}) as initial_contact_id,
+        cast(null as {{ dbt.type_string() }}) as linked_contact_id,
         tickets.contact_reason,
         tickets.order_id,
         tickets.sku,
         tickets.is_inbound,
-        cast(null as varchar) as initiation_method,
+        cast(null as {{ dbt.type_string() }}) as initiation_method,
         0 as legs,
         0 as transfers,
         0 as n_queue_changes,
@@ -66,7 +66,7 @@ ticket_contacts as (
         cast(null as bigint) as hold_seconds,
         cast(null as bigint) as agent_interaction_seconds,
         cast(null as bigint) as after_contact_work_seconds,
-        cast(null as varchar) as queue_path,
+        cast(null as {{ dbt.type_string() }}) as queue_path,
         false as is_abandoned,
         false as is_ivr_contained,
         cast(null as boolean) as is_handled,

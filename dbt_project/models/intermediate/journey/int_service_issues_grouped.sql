@@ -33,12 +33,13 @@ anchors as (
         case
             when resolved_at is not null then resolved_at
             when contact_type = 'chain' and is_abandoned and ticket_id is null
-                then started_at + to_days({{ var('journey_followup_window_days', 7) }})
+                then {{ plus_interval('started_at', var('journey_followup_window_days', 7), 'day') }}
             when contact_type = 'chain' and ticket_id is null then coalesce(ended_at, started_at)
             -- An unsolved ticket keeps its issue open while it is worked on.
             else
-                coalesce(last_activity_at, started_at)
-                + to_days({{ var('journey_open_ticket_window_days', 30) }})
+                {{ plus_interval(
+                    'coalesce(last_activity_at, started_at)', var('journey_open_ticket_window_days', 30), 'day'
+                ) }}
         end as open_until
     from contacts
     where linked_contact_id is null
@@ -77,7 +78,7 @@ anchors_ordered as (
     select
         *,
         coalesce(
-            order_id <> lag(order_id ignore nulls) over (
+            order_id <> {{ lag_ignore_nulls('order_id') }} over (
                 partition by customer_key, reason_key, issue_number
                 order by started_at, contact_id
             ),

@@ -131,7 +131,7 @@ ownership_summary as (
             and coalesce(previous_value, earlier_value) is not null
             and value <> coalesce(previous_value, earlier_value)
         ) as n_assignee_changes,
-        arg_min(value, created_at) filter (where field_name = 'group_id') as first_group_id
+        {{ arg_min('value', 'created_at') }} filter (where field_name = 'group_id') as first_group_id
     from ownership_sequenced
     group by ticket_id
 ),
@@ -178,7 +178,7 @@ select
         submitters.is_end_user = false and tickets.via_channel not in ('voice', 'chat'), false
     ) as is_inbound,
     comment_summary.first_reply_at,
-    date_diff('second', tickets.created_at, comment_summary.first_reply_at) / 60.0 as first_reply_minutes,
+    {{ date_diff('second', 'tickets.created_at', 'comment_summary.first_reply_at') }} / cast(60 as double) as first_reply_minutes,
     coalesce(comment_summary.n_public_agent_replies, 0) as n_public_agent_replies,
     coalesce(comment_summary.n_requester_comments, 0) as n_requester_comments,
     coalesce(comment_summary.n_internal_notes, 0) as n_internal_notes,

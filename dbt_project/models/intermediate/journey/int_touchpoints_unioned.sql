@@ -74,17 +74,17 @@ order_touchpoints as (
     select
         'shop:orders:' || order_events.order_id || ':' || order_events.activity as touchpoint_id,
         orders.resolved_customer_id as customer_id,
-        cast(null as varchar) as anonymous_id,
+        cast(null as {{ dbt.type_string() }}) as anonymous_id,
         order_events.occurred_at,
         'shop' as source_system,
         'orders' as source_entity,
         order_events.order_id as source_record_id,
         orders.channel,
         order_events.activity,
-        cast(null as varchar) as issue_id,
+        cast(null as {{ dbt.type_string() }}) as issue_id,
         order_events.order_id,
-        cast(null as varchar) as contact_id,
-        cast(null as varchar) as session_id,
+        cast(null as {{ dbt.type_string() }}) as contact_id,
+        cast(null as {{ dbt.type_string() }}) as session_id,
         order_events.revenue_impact,
         order_events.detail
     from order_events
@@ -101,7 +101,7 @@ charge_touchpoints as (
     select
         'billing:charges:' || charges.charge_id || ':' || charges.charge_status as touchpoint_id,
         coalesce(billing_customers.customer_id, orders.resolved_customer_id) as customer_id,
-        cast(null as varchar) as anonymous_id,
+        cast(null as {{ dbt.type_string() }}) as anonymous_id,
         charges.created_at as occurred_at,
         'billing' as source_system,
         'charges' as source_entity,
@@ -111,10 +111,10 @@ charge_touchpoints as (
             when 'succeeded' then 'made_payment'
             when 'failed' then 'failed_payment'
         end as activity,
-        cast(null as varchar) as issue_id,
+        cast(null as {{ dbt.type_string() }}) as issue_id,
         charges.order_id,
-        cast(null as varchar) as contact_id,
-        cast(null as varchar) as session_id,
+        cast(null as {{ dbt.type_string() }}) as contact_id,
+        cast(null as {{ dbt.type_string() }}) as session_id,
         cast(null as decimal(18, 2)) as revenue_impact,
         charges.failure_code as detail
     from {{ ref('stg_billing__charges') }} as charges
@@ -129,7 +129,7 @@ refund_touchpoints as (
     select
         'billing:refunds:' || refunds.refund_id || ':received_refund' as touchpoint_id,
         coalesce(billing_customers.customer_id, orders.resolved_customer_id) as customer_id,
-        cast(null as varchar) as anonymous_id,
+        cast(null as {{ dbt.type_string() }}) as anonymous_id,
         refunds.created_at as occurred_at,
         'billing' as source_system,
         'refunds' as source_entity,
@@ -139,8 +139,8 @@ refund_touchpoints as (
         -- The issue of the support ticket that asked for the refund.
         issue_tickets.issue_id,
         refunds.order_id,
-        cast(null as varchar) as contact_id,
-        cast(null as varchar) as session_id,
+        cast(null as {{ dbt.type_string() }}) as contact_id,
+        cast(null as {{ dbt.type_string() }}) as session_id,
         case when refunds.is_valid_amount then -refunds.amount end as revenue_impact,
         refunds.refund_reason as detail
     from refunds
@@ -194,7 +194,7 @@ support_touchpoints as (
         'support:tickets:' || ticket_events.ticket_id || ':' || ticket_events.activity
         || ticket_events.event_suffix as touchpoint_id,
         tickets.customer_id,
-        cast(null as varchar) as anonymous_id,
+        cast(null as {{ dbt.type_string() }}) as anonymous_id,
         ticket_events.occurred_at,
         'support' as source_system,
         'tickets' as source_entity,
@@ -204,7 +204,7 @@ support_touchpoints as (
         issue_tickets.issue_id,
         tickets.order_id,
         issue_tickets.contact_id,
-        cast(null as varchar) as session_id,
+        cast(null as {{ dbt.type_string() }}) as session_id,
         cast(null as decimal(18, 2)) as revenue_impact,
         ticket_events.detail
     from ticket_events
@@ -219,7 +219,7 @@ contact_center_touchpoints as (
     select
         'contact_center:contacts:' || initial_contact_id || ':contacted' as touchpoint_id,
         customer_id,
-        cast(null as varchar) as anonymous_id,
+        cast(null as {{ dbt.type_string() }}) as anonymous_id,
         started_at as occurred_at,
         'contact_center' as source_system,
         'contacts' as source_entity,
@@ -232,7 +232,7 @@ contact_center_touchpoints as (
         issue_id,
         order_id,
         contact_id,
-        cast(null as varchar) as session_id,
+        cast(null as {{ dbt.type_string() }}) as session_id,
         cast(null as decimal(18, 2)) as revenue_impact,
         contact_reason as detail
     from {{ ref('int_service_issues_grouped') }}
@@ -270,9 +270,9 @@ digital_touchpoints as (
             when 'view_help_article' then 'viewed_help_article'
             when 'contact_us_click' then 'clicked_contact_us'
         end as activity,
-        cast(null as varchar) as issue_id,
+        cast(null as {{ dbt.type_string() }}) as issue_id,
         purchased.order_id,
-        cast(null as varchar) as contact_id,
+        cast(null as {{ dbt.type_string() }}) as contact_id,
         events.session_key as session_id,
         cast(null as decimal(18, 2)) as revenue_impact,
         coalesce(events.article_id, events.item_id, events.transaction_id) as detail
@@ -299,7 +299,7 @@ marketing_touchpoints as (
     select
         'marketing:email_events:' || events.event_id as touchpoint_id,
         profiles.customer_id,
-        cast(null as varchar) as anonymous_id,
+        cast(null as {{ dbt.type_string() }}) as anonymous_id,
         events.event_at as occurred_at,
         'marketing' as source_system,
         'email_events' as source_entity,
@@ -313,10 +313,10 @@ marketing_touchpoints as (
             when 'bounced' then 'bounced_email'
             when 'marked_spam' then 'marked_email_as_spam'
         end as activity,
-        cast(null as varchar) as issue_id,
-        cast(null as varchar) as order_id,
-        cast(null as varchar) as contact_id,
-        cast(null as varchar) as session_id,
+        cast(null as {{ dbt.type_string() }}) as issue_id,
+        cast(null as {{ dbt.type_string() }}) as order_id,
+        cast(null as {{ dbt.type_string() }}) as contact_id,
+        cast(null as {{ dbt.type_string() }}) as session_id,
         cast(null as decimal(18, 2)) as revenue_impact,
         events.campaign_name as detail
     from {{ ref('stg_marketing__email_events') }} as events
@@ -334,17 +334,17 @@ crm_touchpoints as (
     select
         'crm:contacts:' || contacts.contact_id || ':created_crm_contact' as touchpoint_id,
         crm_customers.customer_id,
-        cast(null as varchar) as anonymous_id,
+        cast(null as {{ dbt.type_string() }}) as anonymous_id,
         contacts.created_at as occurred_at,
         'crm' as source_system,
         'contacts' as source_entity,
         contacts.contact_id as source_record_id,
-        cast(null as varchar) as channel,
+        cast(null as {{ dbt.type_string() }}) as channel,
         'created_crm_contact' as activity,
-        cast(null as varchar) as issue_id,
-        cast(null as varchar) as order_id,
-        cast(null as varchar) as contact_id,
-        cast(null as varchar) as session_id,
+        cast(null as {{ dbt.type_string() }}) as issue_id,
+        cast(null as {{ dbt.type_string() }}) as order_id,
+        cast(null as {{ dbt.type_string() }}) as contact_id,
+        cast(null as {{ dbt.type_string() }}) as session_id,
         cast(null as decimal(18, 2)) as revenue_impact,
         contacts.loyalty_tier as detail
     from {{ ref('stg_crm__contacts') }} as contacts

@@ -47,29 +47,29 @@ records as (
 ranked as (
     select
         *,
-        row_number() over (
+        cast(row_number() over (
             partition by customer_id
             order by trust_rank asc, last_observed_at desc nulls last, source_record_id asc
-        ) as survivor_rank
+        ) as bigint) as survivor_rank
     from records
 ),
 
 survivors as (
     select
         customer_id,
-        arg_min(first_name, survivor_rank) filter (where first_name is not null and last_name is not null)
+        {{ arg_min('first_name', 'survivor_rank') }} filter (where first_name is not null and last_name is not null)
             as first_name,
-        arg_min(last_name, survivor_rank) filter (where first_name is not null and last_name is not null)
+        {{ arg_min('last_name', 'survivor_rank') }} filter (where first_name is not null and last_name is not null)
             as last_name,
-        arg_min(email, survivor_rank) filter (where email is not null) as primary_email,
-        arg_min(phone_e164, survivor_rank) filter (where phone_e164 is not null) as primary_phone,
-        arg_min(postal_code5, survivor_rank) filter (where postal_code5 is not null)
+        {{ arg_min('email', 'survivor_rank') }} filter (where email is not null) as primary_email,
+        {{ arg_min('phone_e164', 'survivor_rank') }} filter (where phone_e164 is not null) as primary_phone,
+        {{ arg_min('postal_code5', 'survivor_rank') }} filter (where postal_code5 is not null)
             as primary_postal_code,
         min(observed_at) as first_seen_at,
         max(last_observed_at) as last_seen_at,
         count(*) as n_source_records,
         count(distinct source_system) as n_source_systems,
-        string_agg(distinct source_system, ',' order by source_system) as source_systems,
+        {{ distinct_string_agg('source_system', ',') }} as source_systems,
         min(match_probability) as min_match_probability
     from ranked
     group by customer_id

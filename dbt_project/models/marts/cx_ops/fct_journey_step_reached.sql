@@ -60,7 +60,7 @@ events as (
         'issue:stayed_resolved:' || issue_id as event_id,
         customer_id as actor,
         customer_id,
-        resolved_at + to_days({{ followup_days }}) as occurred_at,
+        {{ plus_interval('resolved_at', followup_days, 'day') }} as occurred_at,
         'stayed_resolved' as activity,
         contact_reason as detail,
         null as session_id,
@@ -98,11 +98,11 @@ reached_1 as (
         journey,
         instance_key,
         1 as step_number,
-        arg_min(actor, (occurred_at, event_id)) as actor,
-        arg_min(customer_id, (occurred_at, event_id)) as customer_id,
+        {{ arg_min('actor', '(occurred_at, event_id)') }} as actor,
+        {{ arg_min('customer_id', '(occurred_at, event_id)') }} as customer_id,
         min(occurred_at) as started_at,
         min(occurred_at) as reached_at,
-        arg_min(event_id, (occurred_at, event_id)) as event_id
+        {{ arg_min('event_id', '(occurred_at, event_id)') }} as event_id
     from matches
     where step_number = 1 and instance_key is not null
     group by journey, instance_key
@@ -119,7 +119,7 @@ reached_1 as (
             previous.customer_id,
             previous.started_at,
             min(matches.occurred_at) as reached_at,
-            arg_min(matches.event_id, (matches.occurred_at, matches.event_id)) as event_id
+            {{ arg_min('matches.event_id', '(matches.occurred_at, matches.event_id)') }} as event_id
         from reached_{{ k - 1 }} as previous
         inner join matches
             on
@@ -130,7 +130,7 @@ reached_1 as (
                 and previous.event_id != matches.event_id
                 and (
                     matches.within_days is null
-                    or matches.occurred_at <= previous.started_at + to_days(matches.within_days)
+                    or matches.occurred_at <= {{ plus_interval('previous.started_at', 'matches.within_days', 'day') }}
                 )
         group by
             previous.journey, previous.instance_key, previous.actor, previous.customer_id,
@@ -171,9 +171,9 @@ flagged as (
         reached.customer_id,
         reached.started_at,
         reached.reached_at,
-        date_diff('second', reached.started_at, reached.reached_at) / 3600.0 as hours_from_start,
+        {{ date_diff('second', 'reached.started_at', 'reached.reached_at') }} / cast(3600 as double) as hours_from_start,
         reached.step_number < steps.n_steps and next_steps.instance_key is null as stopped_here,
-        reached.reached_at + to_days(steps.wait_days) > data_end.data_end_at as is_waiting
+        {{ plus_interval('reached.reached_at', 'steps.wait_days', 'day') }} > data_end.data_end_at as is_waiting
     from reached
     cross join data_end
     inner join steps

@@ -13,7 +13,7 @@ survey_answers as (
         trigger,
         issue_id,
         order_id,
-        cast(null as varchar) as contact_id,
+        cast(null as {{ dbt.type_string() }}) as contact_id,
         csat_score >= 4 as is_satisfied
     from {{ ref('fct_survey_response') }}
     where csat_score between 1 and 5

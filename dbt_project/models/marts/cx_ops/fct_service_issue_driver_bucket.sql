@@ -86,7 +86,7 @@ assigned as (
 
 -- The channel comparison's reference is the channel that carries the most issues.
 busiest_channel as (
-    select arg_max(first_channel, n_issues) as channel
+    select {{ arg_max('first_channel', 'n_issues') }} as channel
     from (
         select
             first_channel,
@@ -113,7 +113,7 @@ channel_catalogue as (
     select
         'channel' as driver,
         channels.bucket,
-        row_number() over (order by channels.bucket = busiest_channel.channel desc, channels.bucket)
+        cast(row_number() over (order by channels.bucket = busiest_channel.channel desc, channels.bucket) as bigint)
             as bucket_order,
         channels.bucket = busiest_channel.channel as is_baseline,
         'issues first raised by ' || channels.bucket as bucket_description

@@ -10,7 +10,7 @@ with
 sessions as (
     select
         platform as channel,
-        date_trunc('month', started_on) as month,
+        {{ month_start('started_on') }} as month,
         count(*) as sessions,
         cast(count_if(has_purchase) as bigint) as converted_sessions,
         cast(count_if(has_contact_within_24h) as bigint) as sessions_with_contact_within_24h
@@ -27,7 +27,7 @@ orders as (
 order_totals as (
     select
         channel,
-        date_trunc('month', ordered_on) as month,
+        {{ month_start('ordered_on') }} as month,
         count(*) as orders,
         sum(net_revenue) as net_revenue
     from orders
@@ -39,7 +39,7 @@ order_totals as (
 contacts as (
     select
         orders.channel,
-        date_trunc('month', contacts.started_on) as month,
+        {{ month_start('contacts.started_on') }} as month,
         count(*) as service_contacts
     from {{ ref('fct_contact') }} as contacts
     inner join orders
@@ -50,7 +50,7 @@ contacts as (
 satisfaction as (
     select
         orders.channel,
-        date_trunc('month', answers.answered_on) as month,
+        {{ month_start('answers.answered_on') }} as month,
         count(*) as csat_responses,
         cast(count_if(answers.is_satisfied) as bigint) as csat_satisfied
     from {{ ref('fct_satisfaction_answer') }} as answers
@@ -92,7 +92,7 @@ select
     coalesce(order_totals.net_revenue, 0) as net_revenue,
     order_totals.net_revenue / order_totals.orders as average_order_value,
     coalesce(contacts.service_contacts, 0) as service_contacts,
-    100.0 * coalesce(contacts.service_contacts, 0) / order_totals.orders as contacts_per_100_orders,
+    cast(100 as double) * coalesce(contacts.service_contacts, 0) / order_totals.orders as contacts_per_100_orders,
     coalesce(satisfaction.csat_responses, 0) as csat_responses,
     coalesce(satisfaction.csat_satisfied, 0) as csat_satisfied,
     satisfaction.csat_satisfied / satisfaction.csat_responses as csat

@@ -104,7 +104,7 @@ first_experiences as (
     select
         driver,
         customer_id,
-        arg_min(bucket, (outcome_at, issue_id)) as bucket,
+        {{ arg_min('bucket', '(outcome_at, issue_id)') }} as bucket,
         min(outcome_at) as outcome_at
     from buckets
     where customer_id is not null and outcome_at is not null
@@ -175,7 +175,7 @@ estimated as (
         *,
         csat_survey_responses + csat_zendesk_ratings as csat_responses,
         csat_survey_satisfied + csat_zendesk_good as csat_satisfied,
-        100.0 * (nps_promoters - nps_detractors) / nullif(nps_responses, 0) as nps,
+        cast(100 as double) * (nps_promoters - nps_detractors) / nullif(nps_responses, 0) as nps,
         {{ nps_standard_error('nps_promoters', 'nps_detractors', 'nps_responses') }}
             as nps_standard_error,
         csat_survey_satisfied / nullif(csat_survey_responses, 0) as csat_survey,

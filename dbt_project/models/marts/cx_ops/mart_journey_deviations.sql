@@ -27,7 +27,7 @@ select
     journeys,
     customers,
     journeys / sum(journeys) over by_step as share_of_leavers,
-    row_number() over (partition by journey, step_number order by journeys desc, next_activity asc)
+    cast(row_number() over (partition by journey, step_number order by journeys desc, next_activity asc) as bigint)
         as rank_at_step
 from counted
 window by_step as (partition by journey, step_number)

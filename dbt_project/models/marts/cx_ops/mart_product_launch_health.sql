@@ -136,12 +136,12 @@ select
     products.product_type,
     products.published_at,
     grid.weeks_since_launch,
-    cast(products.published_at + to_weeks(grid.weeks_since_launch) as timestamp) as week_started_at,
+    cast({{ plus_interval('products.published_at', 'grid.weeks_since_launch', 'week') }} as timestamp) as week_started_at,
     coalesce(weekly_sales.units, 0) as units,
     coalesce(weekly_sales.revenue, 0) as revenue,
     coalesce(weekly_sales.orders, 0) as orders,
     coalesce(weekly_contacts.service_contacts, 0) as service_contacts,
-    100.0 * coalesce(weekly_contacts.service_contacts, 0) / nullif(weekly_sales.orders, 0)
+    cast(100 as double) * coalesce(weekly_contacts.service_contacts, 0) / nullif(weekly_sales.orders, 0)
         as contacts_per_100_orders,
     coalesce(weekly_answers.csat_responses, 0) as csat_responses,
     coalesce(weekly_answers.csat_satisfied, 0) as csat_satisfied,

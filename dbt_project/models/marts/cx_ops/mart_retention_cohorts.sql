@@ -8,7 +8,7 @@ orders as (
     select
         customer_id,
         order_sequence_number,
-        date_trunc('month', ordered_on) as order_month
+        {{ month_start('ordered_on') }} as order_month
     from {{ ref('fct_order') }}
     where not is_cancelled and customer_id is not null
 ),
@@ -16,8 +16,8 @@ orders as (
 -- The data's span, from every order (anonymous ones included).
 data_months as (
     select
-        min(date_trunc('month', ordered_on)) as first_data_month,
-        max(date_trunc('month', ordered_on)) as last_data_month,
+        min({{ month_start('ordered_on') }}) as first_data_month,
+        max({{ month_start('ordered_on') }}) as last_data_month,
         max(ordered_on) as last_order_on
     from {{ ref('fct_order') }}
 ),
@@ -46,15 +46,16 @@ grid as (
         months.months_since_first_order
     from cohort_sizes
     cross join data_months
-    cross join
-        range(0, date_diff('month', cohort_sizes.cohort_month, data_months.last_data_month) + 1)
-            as months (months_since_first_order)
+    {{ join_integers_up_to(
+        date_diff('month', 'cohort_sizes.cohort_month', 'data_months.last_data_month'),
+        'months', 'months_since_first_order'
+    ) }}
 ),
 
 activity as (
     select
         cohorts.cohort_month,
-        date_diff('month', cohorts.cohort_month, orders.order_month) as months_since_first_order,
+        {{ date_diff('month', 'cohorts.cohort_month', 'orders.order_month') }} as months_since_first_order,
         count(distinct orders.customer_id) as retained_customers
     from cohorts
     inner join orders
@@ -65,12 +66,12 @@ activity as (
 select
     grid.cohort_month,
     grid.months_since_first_order,
-    cast(grid.cohort_month + to_months(grid.months_since_first_order) as date) as activity_month,
+    cast({{ plus_interval('grid.cohort_month', 'grid.months_since_first_order', 'month') }} as date) as activity_month,
     grid.cohort_size,
     coalesce(activity.retained_customers, 0) as retained_customers,
     coalesce(activity.retained_customers, 0) / grid.cohort_size as retention_rate,
     -- The data's last month is partial: its retention is provisional.
-    grid.cohort_month + to_months(grid.months_since_first_order) < data_months.last_data_month
+    {{ plus_interval('grid.cohort_month', 'grid.months_since_first_order', 'month') }} < data_months.last_data_month
     or data_months.last_order_on = last_day(data_months.last_data_month) as is_complete_month,
     -- Customers who bought before the data begins look new in its first month.
     grid.cohort_month = data_months.first_data_month as is_left_censored

@@ -43,7 +43,7 @@ select
     ticket_created_at,
     first_reply_at,
     first_reply_minutes,
-    date_diff('second', coalesce(ticket_created_at, started_at), resolved_at) / 60.0 as resolution_minutes,
+    {{ date_diff('second', 'coalesce(ticket_created_at, started_at)', 'resolved_at') }} / cast(60 as double) as resolution_minutes,
     n_solves,
     is_reopened,
     satisfaction_score,
@@ -51,5 +51,5 @@ select
     rated_at,
     {{ utc_to_local_date('rated_at') }} as rated_on,
     -- cost_to_serve: handle minutes at the configured fully loaded cost per agent minute.
-    cast(handle_seconds / 60.0 * {{ var('cost_per_handle_minute') }} as decimal(18, 2)) as handle_cost
+    cast(handle_seconds / cast(60 as double) * {{ var('cost_per_handle_minute') }} as decimal(18, 2)) as handle_cost
 from {{ ref('int_service_issues_grouped') }}

@@ -6,7 +6,7 @@ with
 orders as (
     select
         customer_id,
-        cast(date_trunc('month', ordered_on) as date) as order_month,
+        cast({{ month_start('ordered_on') }} as date) as order_month,
         net_revenue
     from {{ ref('fct_order') }}
     where not is_cancelled and customer_id is not null
@@ -33,7 +33,7 @@ cohorts as (
 data_end as (
     select
         max(ordered_on) as last_order_on,
-        cast(date_trunc('month', max(ordered_on)) as date) as last_month
+        cast({{ month_start('max(ordered_on)') }} as date) as last_month
     from {{ ref('fct_order') }}
 ),
 
@@ -41,19 +41,17 @@ months as (
     select
         cohorts.customer_id,
         cohorts.cohort_month,
-        cast(
-            unnest(generate_series(cohorts.cohort_month, data_end.last_month, interval 1 month)) as date
-        ) as activity_month
+        {{ unnest_months('cohorts.cohort_month', 'data_end.last_month', 'activity_month') }}
     from cohorts
     cross join data_end
 )
 
 select
-    months.customer_id || ':' || strftime(months.activity_month, '%Y-%m') as customer_month_id,
+    months.customer_id || ':' || {{ year_month_text('months.activity_month') }} as customer_month_id,
     months.customer_id,
     months.cohort_month,
     months.activity_month,
-    date_diff('month', months.cohort_month, months.activity_month) as months_since_first_order,
+    {{ date_diff('month', 'months.cohort_month', 'months.activity_month') }} as months_since_first_order,
     coalesce(customer_months.orders, 0) as orders,
     cast(coalesce(customer_months.net_revenue, 0) as decimal(18, 2)) as net_revenue,
     customer_months.orders is not null as is_retained,

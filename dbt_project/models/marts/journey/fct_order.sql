@@ -29,10 +29,10 @@ sequenced as (
         -- order or an order of no known customer.
         case
             when not orders.is_cancelled and identified.customer_id is not null
-                then row_number() over (
+                then cast(row_number() over (
                     partition by identified.customer_id, orders.is_cancelled
                     order by orders.created_at, orders.order_id
-                )
+                ) as bigint)
         end as order_sequence_number
     from orders
     inner join identified

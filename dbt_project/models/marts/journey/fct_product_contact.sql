@@ -60,7 +60,7 @@ select
     attributed.product_id,
     attributed.attribution_method,
     -- 1 / products of the contact: sums to one per contact for a fractional split.
-    1.0 / count(*) over (partition by attributed.contact_id) as attribution_weight,
+    cast(1 as double) / count(*) over (partition by attributed.contact_id) as attribution_weight,
     contacts.issue_id,
     contacts.customer_id,
     contacts.started_at,

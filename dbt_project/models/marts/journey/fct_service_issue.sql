@@ -15,7 +15,7 @@ touchpoints as (
 issues as (
     select
         issue_id,
-        arg_min(customer_id, (started_at, contact_id)) as customer_id,
+        {{ arg_min('customer_id', '(started_at, contact_id)') }} as customer_id,
         min(started_at) as opened_at,
         -- Resolved when every ticket of the issue is solved (at the last solve); an issue of
         -- calls and chats only, when one of them was handled or contained (at its end).
@@ -25,15 +25,15 @@ issues as (
             else max(resolved_at)
         end as resolved_at,
         max(greatest(last_activity_at, started_at)) as last_activity_at,
-        arg_min(contact_reason, (started_at, contact_id)) as contact_reason,
-        arg_min(order_id, (coalesce(ticket_created_at, started_at), contact_id)) as order_id,
-        arg_min(sku, (coalesce(ticket_created_at, started_at), contact_id)) as sku,
+        {{ arg_min('contact_reason', '(started_at, contact_id)') }} as contact_reason,
+        {{ arg_min('order_id', '(coalesce(ticket_created_at, started_at), contact_id)') }} as order_id,
+        {{ arg_min('sku', '(coalesce(ticket_created_at, started_at), contact_id)') }} as sku,
         count(*) as n_contacts,
         count(ticket_id) as n_tickets,
         count(*) filter (where contact_type = 'chain') as n_chains,
         count(*) filter (where is_inbound) as n_inbound_contacts,
-        string_agg(distinct channel, ',' order by channel) as channels,
-        arg_min(channel, (started_at, contact_id)) as first_channel,
+        {{ distinct_string_agg('channel', ',') }} as channels,
+        {{ arg_min('channel', '(started_at, contact_id)') }} as first_channel,
         count(distinct channel) as n_channels,
         cast(sum(n_handoffs) as bigint) as n_handoffs,
         cast(sum(n_group_changes) as bigint) as n_group_changes,
@@ -45,7 +45,7 @@ issues as (
         cast(coalesce(sum(handle_seconds), 0) as bigint) as handle_seconds,
         cast(coalesce(sum(queue_seconds), 0) as bigint) as queue_seconds,
         -- Zendesk's first reply time, of the issue's first ticket.
-        arg_min_null(first_reply_minutes, (ticket_created_at, contact_id)) filter (
+        {{ arg_min_null("first_reply_minutes", "(ticket_created_at, contact_id)") }} filter (
             where ticket_created_at is not null
         ) as first_reply_minutes,
         -- Across channels: the first public agent reply on a ticket or an agent answering a call.
@@ -75,7 +75,7 @@ refunds as (
     select
         contacts.issue_id,
         max(refunds.refund_cycle_hours) as refund_cycle_hours,
-        arg_max(refunds.refund_id, refunds.completed_at) as refund_id,
+        {{ arg_max('refunds.refund_id', 'refunds.completed_at') }} as refund_id,
         cast(sum(refunds.amount) as decimal(18, 2)) as refunded_amount
     from {{ ref('int_refunds_timed') }} as refunds
     inner join contacts
@@ -128,7 +128,7 @@ systems as (
     select
         issue_id,
         count(distinct source_system) as n_systems_touched,
-        string_agg(distinct source_system, ',' order by source_system) as systems_touched
+        {{ distinct_string_agg('source_system', ',') }} as systems_touched
     from issue_systems
     group by issue_id
 ),
@@ -178,7 +178,7 @@ select
     hold_seconds,
     handle_seconds,
     first_reply_minutes,
-    date_diff('second', opened_at, resolved_at) / 60.0 as resolution_minutes,
+    {{ date_diff('second', 'opened_at', 'resolved_at') }} / cast(60 as double) as resolution_minutes,
     -- Resolved with exactly one contact across channels, never reopened, and no repeat contact.
     case
         when is_resolved then n_contacts = 1 and not is_reopened and not has_repeat_contact
@@ -200,7 +200,7 @@ select
     n_queue_changes,
     auth_attempts,
     queue_seconds,
-    date_diff('second', opened_at, first_response_at) / 60.0 as first_response_minutes,
+    {{ date_diff('second', 'opened_at', 'first_response_at') }} / cast(60 as double) as first_response_minutes,
     has_abandoned_contact,
     n_repeat_contacts,
     is_repeat_window_complete,

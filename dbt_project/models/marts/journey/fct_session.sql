@@ -14,9 +14,9 @@ events as (
 session_people as (
     select
         session_id,
-        arg_max(customer_id, (occurred_at, touchpoint_id)) filter (where customer_id is not null)
+        {{ arg_max('customer_id', '(occurred_at, touchpoint_id)') }} filter (where customer_id is not null)
             as customer_id,
-        arg_max(order_id, (occurred_at, touchpoint_id)) filter (where order_id is not null)
+        {{ arg_max('order_id', '(occurred_at, touchpoint_id)') }} filter (where order_id is not null)
             as order_id
     from {{ ref('fct_touchpoint') }}
     where source_system = 'digital' and session_id is not null
@@ -28,7 +28,7 @@ sessions as (
         session_key as session_id,
         any_value(user_pseudo_id) as anonymous_id,
         any_value(ga_session_id) as ga_session_id,
-        arg_min(channel, (event_at, event_id)) as platform,
+        {{ arg_min('channel', '(event_at, event_id)') }} as platform,
         min(event_at) as started_at,
         max(event_at) as ended_at,
         count(*) as events,
@@ -39,9 +39,9 @@ sessions as (
         bool_or(event_name = 'begin_checkout') as has_begin_checkout,
         bool_or(event_name = 'purchase') as has_purchase,
         bool_or(event_name = 'contact_us_click') as has_contact_us_click,
-        arg_min(traffic_source, (event_at, event_id)) as traffic_source,
-        arg_min(traffic_medium, (event_at, event_id)) as traffic_medium,
-        arg_min(device_category, (event_at, event_id)) as device_category
+        {{ arg_min('traffic_source', '(event_at, event_id)') }} as traffic_source,
+        {{ arg_min('traffic_medium', '(event_at, event_id)') }} as traffic_medium,
+        {{ arg_min('device_category', '(event_at, event_id)') }} as device_category
     from events
     group by session_key
 ),
@@ -67,7 +67,7 @@ followups as (
         on
             identified.customer_id = contacts.customer_id
             and identified.started_at <= contacts.started_at
-            and identified.ended_at + to_hours({{ var('session_contact_window_hours', 24) }})
+            and identified.ended_at + interval {{ var('session_contact_window_hours', 24) }} hour
             >= contacts.started_at
     where contacts.is_inbound
     group by identified.session_id
@@ -91,7 +91,7 @@ select
     identified.events,
     identified.ga_session_id,
     identified.ended_at,
-    date_diff('second', identified.started_at, identified.ended_at) as duration_seconds,
+    {{ date_diff('second', 'identified.started_at', 'identified.ended_at') }} as duration_seconds,
     identified.page_views,
     identified.help_article_views,
     identified.customer_id is not null as is_identified,
@@ -102,7 +102,7 @@ select
     identified.order_id,
     coalesce(followups.contacts_within_24h, 0) as contacts_within_24h,
     identified.ended_at
-    + to_hours({{ var('session_contact_window_hours', 24) }}) <= as_of.data_as_of
+    + interval {{ var('session_contact_window_hours', 24) }} hour <= as_of.data_as_of
         as is_contact_window_complete,
     identified.traffic_source,
     identified.traffic_medium,

@@ -25,7 +25,7 @@ unioned as (
     select
         'surveys:responses:' || response_id || ':completed_survey' as touchpoint_id,
         customer_id,
-        cast(null as varchar) as anonymous_id,
+        cast(null as {{ dbt.type_string() }}) as anonymous_id,
         responded_at as occurred_at,
         'surveys' as source_system,
         'responses' as source_entity,
@@ -34,8 +34,8 @@ unioned as (
         'completed_survey' as activity,
         issue_id,
         order_id,
-        cast(null as varchar) as contact_id,
-        cast(null as varchar) as session_id,
+        cast(null as {{ dbt.type_string() }}) as contact_id,
+        cast(null as {{ dbt.type_string() }}) as session_id,
         cast(null as decimal(18, 2)) as revenue_impact,
         trigger as detail
     from {{ ref('fct_survey_response') }}
@@ -90,9 +90,9 @@ select
     issue_id,
     order_id,
     cast(revenue_impact as decimal(18, 2)) as revenue_impact,
-    row_number() over (
+    cast(row_number() over (
         partition by actor_key, activity order by occurred_at, touchpoint_id
-    ) as activity_occurrence,
+    ) as bigint) as activity_occurrence,
     lead(occurred_at) over (
         partition by actor_key, activity order by occurred_at, touchpoint_id
     ) as activity_repeated_at,
