@@ -15,12 +15,13 @@ PLACEHOLDERS = {
     "days_between": "select null as date_day",
     "unnest_array": "null as unnested",
     "unnest_months": "null as unnested",
-    "join_integers_up_to": "cross join (select null as n) as integers",
     "star_except": "*",
     "register_parquet_sources": "",
 }
 
 
 def dispatch(macro_name: str, macro_namespace: str | None = None) -> Callable[..., str]:
+    if macro_name == "join_integers_up_to":  # a from-clause item named by its arguments
+        return lambda last, alias, column: f"cross join (select null as {column}) as {alias}"
     placeholder = PLACEHOLDERS.get(macro_name, "null")
     return lambda *args, **kwargs: placeholder

@@ -47,10 +47,10 @@ records as (
 ranked as (
     select
         *,
-        cast(row_number() over (
+        row_number() over (
             partition by customer_id
             order by trust_rank asc, last_observed_at desc nulls last, source_record_id asc
-        ) as bigint) as survivor_rank
+        ) as survivor_rank
     from records
 ),
 

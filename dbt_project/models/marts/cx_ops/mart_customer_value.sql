@@ -7,7 +7,7 @@ service as (
     select
         customer_id,
         count(*) as service_contacts,
-        coalesce(sum(handle_seconds), 0) / cast(60 as double) as handle_minutes
+        coalesce(sum(handle_seconds), 0) / 60::double as handle_minutes
     from {{ ref('fct_contact') }}
     where customer_id is not null
     group by customer_id
