@@ -73,7 +73,7 @@
 {% macro spark__unnest_array(array, item, position) -%}
     {%- if position -%}
         inline(transform({{ array }}, (element, index) -> named_struct(
-            '{{ item }}', element, '{{ position }}', index + 1)))
+            '{{ item }}', element, '{{ position }}', cast(index + 1 as bigint))))
     {%- else -%}
         explode({{ array }}) as {{ item }}
     {%- endif -%}

@@ -11,7 +11,7 @@
     {%- if part == 'day' -%}
         datediff({{ end }}, {{ start }})
     {%- elif part == 'month' -%}
-        ((year({{ end }}) * 12 + month({{ end }})) - (year({{ start }}) * 12 + month({{ start }})))
+        cast((year({{ end }}) * 12 + month({{ end }})) - (year({{ start }}) * 12 + month({{ start }})) as bigint)
     {%- elif part in ('second', 'minute', 'hour') -%}
         timestampdiff({{ part | upper }}, {{ start }}, {{ end }})
     {%- else -%}
