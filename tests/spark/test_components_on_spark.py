@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.spark]
 
 
 @pytest.fixture(scope="module")
-def spark() -> Iterator:
+def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
     if shutil.which("java") is None:
         pytest.skip("java is missing (make test installs openjdk-17-jre-headless as root)")
     from pyspark.sql import SparkSession
@@ -27,6 +27,8 @@ def spark() -> Iterator:
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", "4")
+        # not a spark-warehouse/ folder in the working directory
+        .config("spark.sql.warehouse.dir", str(tmp_path_factory.mktemp("spark_warehouse")))
         .getOrCreate()
     )
     yield session
