@@ -32,6 +32,9 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
         .getOrCreate()
     )
     yield session
+    # A later test's session (dbt-spark's, with its own catalog and warehouse) must start afresh:
+    # static settings of a session that is still running would silently win.
+    session.stop()
 
 
 def _partition(labels_by_record: dict[int, object]) -> set[frozenset[int]]:
