@@ -80,9 +80,12 @@ def test_a_member_known_nowhere_else_is_a_customer_of_their_own(con):
         [dora],
     ).fetchone()[0]
     assert others == 0
-    assert con.execute(
-        "SELECT count(*) FROM marts.dim_customer WHERE customer_id = ?", [dora]
-    ).fetchone()[0] == 1
+    assert (
+        con.execute(
+            "SELECT count(*) FROM marts.dim_customer WHERE customer_id = ?", [dora]
+        ).fetchone()[0]
+        == 1
+    )
 
 
 def test_points_events_are_touchpoints_of_the_members_customers(con):
