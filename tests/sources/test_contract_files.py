@@ -6,6 +6,7 @@ derive from the files; a broken file is refused with its name and field.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -200,3 +201,22 @@ def test_the_raw_quality_suite_comes_from_the_yaml():
     ]
     assert not sign.success and sign.unexpected_count == 1
     con.close()
+
+
+def test_added_staging_models_map_every_identity_field_their_contract_declares(dbt_parsed):
+    """The contract's identity roles are what the staging model hands identity resolution."""
+    project = yaml.safe_load((REPO_ROOT / "dbt_project" / "dbt_project.yml").read_text())
+    manifest = json.loads((dbt_parsed / "manifest.json").read_text())
+    listed = project["vars"]["identity_record_models"]
+    assert listed, "no source is added by declaration"
+    for model in listed:
+        node = manifest["nodes"][f"model.touchpoint.{model}"]
+        mapping = node["config"]["meta"]["identity_records"]
+        system, entity = model.removeprefix("stg_").split("__")
+        declared = {
+            "source_record_id" if f.identity == "record_id" else f.identity
+            for f in get_spec(system, entity).fields
+            if f.identity
+        }
+        assert declared <= set(mapping), (model, declared - set(mapping))
+        assert set(mapping.values()) <= set(node["columns"]), model
