@@ -1,7 +1,10 @@
 """The input contract (docs/extracts.md) as data: one declarative spec per entity.
 
-Every loader, DDL statement and quality suite is derived from these specs, so a contract change
-is made here once. Types are DuckDB types written as a small nested structure:
+The contract is declared in YAML, one file per entity under ``sources/<system>/`` (read and
+validated by :mod:`ingestion.contract_files`); this module turns it into the :class:`EntitySpec`
+every loader, DDL statement, reconciliation, quality suite and dbt source declaration is derived
+from, so a contract change - or a new source (README "Adding a source") - is made there once.
+Types are DuckDB types written as a small nested structure:
 
 - a scalar is a DuckDB type name (``"BIGINT"``, ``"TIMESTAMPTZ"``, ``"JSON"`` ...);
 - a ``dict`` is a STRUCT (key order = field order);
@@ -17,8 +20,11 @@ JSON so that no key is lost.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal, TypeAlias
+
+from ingestion.contract_files import SOURCES_DIR, EntityFile, SystemFile, read_contract
 
 DuckType: TypeAlias = str | dict[str, "DuckType"] | list["DuckType"]
 
@@ -70,6 +76,31 @@ class Field:
     name: str
     type: DuckType
     required: bool = True
+    #: privacy classification (privacy/classification.py): "direct", "quasi", "none" or None
+    pii: str | None = None
+    pii_kind: str | None = None
+    #: the person attribute or cross-system id the column carries for identity resolution
+    identity: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class QualityRules:
+    """What the contract says about values, beyond the types ingestion already enforces: the
+    raw Great Expectations suite is built from it (quality/suites.py)."""
+
+    #: columns that must not be null (default: the spec's required fields)
+    not_null: tuple[str, ...] | None = None
+    enums: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    ranges: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    #: format rules (warning severity)
+    patterns: dict[str, str] = field(default_factory=dict)
+    #: enums that are open-ended in the contract (warning severity)
+    open_enums: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: derived boolean columns that must be true (blocking, mostly)
+    rules: tuple[str, ...] = ()
+    #: derived columns: name -> DuckDB SQL over the raw table
+    derived: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -86,6 +117,12 @@ class EntitySpec:
     #: JSONL: records with this boolean key true are a reduced variant (Stripe deletion records)
     #: exempt from the required-key rule.
     variant_flag: str | None = None
+    #: how the entity writes time: offset, local (business time zone), unix_seconds/_microseconds
+    time_convention: str = "offset"
+    description: str = ""
+    #: the system is one a company may not have: a missing folder is no warning
+    optional: bool = False
+    quality: QualityRules = field(default_factory=QualityRules)
 
     @property
     def table(self) -> str:
@@ -130,389 +167,52 @@ class EntitySpec:
         return cols + list(LINEAGE_COLUMNS)
 
 
-def _f(name: str, t: DuckType, required: bool = True) -> Field:
-    return Field(name, t, required)
+def _spec(entity: EntityFile, system: SystemFile) -> EntitySpec:
+    q = entity.quality
+    return EntitySpec(
+        system=entity.system,
+        entity=entity.entity,
+        format=entity.format,
+        fields=tuple(
+            Field(
+                c.name,
+                c.type,
+                c.required,
+                pii=c.pii.value if c.pii else None,
+                pii_kind=c.pii_kind,
+                identity=c.identity,
+                description=c.description,
+            )
+            for c in entity.columns
+        ),
+        key=tuple(entity.key),
+        version_column=entity.version_column,
+        header_rows=entity.header_rows,
+        variant_flag=entity.variant_flag,
+        time_convention=entity.time_convention,
+        description=entity.description,
+        optional=system.optional,
+        quality=QualityRules(
+            not_null=tuple(q.not_null) if q.not_null is not None else None,
+            enums={k: tuple(v) for k, v in q.enums.items()},
+            ranges={k: (v[0], v[1]) for k, v in q.ranges.items()},
+            patterns=dict(q.patterns),
+            open_enums={k: tuple(v) for k, v in q.open_enums.items()},
+            rules=tuple(q.rules),
+            derived=dict(q.derived),
+        ),
+    )
 
 
-def _opt(name: str, t: DuckType) -> Field:
-    return Field(name, t, required=False)
+def load_specs(root: Path = SOURCES_DIR) -> tuple[EntitySpec, ...]:
+    """The entity specs declared by the contract files under ``root`` (``sources/``)."""
+    contract = read_contract(root)
+    systems = {s.system: s for s in contract.systems}
+    return tuple(_spec(e, systems[e.system]) for e in contract.entities)
 
 
-V, B, INT, TZ, TS = "VARCHAR", "BOOLEAN", "BIGINT", "TIMESTAMPTZ", "TIMESTAMP"
-MONEY = "DECIMAL(18,2)"  # Shopify decimal strings: USD, two decimals
-
-_SHOP_ADDRESS = {
-    k: V for k in ("address1", "city", "province_code", "zip", "country_code", "phone")
-}
-
-SPECS: tuple[EntitySpec, ...] = (
-    EntitySpec(
-        "crm",
-        "contacts",
-        "csv",
-        (
-            _f("Id", V),
-            _f("FirstName", V),
-            _f("LastName", V),
-            _f("Email", V),
-            _f("Phone", V),
-            _f("MobilePhone", V),
-            _f("MailingStreet", V),
-            _f("MailingCity", V),
-            _f("MailingState", V),
-            _f("MailingPostalCode", V),
-            _f("MailingCountry", V),
-            _f("Birthdate", "DATE"),
-            _f("HasOptedOutOfEmail", B),
-            _f("LoyaltyTier__c", V),
-            _f("Shop_Customer_Id__c", V),
-            _f("CreatedDate", TZ),
-            _f("LastModifiedDate", TZ),
-            _f("IsDeleted", B),
-        ),
-        key=("Id",),
-        version_column="LastModifiedDate",
-    ),
-    EntitySpec(
-        "shop",
-        "customers",
-        "jsonl",
-        (
-            _f("id", INT),
-            _opt("email", V),
-            _opt("first_name", V),
-            _opt("last_name", V),
-            _opt("phone", V),
-            _f("created_at", TZ),
-            _f("updated_at", TZ),
-            _f("state", V),
-            _f("verified_email", B),
-            _f("tags", V),
-            _f("email_marketing_consent", {"state": V, "consent_updated_at": TZ}),
-            _opt("default_address", _SHOP_ADDRESS),
-        ),
-        key=("id",),
-        version_column="updated_at",
-    ),
-    EntitySpec(
-        "shop",
-        "orders",
-        "jsonl",
-        (
-            _f("id", INT),
-            _f("name", V),
-            _opt("email", V),
-            _opt("phone", V),
-            _f("created_at", TZ),
-            _f("updated_at", TZ),
-            _f("processed_at", TZ),
-            _opt("cancelled_at", TZ),
-            _opt("cancel_reason", V),
-            _f("currency", V),
-            _f("total_price", MONEY),
-            _f("subtotal_price", MONEY),
-            _f("total_discounts", MONEY),
-            _f("total_tax", MONEY),
-            _f("financial_status", V),
-            _opt("fulfillment_status", V),
-            _f("source_name", V),
-            _opt("location_id", INT),
-            _opt("customer", {"id": INT, "email": V}),
-            _f(
-                "line_items",
-                [
-                    {
-                        "id": INT,
-                        "product_id": INT,
-                        "sku": V,
-                        "title": V,
-                        "quantity": INT,
-                        "price": MONEY,
-                    }
-                ],
-            ),
-            _f(
-                "fulfillments",
-                [
-                    {
-                        "id": INT,
-                        "created_at": TZ,
-                        "updated_at": TZ,
-                        "status": V,
-                        "shipment_status": V,
-                    }
-                ],
-            ),
-        ),
-        key=("id",),
-        version_column="updated_at",
-    ),
-    EntitySpec(
-        "shop",
-        "products",
-        "jsonl",
-        (
-            _f("id", INT),
-            _f("title", V),
-            _f("product_type", V),
-            _f("vendor", V),
-            _f("created_at", TZ),
-            _f("updated_at", TZ),
-            _opt("published_at", TZ),
-            _f("status", V),
-            _f("variants", [{"id": INT, "sku": V, "price": MONEY, "title": V}]),
-        ),
-        key=("id",),
-        version_column="updated_at",
-    ),
-    EntitySpec(
-        "billing",
-        "customers",
-        "jsonl",
-        (
-            _f("id", V),
-            _f("object", V),
-            _opt("email", V),
-            _opt("name", V),
-            _opt("phone", V),
-            _f("created", INT),
-            _opt("address", {"postal_code": V, "country": V}),
-            _f("metadata", "JSON"),
-            _opt("deleted", B),
-        ),
-        key=("id",),
-        variant_flag="deleted",
-    ),
-    EntitySpec(
-        "billing",
-        "charges",
-        "jsonl",
-        (
-            _f("id", V),
-            _f("object", V),
-            _f("amount", INT),
-            _f("amount_refunded", INT),
-            _f("currency", V),
-            _f("created", INT),
-            _opt("customer", V),
-            _f("status", V),
-            _opt("failure_code", V),
-            _f("paid", B),
-            _f("refunded", B),
-            _f(
-                "billing_details",
-                {"email": V, "name": V, "phone": V, "address": {"postal_code": V}},
-            ),
-            _f("payment_method_details", {"type": V, "card": {"brand": V, "last4": V}}),
-            _f("metadata", "JSON"),
-        ),
-        key=("id",),
-    ),
-    EntitySpec(
-        "billing",
-        "refunds",
-        "jsonl",
-        (
-            _f("id", V),
-            _f("object", V),
-            _f("amount", INT),
-            _f("charge", V),
-            _f("created", INT),
-            _f("currency", V),
-            _opt("reason", V),
-            _f("status", V),
-            _f("metadata", "JSON"),
-        ),
-        key=("id",),
-    ),
-    EntitySpec(
-        "support",
-        "users",
-        "jsonl",
-        (
-            _f("id", INT),
-            _f("name", V),
-            _opt("email", V),
-            _opt("phone", V),
-            _f("role", V),
-            _opt("external_id", V),
-            _f("created_at", TZ),
-            _f("updated_at", TZ),
-            _f("time_zone", V),
-        ),
-        key=("id",),
-        version_column="updated_at",
-    ),
-    EntitySpec(
-        "support",
-        "groups",
-        "jsonl",
-        (_f("id", INT), _f("name", V), _f("created_at", TZ), _f("updated_at", TZ)),
-        key=("id",),
-        version_column="updated_at",
-    ),
-    EntitySpec(
-        "support",
-        "tickets",
-        "jsonl",
-        (
-            _f("id", INT),
-            _f("created_at", TZ),
-            _f("updated_at", TZ),
-            _opt("type", V),
-            _opt("subject", V),
-            _f("status", V),
-            _opt("priority", V),
-            _f("requester_id", INT),
-            _opt("submitter_id", INT),
-            _opt("assignee_id", INT),
-            _opt("group_id", INT),
-            _f("via", {"channel": V}),
-            _f("tags", [V]),
-            _f("satisfaction_rating", {"score": V, "comment": V}),
-            # values are order ids (numbers), SKUs and reasons (strings): kept as text
-            _f("custom_fields", [{"id": INT, "value": V}]),
-        ),
-        key=("id",),
-        version_column="updated_at",
-    ),
-    EntitySpec(
-        "support",
-        "ticket_events",
-        "jsonl",
-        (
-            _f("id", INT),
-            _f("ticket_id", INT),
-            _f("created_at", TZ),
-            _opt("updater_id", INT),
-            _f("via", V),
-            _f("event_type", V),
-            _f(
-                "child_events",
-                [
-                    {
-                        "id": INT,
-                        "event_type": V,
-                        "field_name": V,
-                        "value": V,
-                        "previous_value": V,
-                        "public": B,
-                        "author_id": INT,
-                    }
-                ],
-            ),
-        ),
-        key=("id",),
-    ),
-    EntitySpec(
-        "contact_center",
-        "contacts",
-        "jsonl",
-        (
-            _f("ContactId", V),
-            _f("InitialContactId", V),
-            _opt("PreviousContactId", V),
-            _opt("NextContactId", V),
-            _f("Channel", V),
-            _f("InitiationMethod", V),
-            _f("InitiationTimestamp", TZ),
-            _opt("ConnectedToSystemTimestamp", TZ),
-            _f("DisconnectTimestamp", TZ),
-            _opt("DisconnectReason", V),
-            _opt("CustomerEndpoint", {"Type": V, "Address": V}),
-            _opt(
-                "Queue",
-                {"Name": V, "EnqueueTimestamp": TZ, "DequeueTimestamp": TZ, "Duration": INT},
-            ),
-            _opt(
-                "Agent",
-                {
-                    "Username": V,
-                    "ConnectedToAgentTimestamp": TZ,
-                    "AgentInteractionDuration": INT,
-                    "CustomerHoldDuration": INT,
-                    "NumberOfHolds": INT,
-                    "LongestHoldDuration": INT,
-                    "AfterContactWorkDuration": INT,
-                },
-            ),
-            _f("Attributes", "JSON"),
-        ),
-        key=("ContactId",),
-    ),
-    EntitySpec(
-        "digital",
-        "events",
-        "jsonl",
-        (
-            _f("event_date", V),
-            _f("event_timestamp", INT),
-            _f("event_name", V),
-            _f(
-                "event_params",
-                [
-                    {
-                        "key": V,
-                        "value": {"string_value": V, "int_value": INT, "double_value": "DOUBLE"},
-                    }
-                ],
-            ),
-            _opt("user_id", V),
-            _f("user_pseudo_id", V),
-            _f("platform", V),
-            _f("device", {"category": V, "operating_system": V}),
-            _f("geo", {"country": V, "region": V}),
-            _f("traffic_source", {"source": V, "medium": V, "name": V}),
-            _opt("ecommerce", {"transaction_id": V, "purchase_revenue": "DOUBLE"}),
-            _opt("items", [{"item_id": V, "price": "DOUBLE", "quantity": INT}]),
-        ),
-        key=(),
-    ),
-    EntitySpec(
-        "marketing",
-        "email_events",
-        "csv",
-        (
-            _f("Event ID", V),
-            _f("Profile ID", V),
-            _f("Email", V),
-            _f("Event", V),
-            _f("Timestamp", TS),
-            _f("Campaign ID", V),
-            _f("Campaign Name", V),
-            _f("Subject", V),
-        ),
-        key=("Event ID",),
-    ),
-    EntitySpec(
-        "surveys",
-        "responses",
-        "csv",
-        (
-            _f("StartDate", TS),
-            _f("EndDate", TS),
-            _f("Status", V),
-            _f("Progress", "INTEGER"),
-            _f("Duration (in seconds)", INT),
-            _f("Finished", B),
-            _f("RecordedDate", TS),
-            _f("ResponseId", V),
-            _f("RecipientEmail", V),
-            _f("ExternalReference", V),
-            _f("DistributionChannel", V),
-            _f("UserLanguage", V),
-            _f("Q1", "INTEGER"),
-            _f("Q2", "INTEGER"),
-            _f("Q3", "INTEGER"),
-            _f("Q4", V),
-            _f("trigger", V),
-            _f("ticket_id", V),
-            _f("order_id", V),
-        ),
-        key=("ResponseId",),
-        header_rows=3,
-    ),
-)
+#: The contract, read once at import from ``sources/`` (a broken file fails the import, naming it).
+SPECS: tuple[EntitySpec, ...] = load_specs()
 
 ENTITIES: dict[tuple[str, str], EntitySpec] = {(s.system, s.entity): s for s in SPECS}
 SYSTEMS: tuple[str, ...] = tuple(dict.fromkeys(s.system for s in SPECS))

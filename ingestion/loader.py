@@ -134,7 +134,7 @@ def _ingest_entity(
         found.folder_exists,
         files_seen=len(found.files),
     )
-    if not found.folder_exists:
+    if not found.folder_exists and not spec.optional:
         res.warnings.append(
             f"folder {spec.system}/{spec.entity} does not exist in the landing folder: "
             "no files loaded, the table keeps its schema and earlier rows"

@@ -154,6 +154,18 @@ ENTITIES: tuple[EntityIdentifiers, ...] = (
         _record("support/tickets", "ticket_id"),
         _record("shop/orders", "order_id"),
     ),
+    # The optional ninth system (sources/loyalty): empty tables where a company has none.
+    _entity(
+        "raw.loyalty__members",
+        {"loyalty/members": "member_id"},
+        _email("email"),
+        _phone("phone"),
+    ),
+    _entity(
+        "raw.loyalty__points_events",
+        {"loyalty/points_events": "event_id"},
+        _record("loyalty/members", "member_id"),
+    ),
 )
 
 #: Identity-resolution records (`identity.resolved_records`) by the namespace of their id.

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import queue
+import sys
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -33,6 +34,7 @@ from packaging import version
 # a process runs one pipeline run at a time, and keeping older manifests would only hold memory.
 _PARSED: dict[Path, Any] = {}
 _PARSED_LOCK = threading.Lock()
+_ARGV_LOCK = threading.Lock()
 
 # dagster-dbt passes the step's settings to its dbt process as environment variables; in this
 # process they become the equivalent flags (the process environment is shared by every step).
@@ -49,28 +51,42 @@ _FORWARDED_LEVELS = frozenset({"info", "warn", "error"})
 _END = object()
 
 
+@contextmanager
+def _argv_of_dbt(dbt_args: Sequence[str]) -> Iterator[None]:
+    """`sys.argv` as a `dbt` process would have it, while dbt runs: dbt records its invocation
+    command from `sys.argv` in dbt.log and run_results.json, and this process's own arguments
+    can hold personal data (`touchpoint erase --email ...`)."""
+    with _ARGV_LOCK:
+        saved = sys.argv
+        sys.argv = ["dbt", *dbt_args]
+        try:
+            yield
+        finally:
+            sys.argv = saved
+
+
 def parse_in_process(target_path: Path, project_dir: Path, profiles_dir: Path, target: str) -> Any:
     """`dbt parse` into `target_path` (partial parse from its state), in this process; the
     manifest is kept for every dbt step of the run that writes below `target_path`."""
     from dbt.cli.main import dbtRunner
 
-    result = dbtRunner().invoke(
-        [
-            "parse",
-            "--quiet",
-            "--no-send-anonymous-usage-stats",
-            "--project-dir",
-            str(project_dir),
-            "--profiles-dir",
-            str(profiles_dir),
-            "--target",
-            target,
-            "--target-path",
-            str(target_path),
-            "--log-path",
-            str(target_path),
-        ]
-    )
+    args = [
+        "parse",
+        "--quiet",
+        "--no-send-anonymous-usage-stats",
+        "--project-dir",
+        str(project_dir),
+        "--profiles-dir",
+        str(profiles_dir),
+        "--target",
+        target,
+        "--target-path",
+        str(target_path),
+        "--log-path",
+        str(target_path),
+    ]
+    with _argv_of_dbt(args):
+        result = dbtRunner().invoke(args)
     if not result.success:
         cause = result.exception or f"see dbt.log in {target_path}"
         raise RuntimeError(f"dbt parse failed: {cause}")
@@ -117,7 +133,8 @@ class InProcessDbt:
                 self._lines.put(json.dumps(msg_to_dict(event), default=str).encode())
 
         try:
-            result = dbtRunner(manifest=manifest, callbacks=[forward]).invoke(dbt_args)
+            with _argv_of_dbt(dbt_args):
+                result = dbtRunner(manifest=manifest, callbacks=[forward]).invoke(dbt_args)
             if result.success:
                 self.returncode = 0
             else:  # dbt's own exit codes: 1 = a node failed, 2 = dbt itself failed

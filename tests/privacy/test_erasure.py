@@ -5,6 +5,7 @@ layer is loaded by ingestion itself and the identity graph is written by hand.""
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,7 +27,10 @@ ENTITIES = [
     ("billing", "charges"),
     ("billing", "refunds"),
     ("marketing", "email_events"),
+    ("loyalty", "members"),
+    ("loyalty", "points_events"),
 ]
+LOYALTY = Path(__file__).resolve().parents[1] / "fixtures" / "landing_loyalty" / "loyalty"
 
 
 def _customer(cid: int, email: str, first: str, phone: str | None) -> dict:
@@ -144,6 +148,9 @@ def landing(tmp_path: Path) -> Path:
         # malformed (an unbalanced quote): quarantined with its raw text, her e-mail in it
         + 'E2,P2,"ann.lee@example.com,Opened Email,2026-03-02 08:00:00,C1,Spring,Hello\n',
     )
+    # The optional loyalty system's export: Ann is member LM1001 (her e-mail), with two points
+    # events; Dora (LM1002) is nobody else.
+    shutil.copytree(LOYALTY, folder / "loyalty")
     return folder
 
 
@@ -184,6 +191,8 @@ def test_erasure_finds_every_row_of_the_person_and_nobody_else(built) -> None:
         "raw.billing__charges": 1,
         "raw.billing__refunds": 1,
         "raw.marketing__email_events": 0,
+        "raw.loyalty__members": 2,  # both delivered versions of LM1001
+        "raw.loyalty__points_events": 2,
     }
     assert plan.shared_contact_points == 0  # the shared landline is not in her identity record
     assert plan.free_text_rows["raw.quarantine"] == 1
@@ -192,7 +201,12 @@ def test_erasure_finds_every_row_of_the_person_and_nobody_else(built) -> None:
     assert _ids(built, "raw.shop__orders") == [5002, 5004]
     assert _ids(built, "raw.billing__charges") == ["ch_2"]
     assert _ids(built, "raw.billing__refunds") == []
-    assert built.execute("SELECT count(*) FROM raw.quarantine").fetchone() == (0,)
+    assert _ids(built, "raw.loyalty__members", "member_id") == ["LM1002"]
+    assert _ids(built, "raw.loyalty__points_events", "event_id") == ["LE5003"]  # Dora's
+    # her quarantined Klaviyo line is gone; Dora's malformed points event stays
+    assert built.execute("SELECT system, entity FROM raw.quarantine").fetchall() == [
+        ("loyalty", "points_events")
+    ]
     assert _ids(built, "identity.resolved_records", "customer_id") == ["C_BO", "C_BO"]
     assert built.execute("SELECT count(*) FROM identity.customer_id_aliases").fetchone() == (0,)
 

@@ -94,7 +94,8 @@ def test_every_contract_system_declares_a_limit_in_dbt(dbt_parsed: Path) -> None
     from ingestion import SPECS
 
     rules = rules_from_manifest(json.loads((dbt_parsed / "manifest.json").read_text()))
-    assert {spec.system for spec in SPECS} <= set(rules)
+    # an optional system (one a company may not have: loyalty) declares its limit once it delivers
+    assert {spec.system for spec in SPECS if not spec.optional} <= set(rules)
 
 
 def test_a_late_source_fails_its_check_in_the_published_run(published_con) -> None:

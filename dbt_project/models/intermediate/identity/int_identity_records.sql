@@ -252,6 +252,8 @@ unioned as (
     select * from marketing_profiles
     union all
     select * from survey_responses
+    -- sources added by declaration (README "Adding a source")
+    {{ added_identity_records() }}
 )
 
 select

@@ -39,6 +39,8 @@ unioned as (
         cast(null as decimal(18, 2)) as revenue_impact,
         trigger as detail
     from {{ ref('fct_survey_response') }}
+    -- sources added by declaration (README "Adding a source")
+    {{ added_touchpoints() }}
 ),
 
 staged as (
@@ -71,6 +73,7 @@ staged as (
                     'marked_email_as_spam'
                 )
                 then 'retain'
+            {{ added_journey_stages() }}
         end as journey_stage,
         -- Whose stream the activity belongs to: the customer, else the anonymous device.
         coalesce(customer_id, 'anonymous:' || anonymous_id, touchpoint_id) as actor_key
