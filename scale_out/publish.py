@@ -20,6 +20,21 @@ def spark_table_folder(spark_warehouse: Path, schema: str, table: str) -> Path:
     return spark_warehouse / f"{schema}.db" / table
 
 
+def write_spark_views(out_dir: Path, views: dict[str, list[str]]) -> None:
+    """Write the rows of each Spark view (schema -> names) as Parquet under `out_dir`, where
+    `load_spark_marts(con, out_dir, names, schema)` finds them. Uses the SparkSession of this
+    process (dbt-spark's `session` method ran the build here)."""
+    if not views:
+        return
+    from pyspark.sql import SparkSession
+
+    spark = SparkSession.builder.getOrCreate()
+    for schema, names in views.items():
+        for name in names:
+            folder = spark_table_folder(out_dir, schema, name)
+            spark.table(f"{schema}.{name}").write.mode("overwrite").parquet(str(folder))
+
+
 def load_spark_marts(
     con: duckdb.DuckDBPyConnection,
     spark_warehouse: Path,

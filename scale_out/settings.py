@@ -26,6 +26,11 @@ class SparkPaths:
     def warehouse_dir(self) -> Path:
         return self.root / "warehouse"
 
+    @property
+    def view_copies_dir(self) -> Path:
+        """Rows of Spark views that leave Spark, laid out as the warehouse's tables are."""
+        return self.root / "view_copies"
+
     def export_env(self) -> dict[str, str]:
         """The environment dbt's `spark` target reads (absolute paths: Spark resolves relative
         locations against its own working directory)."""

@@ -51,12 +51,18 @@ def build_once(
 
 
 def pipeline_run_once(
-    tmp_path_factory: pytest.TempPathFactory, name: str, landing: Callable[[Path], Path]
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    landing: Callable[[Path], Path],
+    env: dict[str, str] | None = None,
 ) -> PipelineRun:
-    """`touchpoint run` on the landing folder `landing(folder)` provides, once per session."""
+    """`touchpoint run` on the landing folder `landing(folder)` provides, once per session
+    (with Touchpoint settings from `env`, e.g. TOUCHPOINT_ENGINE)."""
 
     def build(folder: Path) -> dict[str, Any]:
-        run = run_pipeline(landing(folder), folder / "out" / "touchpoint.duckdb", cwd=folder)
+        run = run_pipeline(
+            landing(folder), folder / "out" / "touchpoint.duckdb", cwd=folder, env=env
+        )
         return asdict(run)
 
     record = build_once(tmp_path_factory, name, build)

@@ -25,7 +25,12 @@ from warehouse.settings import DBT_PROJECT_DIR
 # The shared builds, by the fixture that makes them. A test that needs one is `slow`, and joins
 # the xdist group of its build: `pytest -n 2 --dist loadgroup` (make test) then runs each group on
 # one worker, so no worker sits waiting for a build another worker holds the lock of.
-BUILD_GROUPS = {"demo_company": "demo", "demo_run": "demo", "handmade_run": "handmade"}
+BUILD_GROUPS = {
+    "demo_company": "demo",
+    "demo_run": "demo",
+    "handmade_run": "handmade",
+    "spark_run": "handmade_spark",  # tests/spark/conftest.py
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

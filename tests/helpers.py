@@ -78,8 +78,11 @@ class PipelineRun:
         ]
 
 
-def run_pipeline(landing: Path, warehouse: Path, cwd: Path) -> PipelineRun:
-    """The README's command, `touchpoint run --landing ... --warehouse ...`, in a subprocess."""
+def run_pipeline(
+    landing: Path, warehouse: Path, cwd: Path, env: dict[str, str] | None = None
+) -> PipelineRun:
+    """The README's command, `touchpoint run --landing ... --warehouse ...`, in a subprocess
+    (with Touchpoint settings such as TOUCHPOINT_ENGINE from `env`)."""
     dbt_target = warehouse.parent / "dbt_target"
     # dagster-dbt writes each dbt step's artifacts to $DBT_TARGET_PATH/<step>-<run>-<id>/.
     result = run_touchpoint(
@@ -89,7 +92,7 @@ def run_pipeline(landing: Path, warehouse: Path, cwd: Path) -> PipelineRun:
         "--warehouse",
         str(warehouse),
         cwd=cwd,
-        env={"DBT_TARGET_PATH": str(dbt_target)},
+        env={**(env or {}), "DBT_TARGET_PATH": str(dbt_target)},
     )
     return PipelineRun(
         landing, warehouse, dbt_target, result.returncode, result.stdout + result.stderr

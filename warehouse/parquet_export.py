@@ -35,7 +35,7 @@ def export_sources(
     """Write every table of `schemas` to `<out_dir>/<schema>/<table>/` as Parquet, replacing what
     an earlier export left there (a table's folder is written beside it and renamed into place)."""
     exported = []
-    for schema, table in _tables(con, schemas):
+    for schema, table in source_tables(con, schemas):
         folder = out_dir / schema / table
         staging = folder.with_name(f".{table}.writing")
         shutil.rmtree(staging, ignore_errors=True)
@@ -60,7 +60,10 @@ def export_sources(
     return exported
 
 
-def _tables(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...]) -> list[tuple[str, str]]:
+def source_tables(
+    con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...] = SOURCE_SCHEMAS
+) -> list[tuple[str, str]]:
+    """(schema, table) of every table of `schemas` in the database `con` opens."""
     placeholders = ", ".join("?" for _ in schemas)
     return con.execute(
         "select table_schema, table_name from information_schema.tables "

@@ -56,10 +56,11 @@
 {#- `union all` one identity record per row of each added model, in int_identity_records'
     layout (added sources carry no cross-system ids: they link by name, e-mail and phone). -#}
 {% macro added_identity_records() -%}
+    {%- set text = dbt.type_string() -%}
     {%- set attributes = {
-        'first_name': 'varchar', 'last_name': 'varchar', 'email': 'varchar', 'phone': 'varchar',
-        'secondary_phone': 'varchar', 'postal_code': 'varchar', 'street': 'varchar',
-        'city': 'varchar', 'birth_date': 'date'
+        'first_name': text, 'last_name': text, 'email': text, 'phone': text,
+        'secondary_phone': text, 'postal_code': text, 'street': text,
+        'city': text, 'birth_date': 'date'
     } -%}
     {%- set known = ['source_record_id', 'observed_at', 'last_observed_at'] + attributes.keys() | list -%}
     {%- for model_name in added_source_models('identity_records') %}
@@ -75,7 +76,7 @@
     select
         '{{ system }}' as source_system,
         '{{ entity }}' as source_entity,
-        cast({{ m.get('source_record_id', 'null') }} as varchar) as source_record_id,
+        cast({{ m.get('source_record_id', 'null') }} as {{ dbt.type_string() }}) as source_record_id,
         {%- for attribute, data_type in attributes.items() %}
         cast({{ m.get(attribute, 'null') }} as {{ data_type }}) as {{ attribute }},
         {%- endfor %}
@@ -106,22 +107,22 @@
         '{{ system }}:{{ entity }}:' || added.{{ m.get('source_record_id', 'null') }} || ':'
         || ({{ m.get('activity', 'null') }}) as touchpoint_id,
         owners.customer_id,
-        cast(null as varchar) as anonymous_id,
+        cast(null as {{ dbt.type_string() }}) as anonymous_id,
         cast({{ m.get('occurred_at', 'null') }} as timestamp) as occurred_at,
         '{{ system }}' as source_system,
         '{{ entity }}' as source_entity,
-        cast(added.{{ m.get('source_record_id', 'null') }} as varchar) as source_record_id,
-        cast({{ m.get('channel', 'null') }} as varchar) as channel,
-        cast({{ m.get('activity', 'null') }} as varchar) as activity,
-        cast(null as varchar) as issue_id,
-        cast({{ m.get('order_id', 'null') }} as varchar) as order_id,
-        cast(null as varchar) as contact_id,
-        cast(null as varchar) as session_id,
+        cast(added.{{ m.get('source_record_id', 'null') }} as {{ dbt.type_string() }}) as source_record_id,
+        cast({{ m.get('channel', 'null') }} as {{ dbt.type_string() }}) as channel,
+        cast({{ m.get('activity', 'null') }} as {{ dbt.type_string() }}) as activity,
+        cast(null as {{ dbt.type_string() }}) as issue_id,
+        cast({{ m.get('order_id', 'null') }} as {{ dbt.type_string() }}) as order_id,
+        cast(null as {{ dbt.type_string() }}) as contact_id,
+        cast(null as {{ dbt.type_string() }}) as session_id,
         cast({{ m.get('revenue_impact', 'null') }} as decimal(18, 2)) as revenue_impact,
-        cast({{ m.get('detail', 'null') }} as varchar) as detail
+        cast({{ m.get('detail', 'null') }} as {{ dbt.type_string() }}) as detail
     from {{ relation }} as added
     left join ({{ resolved_customers_of(system, owner.entity, 'owner_record_id') }}) as owners
-        on cast(added.{{ owner.column }} as varchar) = owners.owner_record_id
+        on cast(added.{{ owner.column }} as {{ dbt.type_string() }}) = owners.owner_record_id
     {%- endfor %}
 {%- endmacro %}
 

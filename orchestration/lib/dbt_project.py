@@ -8,10 +8,12 @@ from pathlib import Path
 
 from dagster_dbt import DbtProject
 
+from orchestration.lib.engine import dbt_target, selected_engine
 from warehouse.settings import DBT_PROJECT_DIR
 
-# The pipeline always builds the private build database; `published` is for readers.
-BUILD_TARGET = "build"
+# The pipeline builds with the engine TOUCHPOINT_ENGINE chooses: the private build database
+# (`build`) or Spark (`spark`); `published` is for readers.
+BUILD_TARGET = dbt_target(selected_engine())
 
 os.environ.setdefault("DO_NOT_TRACK", "1")  # dbt: no anonymous usage stats (and no 30 s stalls)
 

@@ -69,3 +69,26 @@
 {%- endmacro %}
 {% macro default__lag_ignore_nulls(value) -%} lag({{ value }} ignore nulls) {%- endmacro %}
 {% macro spark__lag_ignore_nulls(value) -%} lag({{ value }}) ignore nulls {%- endmacro %}
+
+{#- The `fraction` quantile of the group's `value`s, interpolated between the two nearest
+    (DuckDB's quantile_cont, Spark's exact percentile: the same definition). -#}
+{% macro quantile_cont(value, fraction) -%}
+    {{ return(adapter.dispatch('quantile_cont')(value, fraction)) }}
+{%- endmacro %}
+{% macro default__quantile_cont(value, fraction) -%} quantile_cont({{ value }}, {{ fraction }}) {%- endmacro %}
+{% macro spark__quantile_cont(value, fraction) -%} percentile({{ value }}, {{ fraction }}) {%- endmacro %}
+
+{#- The group's rows as a list of structs with the `fields` (column names, in that order),
+    ordered by `order_by` (which must not tie). -#}
+{% macro ordered_struct_list(fields, order_by) -%}
+    {{ return(adapter.dispatch('ordered_struct_list')(fields, order_by)) }}
+{%- endmacro %}
+{% macro default__ordered_struct_list(fields, order_by) -%}
+    list({ {%- for field in fields %}'{{ field }}': {{ field }}{{ ', ' if not loop.last }}{% endfor -%} } order by {{ order_by }})
+{%- endmacro %}
+{% macro spark__ordered_struct_list(fields, order_by) -%}
+    transform(
+        array_sort(collect_list(struct({{ order_by }} as sort_key, {{ fields | join(', ') }}))),
+        entry -> named_struct({%- for field in fields %}'{{ field }}', entry.{{ field }}{{ ', ' if not loop.last }}{% endfor -%})
+    )
+{%- endmacro %}

@@ -9,7 +9,7 @@
 {%- endmacro %}
 {% macro spark__date_diff(part, start, end) -%}
     {%- if part == 'day' -%}
-        datediff({{ end }}, {{ start }})
+        cast(datediff({{ end }}, {{ start }}) as bigint)
     {%- elif part == 'month' -%}
         cast((year({{ end }}) * 12 + month({{ end }})) - (year({{ start }}) * 12 + month({{ start }})) as bigint)
     {%- elif part in ('second', 'minute', 'hour') -%}
@@ -19,12 +19,14 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The first day of `date`'s month, as a date (Spark's date_trunc would return a timestamp). -#}
+{#- The first instant of `date`'s month, as a timestamp: DuckDB's date_trunc of a date is a
+    timestamp, so Spark's month (trunc gives a date) is cast to one too; a model that wants a
+    date casts the result. -#}
 {% macro month_start(date) -%}
     {{ return(adapter.dispatch('month_start')(date)) }}
 {%- endmacro %}
 {% macro default__month_start(date) -%} date_trunc('month', {{ date }}) {%- endmacro %}
-{% macro spark__month_start(date) -%} trunc({{ date }}, 'MM') {%- endmacro %}
+{% macro spark__month_start(date) -%} cast(trunc({{ date }}, 'MM') as timestamp) {%- endmacro %}
 
 {#- A date as 'YYYY-MM'. -#}
 {% macro year_month_text(date) -%}

@@ -13,8 +13,13 @@
 {% macro spark__register_parquet_sources() -%}
     {%- if execute -%}
         {%- set raw_dir = env_var('TOUCHPOINT_SPARK_RAW_DIR', '../.touchpoint/spark/raw') -%}
+        {#- The pipeline names the tables it exported (a first run has no identity output yet
+            when its first dbt step starts); unset, every declared source was exported. -#}
+        {%- set exported = env_var('TOUCHPOINT_SPARK_SOURCES', '') -%}
+        {%- set exported = exported.split(',') if exported else none -%}
         {%- set schemas = [] -%}
-        {%- for source in graph.sources.values() -%}
+        {%- for source in graph.sources.values()
+            if exported is none or (source.schema ~ '.' ~ source.identifier) in exported -%}
             {%- if source.schema not in schemas -%}
                 {%- do run_query('create schema if not exists ' ~ source.schema) -%}
                 {%- do schemas.append(source.schema) -%}

@@ -166,7 +166,7 @@ buyers as (
         orders.*,
         clv.p_alive,
         clv.predicted_clv_12m,
-        clv.as_of_date - orders.last_order_on as days_since_last_order,
+        {{ date_diff('day', 'orders.last_order_on', 'clv.as_of_date') }} as days_since_last_order,
         percent_rank() over (
             order by clv.predicted_clv_12m asc nulls first, orders.lifetime_net_revenue asc
         ) as value_percent_rank

@@ -187,7 +187,7 @@ flagged as (
 
 -- What a customer did next: the meta's ignored_next_activities aside. Activities logged in the
 -- same second (a checkout completed and its order placed) are one moment: the first by name
--- stands for it, so the ASOF join below picks the same row on every build.
+-- stands for it, so the ASOF join below (asof_next_join) picks the same row on every build.
 actions as (
     select
         actor,
@@ -216,7 +216,4 @@ select
             then coalesce(actions.activity, 'no_further_activity')
     end as next_activity
 from flagged
-asof left join actions
-    on
-        flagged.actor = actions.actor
-        and flagged.reached_at < actions.occurred_at
+{{ asof_next_join('flagged', 'actions', 'actor', 'reached_at', 'occurred_at', 'activity') }}

@@ -32,7 +32,7 @@ reached_counts as (
         count(distinct case when left_here then actor end) as customers_left_here,
         cast(count_if(is_in_progress) as bigint) as journeys_in_progress_here,
         median(hours_from_start) as median_hours_from_start,
-        quantile_cont(hours_from_start, 0.9) as p90_hours_from_start
+        {{ quantile_cont('hours_from_start', 0.9) }} as p90_hours_from_start
     from reached
     group by journey, step_number
 ),
@@ -63,17 +63,11 @@ top_deviations as (
     select
         journey,
         step_number,
-        list(
-            {
-                'next_activity': next_activity,
-                'journeys': journeys,
-                'share_of_leavers': share_of_leavers
-            }
-            order by rank_at_step
-        ) as top_next_activities,
-        string_agg(
-            format('{} ({:.0f} %)', next_activity, 100 * share_of_leavers), ', ' order by rank_at_step
-        ) as top_next_activities_text
+        {{ ordered_struct_list(['next_activity', 'journeys', 'share_of_leavers'], 'rank_at_step') }}
+            as top_next_activities,
+        {{ ordered_string_agg(
+            format_text('{} ({:.0f} %)', 'next_activity', '100 * share_of_leavers'), ', ', 'rank_at_step'
+        ) }} as top_next_activities_text
     from deviations
     where rank_at_step <= {{ var('journey_conformance_top_next_activities', 3) }}
     group by journey, step_number

@@ -6,12 +6,12 @@ latest as (
 )
 
 select
-    cast(member_id as varchar) as member_id,
-    nullif(trim(cast(first_name as varchar)), '') as first_name,
-    nullif(trim(cast(last_name as varchar)), '') as last_name,
-    nullif(trim(cast(email as varchar)), '') as email,
-    nullif(trim(cast(phone as varchar)), '') as phone,
-    nullif(cast(tier as varchar), '') as tier,
+    cast(member_id as {{ dbt.type_string() }}) as member_id,
+    nullif(trim(cast(first_name as {{ dbt.type_string() }})), '') as first_name,
+    nullif(trim(cast(last_name as {{ dbt.type_string() }})), '') as last_name,
+    nullif(trim(cast(email as {{ dbt.type_string() }})), '') as email,
+    nullif(trim(cast(phone as {{ dbt.type_string() }})), '') as phone,
+    nullif(cast(tier as {{ dbt.type_string() }}), '') as tier,
     cast(points_balance as bigint) as points_balance,
     {{ to_utc('enrolled_at') }} as enrolled_at,
     {{ to_utc('updated_at') }} as updated_at,

@@ -6,17 +6,17 @@ latest as (
 )
 
 select
-    cast(event_id as varchar) as event_id,
-    cast(member_id as varchar) as member_id,
-    cast(event_type as varchar) as event_type,
-    case cast(event_type as varchar)
+    cast(event_id as {{ dbt.type_string() }}) as event_id,
+    cast(member_id as {{ dbt.type_string() }}) as member_id,
+    cast(event_type as {{ dbt.type_string() }}) as event_type,
+    case cast(event_type as {{ dbt.type_string() }})
         when 'earned' then 'earned_points'
         when 'redeemed' then 'redeemed_points'
         when 'expired' then 'expired_points'
     end as activity,
     cast(points as bigint) as points,
-    cast(channel as varchar) as channel,
-    nullif(trim(cast(order_reference as varchar)), '') as order_reference,
+    cast(channel as {{ dbt.type_string() }}) as channel,
+    nullif(trim(cast(order_reference as {{ dbt.type_string() }})), '') as order_reference,
     {{ to_utc('occurred_at') }} as occurred_at,
     _source_file,
     _delivery_date
