@@ -7,6 +7,7 @@ from orchestration.lib.dbt_project import DBT_PROJECT, manifest_path
 from orchestration.lib.dbt_translator import TouchpointDbtTranslator
 from orchestration.lib.pipeline_job import is_full_refresh
 from orchestration.lib.resources import DUCKDB_WRITER_POOL
+from orchestration.lib.unit_test_record import UnitTestRecord, passed_unit_tests
 
 DBT_PROJECT.prepare_if_dev()
 
@@ -25,8 +26,17 @@ def touchpoint_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource
     Dagster may split this into several dbt steps around Python assets (identity resolution).
     `buildable` runs a test only in the step where all its parents exist; dbt's default (eager)
     would run a multi-model test as soon as any one parent is selected.
+
+    Unit tests (SQL logic against YAML rows, no delivered data) run only until every one has
+    passed under the code that runs now (`unit_test_record`), and on a full refresh.
     """
     args = ["build", "--indirect-selection", "buildable"]
+    unit_tests = UnitTestRecord(manifest_path())
     if is_full_refresh(context.run.tags):
         args.append("--full-refresh")  # incremental models rebuilt from raw
-    yield from dbt.cli(args, context=context).stream()
+    elif unit_tests.all_passed():
+        context.log.info("dbt unit tests skipped: all passed under this code before")
+        args += ["--exclude-resource-type", "unit_test"]
+    invocation = dbt.cli(args, context=context)
+    yield from invocation.stream()
+    unit_tests.add_passed(passed_unit_tests(invocation.get_artifact("run_results.json")))
