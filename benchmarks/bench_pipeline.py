@@ -392,6 +392,7 @@ def print_run(run: RunFigures) -> None:
             f"{kind} {seconds:.1f} s" for kind, seconds in sorted(run.dbt_seconds.items())
         )
         print(f"  dbt thread time: {kinds}")
+    sys.stdout.flush()
 
 
 def main() -> None:
@@ -456,13 +457,23 @@ def main() -> None:
         f"delivery {last_day}: {len(by_date[last_day])} files"
     )
 
+    # Each phase's figures are printed as soon as it ends: a run at scale takes hours, and one
+    # stopped part-way keeps what it measured.
     plain = plain_scan(landing, run_dir)
+    print(f"\n{scale}: {history_bytes / 2**20:,.1f} MB, {plain['rows_loaded']:,} rows")
+    print(
+        f"plain DuckDB scan: {plain['seconds']:.1f} s wall, {plain['cpu_seconds']:.1f} CPU s, "
+        f"peak {plain['peak_rss_mb'] / 1024:.2f} GB (load {plain['load']})",
+        flush=True,
+    )
     full = touchpoint_run("full run", landing, warehouse, memory, run_dir)
+    print_run(full)
     incremental = None
     if not args.no_incremental:
         delivery_bytes = link_files(by_date[last_day], company / "landing", landing)
         print(f"delivered {last_day}: {delivery_bytes / 2**20:,.1f} MB")
         incremental = touchpoint_run("incremental run", landing, warehouse, memory, run_dir)
+        print_run(incremental)
         if args.check_same_answer:
             rebuilt = run_dir / "rebuilt" / "touchpoint.duckdb"
             touchpoint_run(
@@ -470,14 +481,6 @@ def main() -> None:
             )
             check_same_answer(rebuilt, warehouse)
 
-    print(f"\n{scale}: {history_bytes / 2**20:,.1f} MB, {plain['rows_loaded']:,} rows")
-    print(
-        f"plain DuckDB scan: {plain['seconds']:.1f} s wall, {plain['cpu_seconds']:.1f} CPU s, "
-        f"peak {plain['peak_rss_mb'] / 1024:.2f} GB (load {plain['load']})"
-    )
-    print_run(full)
-    if incremental:
-        print_run(incremental)
     full_wall = full.measured.wall_seconds
     print("\nagainst the goals (issue 14):")
     ratio = full_wall / plain["seconds"]
