@@ -7,8 +7,10 @@ to the goals of issue 14.
 
 What it does, each phase in its own child process (so each peak memory is its own):
 1. `touchpoint generate` writes the company once for `--days + 1` days into
-   `<workdir>/company-<customers>x<days>-<seed>/` (reused when it exists). The history is every
-   file dated before the last day; the last day's files are the next delivery.
+   `<workdir>/company-<customers>x<days>-<seed>/` (reused when it exists), or `--company DIR`
+   names a company already generated (a folder holding `landing/`; `--customers`, `--days` and
+   `--seed` are then not used). The history is every file dated before the folder's last day;
+   the last day's files are the next delivery.
 2. plain scan: `benchmarks/bench_ingest.py --phase plain` (one DuckDB `read_csv`/`read_json` per
    entity over all its files, no guarantees) on the history.
 3. full run: `touchpoint run` on a landing folder that holds the history.
@@ -390,6 +392,7 @@ def print_run(run: RunFigures) -> None:
             f"{kind} {seconds:.1f} s" for kind, seconds in sorted(run.dbt_seconds.items())
         )
         print(f"  dbt thread time: {kinds}")
+    sys.stdout.flush()
 
 
 def main() -> None:
@@ -401,6 +404,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument(
         "--workdir", type=Path, default=REPO_ROOT / ".touchpoint" / "bench_pipeline"
+    )
+    parser.add_argument(
+        "--company",
+        type=Path,
+        help="an already generated company (a folder holding landing/) instead of generating one",
+    )
+    parser.add_argument(
+        "--memory-limit", help="passed to `touchpoint run --memory-limit` (e.g. 5GB)"
     )
     parser.add_argument(
         "--no-incremental", action="store_true", help="stop after the full run (no next day)"
@@ -415,12 +426,28 @@ def main() -> None:
 
     workdir = args.workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)
-    company = generate_company(workdir, args.customers, args.days, args.seed)
+    if args.company:
+        company = args.company.resolve()
+        if not (company / "landing").is_dir():
+            parser.error(f"--company {company}: no landing/ folder in it")
+        run_dir = workdir / f"run-{company.name}"
+    else:
+        company = generate_company(workdir, args.customers, args.days, args.seed)
+        run_dir = workdir / f"run-{args.customers}x{args.days}-{args.seed}"
     by_date = delivery_files(company / "landing")
+    if len(by_date) < 2:
+        parser.error(
+            f"{company / 'landing'}: needs files of at least two days, found {len(by_date)}"
+        )
     last_day = max(by_date)
     history = [path for day, files in by_date.items() if day < last_day for path in files]
+    memory = ["--memory-limit", args.memory_limit] if args.memory_limit else []
+    scale = (
+        f"{company} ({len(by_date) - 1} days of history)"
+        if args.company
+        else f"{args.customers:,} customers x {args.days} days"
+    )
 
-    run_dir = workdir / f"run-{args.customers}x{args.days}-{args.seed}"
     shutil.rmtree(run_dir, ignore_errors=True)
     landing = run_dir / "landing"
     history_bytes = link_files(history, company / "landing", landing)
@@ -430,29 +457,30 @@ def main() -> None:
         f"delivery {last_day}: {len(by_date[last_day])} files"
     )
 
+    # Each phase's figures are printed as soon as it ends: a run at scale takes hours, and one
+    # stopped part-way keeps what it measured.
     plain = plain_scan(landing, run_dir)
-    full = touchpoint_run("full run", landing, warehouse, [], run_dir)
+    print(f"\n{scale}: {history_bytes / 2**20:,.1f} MB, {plain['rows_loaded']:,} rows")
+    print(
+        f"plain DuckDB scan: {plain['seconds']:.1f} s wall, {plain['cpu_seconds']:.1f} CPU s, "
+        f"peak {plain['peak_rss_mb'] / 1024:.2f} GB (load {plain['load']})",
+        flush=True,
+    )
+    full = touchpoint_run("full run", landing, warehouse, memory, run_dir)
+    print_run(full)
     incremental = None
     if not args.no_incremental:
         delivery_bytes = link_files(by_date[last_day], company / "landing", landing)
         print(f"delivered {last_day}: {delivery_bytes / 2**20:,.1f} MB")
-        incremental = touchpoint_run("incremental run", landing, warehouse, [], run_dir)
+        incremental = touchpoint_run("incremental run", landing, warehouse, memory, run_dir)
+        print_run(incremental)
         if args.check_same_answer:
             rebuilt = run_dir / "rebuilt" / "touchpoint.duckdb"
-            touchpoint_run("rebuild from scratch", landing, rebuilt, ["--full-refresh"], run_dir)
+            touchpoint_run(
+                "rebuild from scratch", landing, rebuilt, ["--full-refresh", *memory], run_dir
+            )
             check_same_answer(rebuilt, warehouse)
 
-    print(
-        f"\n{args.customers:,} customers x {args.days} days: {history_bytes / 2**20:,.1f} MB, "
-        f"{plain['rows_loaded']:,} rows"
-    )
-    print(
-        f"plain DuckDB scan: {plain['seconds']:.1f} s wall, {plain['cpu_seconds']:.1f} CPU s, "
-        f"peak {plain['peak_rss_mb'] / 1024:.2f} GB (load {plain['load']})"
-    )
-    print_run(full)
-    if incremental:
-        print_run(incremental)
     full_wall = full.measured.wall_seconds
     print("\nagainst the goals (issue 14):")
     ratio = full_wall / plain["seconds"]
@@ -475,8 +503,8 @@ def main() -> None:
         args.json.write_text(
             json.dumps(
                 {
-                    "customers": args.customers,
-                    "days": args.days,
+                    "scale": scale,
+                    "history_days": len(by_date) - 1,
                     "history_mb": history_bytes / 2**20,
                     "plain_scan": plain,
                     "runs": [

@@ -14,9 +14,11 @@
      carries no name to check. It joins a value's owner; failing an owner, the named holder
      first seen in the same session (within the hour: the newsletter sign-up at the checkout
      that created the CRM contact), else the holder whose first name the address spells
-     (`jane.doe@` names Jane, `thedoes@` nobody); else it stays with the value's other nameless
-     records only. A value known only from another member's CRM contact or payer details
-     therefore links nothing nameless to them.
+     (`jane.doe@` names Jane, `thedoes@` nobody), else its only named holder, else (an e-mail)
+     the holder who used it first when that was before the nameless record (who registered an
+     address owns it); else it stays with the value's other nameless records only. A family address a
+     nameless record used before any named holder (another member may have registered it)
+     therefore links it to nobody.
 3. `link_session_typos`: a nameless cluster whose e-mail is one typo away from that of a named
    record first seen in the same session joins it.
 4. `link_session_sign_ups`: a nameless cluster whose own e-mail spells the whole name of the one
@@ -246,6 +248,13 @@ def _guarded_union(
             or _before(holder_time[lo:hi].min(), time)
         ):  # one named person holds it: theirs, unless it is a family address (`thehoods@`)
             # that the nameless record used before they did (then another member registered it)
+            uf.union(component, int(holder_strong[lo]))
+        elif "@" in value and _before(holder_time[lo:hi].min(), time):
+            # an e-mail several named people hold, none of whom gave it for themselves (CRM
+            # contacts, payer details): the one who used it first registered it, as rule 4
+            # takes the first self-service claimant for the owner. A nameless record that used
+            # it before every holder may be another member's: it stays apart. (A household
+            # landline is not registered by anyone: a call from it is nobody's in particular.)
             uf.union(component, int(holder_strong[lo]))
         else:
             uf.union(component, node + n_nodes)  # the value's nameless records stay together

@@ -63,6 +63,7 @@ _PREDICTION_BLOCKS = (
     ("first_class", "last_name", "email_domain", "email_initial"),
     ("birth_date", "postal_code"),
     ("birth_date", "last_name"),
+    ("birth_date", "first_class"),
     ("street", "postal_code"),
     ("street", "city"),
     ("first_class", "last_name", "session_even"),
@@ -89,22 +90,37 @@ _PHONE_IN_COMMON = "(phone_l in (phone_r, phone2_r) or phone2_l in (phone_r, pho
 _SAME_STREET = f"(street_l = street_r or {one_typo('street_l', 'street_r')})"
 _SAME_CITY = f"(city_l = city_r or {one_typo('city_l', 'city_r')})"
 _SAME_HOUR = "abs(first_seen_l - first_seen_r) <= 3600"
-#: first-name levels from `exact` down to `Jaro-Winkler >= 0.9` (see `_settings`), family name
-#: exact or Jaro-Winkler >= 0.92
-_SAME_WHOLE_NAME = "(gamma_first_name >= 2 and gamma_last_name >= 1)"
+#: Given and family name each other's (up to a typo): a form with the fields in the other
+#: order, a name written family name first. Both name comparisons have this level, so a swapped
+#: name weighs as the two names agreeing, as EM finds it among true matches.
+_NAMES_SWAPPED = (
+    "jaro_winkler_similarity(first_name_l, last_name_r) >= 0.92 "
+    "and jaro_winkler_similarity(last_name_l, first_name_r) >= 0.92"
+)
+#: first-name levels from `exact` down to `Jaro-Winkler >= 0.9` (see `_settings`) and family
+#: name exact or Jaro-Winkler >= 0.92, or both names swapped
+_SAME_WHOLE_NAME = (
+    "((gamma_first_name >= 3 and gamma_last_name >= 2) "
+    "or (gamma_first_name = 2 and gamma_last_name = 1))"
+)
 _BIRTH_DATES_AGREE = (
     f"(birth_date_l is null or birth_date_r is null or {one_typo('birth_date_l', 'birth_date_r')})"
 )
 _NAMED_AT_ONE_PLACE = (
     f"({_SAME_WHOLE_NAME} and {_BIRTH_DATES_AGREE} and ({_SAME_STREET} or {_SAME_HOUR}))"
 )
+#: The whole name and the birth date: one person wherever they live. A move changes the phone and
+#: the postal code, not the name and the birthday; household members and namesakes rarely share
+#: both.
+_NAMED_AND_BORN = f"({_SAME_WHOLE_NAME} and birth_date_l = birth_date_r)"
 ACCEPTANCE = (
     f"(email_l = email_r or ({one_typo('email_l', 'email_r')} and least(email_uses_l, email_uses_r) = 1) "
     f"or {_PHONE_IN_COMMON} or birth_date_l = birth_date_r or {_NAMED_AT_ONE_PLACE}) "
-    f"and (phone_l is null or phone_r is null or {_PHONE_IN_COMMON} or {_NAMED_AT_ONE_PLACE}) "
+    f"and (phone_l is null or phone_r is null or {_PHONE_IN_COMMON} or {_NAMED_AT_ONE_PLACE} "
+    f"or {_NAMED_AND_BORN}) "
     "and (postal_code_l is null or postal_code_r is null "
     f"or {one_typo('postal_code_l', 'postal_code_r')} or ({_SAME_STREET} and {_SAME_CITY}) "
-    f"or {_NAMED_AT_ONE_PLACE})"
+    f"or {_NAMED_AT_ONE_PLACE} or {_NAMED_AND_BORN})"
 )
 
 
@@ -255,11 +271,21 @@ def _settings(lambda_prior: float) -> SettingsCreator:
                         "short form",
                     ),
                     cll.JaroWinklerLevel("first_name", 0.9),
+                    cll.CustomLevel(_NAMES_SWAPPED, "given and family name swapped"),
                     cll.JaroWinklerLevel("first_name", 0.7),
                     cll.ElseLevel(),
                 ],
             ),
-            cl.JaroWinklerAtThresholds("last_name", [0.92]),
+            cl.CustomComparison(
+                output_column_name="last_name",
+                comparison_levels=[
+                    cll.NullLevel("last_name"),
+                    cll.ExactMatchLevel("last_name"),
+                    cll.JaroWinklerLevel("last_name", 0.92),
+                    cll.CustomLevel(_NAMES_SWAPPED, "given and family name swapped"),
+                    cll.ElseLevel(),
+                ],
+            ),
             _exact_or_one_typo("email"),
             cl.CustomComparison(
                 output_column_name="phone",
@@ -290,8 +316,12 @@ def _settings(lambda_prior: float) -> SettingsCreator:
             ),
         ],
         blocking_rules_to_generate_predictions=[
-            " and ".join([*(f"l.{c} = r.{c}" for c in cols), "l.cluster <> r.cluster"])
-            for cols in _PREDICTION_BLOCKS
+            *(
+                " and ".join([*(f"l.{c} = r.{c}" for c in cols), "l.cluster <> r.cluster"])
+                for cols in _PREDICTION_BLOCKS
+            ),
+            # given and family name swapped: no equal column to block on
+            "l.first_name = r.last_name and l.last_name = r.first_name and l.cluster <> r.cluster",
         ],
         additional_columns_to_retain=["cluster", "email_uses"],
         retain_matching_columns=True,

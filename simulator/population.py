@@ -117,24 +117,46 @@ def phone_number(n: int, space: int, area_codes: tuple[int, ...]) -> str:
     return f"{area}{_NXX[nxx]}{line:04d}"
 
 
+#: Providers that deliver every spelling of a local part without its dots to one mailbox.
+_DOTLESS_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+
+
+def mailbox(address: str) -> str:
+    """The mailbox an address delivers to: `+tag` dropped, and at Gmail the dots too
+    (`jane.doe+news@gmail.com` and `janedoe@gmail.com` are one mailbox, so one person's)."""
+    local, _, domain = address.lower().partition("@")
+    local = local.split("+", 1)[0]
+    if domain in _DOTLESS_DOMAINS:
+        local = local.replace(".", "")
+    return f"{local}@{domain}"
+
+
 class EmailBook:
-    """Hands out unique e-mail addresses within a shard and owned-by-shard across shards."""
+    """Hands out unique mailboxes (`mailbox`) within a shard and owned-by-shard across shards:
+    two people never share an address, nor two Gmail spellings of one."""
 
     def __init__(self, shard: int, shards: int) -> None:
         self.shard, self.shards = shard, shards
         self.used: set[str] = set()
 
     def _free(self, address: str) -> bool:
-        owned = zlib.crc32(address.encode()) % self.shards == self.shard
-        return owned and address not in self.used
+        box = mailbox(address)
+        owned = zlib.crc32(box.encode()) % self.shards == self.shard
+        return owned and box not in self.used
 
     def take(self, locals_: list[str], domain: str, unique_suffix: str) -> str:
         for local in locals_:
             address = f"{local}@{domain}"
             if self._free(address):
-                self.used.add(address)
+                self.used.add(mailbox(address))
                 return address
-        return f"{locals_[0]}.{unique_suffix}@{domain}"  # ".<number>" appears in no other form
+        # ".<number>" appears in no other form (at Gmail, without the dot, a name pattern with a
+        # two-digit year could: `janedoe12`, hence the check)
+        address = f"{locals_[0]}.{unique_suffix}@{domain}"
+        while mailbox(address) in self.used:
+            address = address.replace("@", "0@", 1)
+        self.used.add(mailbox(address))
+        return address
 
 
 def _email_locals(first: str, last: str, rnd: random.Random) -> list[str]:

@@ -21,8 +21,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
+import yaml
 from dagster._core.storage.dagster_run import IN_PROGRESS_RUN_STATUSES
 
+from orchestration.lib.dagster_storage import STORAGE_CONFIG_KEY, storage_config
 from warehouse.settings import TouchpointPaths
 
 TAG_STARTED_BY = "touchpoint/started_by"
@@ -42,6 +44,10 @@ def pipeline_instance(paths: TouchpointPaths) -> dg.DagsterInstance:
     shared = os.environ.get("DAGSTER_HOME")
     home = Path(shared) if shared else paths.build_dir / "dagster_home"
     home.mkdir(parents=True, exist_ok=True)  # Dagster refuses a DAGSTER_HOME that is missing
+    settings = home / "dagster.yaml"
+    if not shared and not settings.exists():
+        # Dagster's default files and layout, with the event log that does not flush per event.
+        settings.write_text(yaml.safe_dump({STORAGE_CONFIG_KEY: storage_config(home)}))
     return dg.DagsterInstance.from_config(str(home))
 
 

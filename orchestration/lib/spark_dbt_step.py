@@ -1,6 +1,7 @@
 """A dbt step of the pipeline on Spark (TOUCHPOINT_ENGINE=spark, orchestration/lib/engine.py).
 
-Around the same `dbt build` the DuckDB engine runs, with `--target spark`:
+Around the same `dbt build` the DuckDB engine runs, with `--target spark`
+(orchestration/defs/transform/assets.py calls the two halves):
 1. before it, the sources dbt reads (`raw`, and the Python steps' `identity` and `clv` tables)
    are exported from the DuckDB build database to Parquet, where Spark's source views read them
    (warehouse/parquet_export.py; `raw` once per run, the Python steps' tables before every step,
@@ -17,12 +18,11 @@ Around the same `dbt build` the DuckDB engine runs, with `--target spark`:
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
+from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
 
 from identity.store import DEFAULT_SOURCE as IDENTITY_RECORDS
 from orchestration.lib.resources import WarehouseResource
@@ -45,20 +45,24 @@ def spark_paths(build_dir: Path) -> SparkPaths:
     return SparkPaths(build_dir / "spark")
 
 
-def dbt_step_on_spark(
-    context: dg.AssetExecutionContext,
-    dbt: DbtCliResource,
-    warehouse: WarehouseResource,
-    args: list[str],
-) -> Iterator[Any]:
-    """Export, `dbt <args>` on Spark (its events as the DuckDB step's), load back."""
+def export_for_spark(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> None:
+    """Before a dbt step on Spark: the sources as Parquet, and the settings dbt's `spark` target
+    reads (where they are, which tables were exported)."""
     paths = spark_paths(warehouse.paths.build_dir)
     with warehouse.connect() as con:
         exported = _export(con, paths, context.run_id)
-        os.environ.update(paths.export_env())
-        os.environ[ENV_SPARK_SOURCES] = ",".join(f"{s}.{t}" for s, t in exported)
-    invocation = dbt.cli(args, context=context)
-    yield from invocation.stream()
+    os.environ.update(paths.export_env())
+    os.environ[ENV_SPARK_SOURCES] = ",".join(f"{s}.{t}" for s, t in exported)
+
+
+def load_back_from_spark(
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    invocation: DbtCliInvocation,
+) -> None:
+    """After a dbt step on Spark: what it built that DuckDB readers need, into the build
+    database (see the module)."""
+    paths = spark_paths(warehouse.paths.build_dir)
     run_results = invocation.get_artifact("run_results.json")
     manifest = invocation.get_artifact("manifest.json")
     tables = relations_to_hand_back(run_results, manifest, ("table", "incremental"))

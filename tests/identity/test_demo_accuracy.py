@@ -12,7 +12,8 @@ from tests.identity.conftest import DemoIdentity
 
 pytestmark = pytest.mark.slow
 
-MIN_F1 = 0.99
+#: the issue's target is 0.99; the floor sits just under the measured 0.9985
+MIN_F1 = 0.998
 
 
 @pytest.mark.parametrize("mode", ["full", "deterministic"])
@@ -34,9 +35,9 @@ def test_demo_company_resolves_with_f1_of_at_least_099_and_no_trap(
     if mode == "full":
         assert scores.f1 >= MIN_F1, scores.summary()
         assert scores.precision >= 0.999, scores.summary()
-        # resolved customers within 1 % of the real people (measured +0.64 %)
+        # resolved customers within 1 % of the real people (target); measured +0.54 %
         result = evaluate(resolution.records, truth, traps)
-        assert abs(result.customer_excess) <= 0.01, result.summary()
+        assert abs(result.customer_excess) <= 0.006, result.summary()
 
 
 def test_the_probabilistic_step_adds_recall_without_losing_precision(

@@ -107,6 +107,28 @@ def test_nameless_record_joins_the_only_named_holder_of_a_staff_typed_value() ->
     assert same(ids, "c2", "c3")  # the household's calls still belong together
 
 
+def test_nameless_record_on_a_family_address_joins_the_member_who_used_it_first() -> None:
+    """A family address known from two members' CRM contacts: a newsletter profile created after
+    both is the first user's (who registered it); one created before any of them may be another
+    member's and stays apart."""
+    recs = records(
+        dict(system="crm", id="003B", first_name="Bob", last_name="Park", email="theparks@mail.com",
+             observed_at="2024-01-01", salesforce_contact_id="003B"),
+        dict(system="crm", id="003C", first_name="Kim", last_name="Park", email="theparks@mail.com",
+             observed_at="2024-02-01", salesforce_contact_id="003C"),
+        dict(system="marketing", id="K1", email="theparks@mail.com", observed_at="2025-05-01"),
+        dict(system="crm", id="003D", first_name="Dan", last_name="Ross", email="therosss@mail.com",
+             observed_at="2024-03-01", salesforce_contact_id="003D"),
+        dict(system="crm", id="003E", first_name="Amy", last_name="Ross", email="therosss@mail.com",
+             observed_at="2024-04-01", salesforce_contact_id="003E"),
+        dict(system="marketing", id="K2", email="therosss@mail.com", observed_at="2023-05-01"),
+    )
+    ids = customers(resolve(recs, config=DETERMINISTIC).records)
+    assert same(ids, "003B", "K1") and not same(ids, "003C", "K1")
+    assert not same(ids, "003B", "003C")  # the household stays two people
+    assert not same(ids, "003D", "K2") and not same(ids, "003E", "K2")
+
+
 def test_nameless_record_joins_a_staff_typed_value_from_the_same_session_or_named_address() -> None:
     recs = records(
         dict(system="crm", id="003A", first_name="Ann", last_name="Lee", email="ann.lee@mail.com",

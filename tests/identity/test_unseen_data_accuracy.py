@@ -24,10 +24,11 @@ TARGET_F1, TARGET_PRECISION, TARGET_CUSTOMER_EXCESS, TARGET_TRAP_SHARE = 0.99, 0
 
 # (data set) -> floors: F1, precision, |customer excess| (at most), trap share (at most)
 FLOORS = {
-    # 0.9950, 1.0, +1.81 % (target: 1 %), 0 of 1,013 trap pairs
-    "vendor_conventions": (0.99, TARGET_PRECISION, 0.02, TARGET_TRAP_SHARE),
-    "febrl4": (0.99, TARGET_PRECISION, TARGET_CUSTOMER_EXCESS, 0.0),  # 0.9951, 1.0, +0.98 %
-    "febrl3": (0.99, TARGET_PRECISION, 0.017, 0.0),  # 0.9926, 1.0, +1.55 % (target: 1 %)
+    # 0.9951, 1.0, +1.76 % (target: 1 %, not met), 0 of 1,013 trap pairs
+    "vendor_conventions": (0.994, TARGET_PRECISION, 0.018, TARGET_TRAP_SHARE),
+    # FEBRL is fixed data and the matcher is seeded: the floors sit just under the figures
+    "febrl4": (0.996, TARGET_PRECISION, 0.008, 0.0),  # 0.9963, 1.0, +0.74 %
+    "febrl3": (0.995, TARGET_PRECISION, TARGET_CUSTOMER_EXCESS, 0.0),  # 0.9954, 1.0, +1.00 %
 }
 
 
@@ -36,7 +37,8 @@ def _check(name: str, result: Evaluation) -> None:
     print(f"\n{name}: {result.summary()}")
     assert result.scores.f1 >= min_f1, result.summary()
     assert result.scores.precision >= min_precision, result.summary()
-    assert abs(result.customer_excess) <= max_excess, result.summary()
+    # in whole customers: 2,020 for 2,000 people is +1 % (as a float ratio, 1.0000000000000009 %)
+    assert abs(result.customers - result.people) <= max_excess * result.people, result.summary()
     assert result.trap_share_merged <= max_traps, result.summary()
 
 

@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import dagster as dg
+import pytest
 from dagster._core.events import DagsterEvent, DagsterEventType
 from dagster._core.test_utils import create_test_daemon_workspace_context
 from dagster._core.workspace.load_target import PythonFileTarget
@@ -32,9 +33,13 @@ def _record(instance: dg.DagsterInstance, run_id: str, event: DagsterEventType) 
     )
 
 
-def test_a_ui_run_queues_behind_a_cli_run_and_starts_after_it(tmp_path: Path) -> None:
-    # The instance settings `make demo` / `make serve` use (one run at a time).
+def test_a_ui_run_queues_behind_a_cli_run_and_starts_after_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The instance settings `make demo` / `make serve` use (one run at a time), in a home of its
+    # own: the settings name their storage folder by $DAGSTER_HOME.
     shutil.copy(REPO_ROOT / ".dagster_home" / "dagster.yaml", tmp_path / "dagster.yaml")
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
     instance = dg.DagsterInstance.from_config(str(tmp_path))
     target = PythonFileTarget(
         str(PROBE), attribute=None, working_directory=str(REPO_ROOT), location_name="probe"

@@ -8,6 +8,7 @@ from orchestration.lib.dbt_translator import TouchpointDbtTranslator
 from orchestration.lib.engine import Engine, selected_engine
 from orchestration.lib.pipeline_job import is_full_refresh
 from orchestration.lib.resources import DUCKDB_WRITER_POOL, WarehouseResource
+from orchestration.lib.unit_test_record import UnitTestRecord, passed_unit_tests
 
 DBT_PROJECT.prepare_if_dev()
 
@@ -27,15 +28,28 @@ def touchpoint_dbt_models(
 
     Dagster may split this into several dbt steps around Python assets (identity resolution).
     `buildable` runs a test only in the step where all its parents exist; dbt's default (eager)
-    would run a multi-model test as soon as any one parent is selected. With
-    TOUCHPOINT_ENGINE=spark the same command runs on Spark (orchestration/lib/spark_dbt_step.py).
+    would run a multi-model test as soon as any one parent is selected.
+
+    Unit tests (SQL logic against YAML rows, no delivered data) run only until every one has
+    passed under the code that runs now (`unit_test_record`), and on a full refresh.
+
+    With TOUCHPOINT_ENGINE=spark the same command runs on Spark, between an export of its
+    sources and a load of its marts into the build database (orchestration/lib/spark_dbt_step.py).
     """
     args = ["build", "--indirect-selection", "buildable"]
+    unit_tests = UnitTestRecord(manifest_path())
     if is_full_refresh(context.run.tags):
         args.append("--full-refresh")  # incremental models rebuilt from raw
-    if selected_engine() is Engine.SPARK:
-        from orchestration.lib.spark_dbt_step import dbt_step_on_spark
+    elif unit_tests.all_passed():
+        context.log.info("dbt unit tests skipped: all passed under this code before")
+        args += ["--exclude-resource-type", "unit_test"]
+    on_spark = selected_engine() is Engine.SPARK
+    if on_spark:
+        from orchestration.lib.spark_dbt_step import export_for_spark, load_back_from_spark
 
-        yield from dbt_step_on_spark(context, dbt, warehouse, args)
-    else:
-        yield from dbt.cli(args, context=context).stream()
+        export_for_spark(context, warehouse)
+    invocation = dbt.cli(args, context=context)
+    yield from invocation.stream()
+    unit_tests.add_passed(passed_unit_tests(invocation.get_artifact("run_results.json")))
+    if on_spark:
+        load_back_from_spark(context, warehouse, invocation)
