@@ -55,13 +55,18 @@ def pipeline_run_once(
     name: str,
     landing: Callable[[Path], Path],
     env: dict[str, str] | None = None,
+    timeout: float = 900,
 ) -> PipelineRun:
     """`touchpoint run` on the landing folder `landing(folder)` provides, once per session
     (with Touchpoint settings from `env`, e.g. TOUCHPOINT_ENGINE)."""
 
     def build(folder: Path) -> dict[str, Any]:
         run = run_pipeline(
-            landing(folder), folder / "out" / "touchpoint.duckdb", cwd=folder, env=env
+            landing(folder),
+            folder / "out" / "touchpoint.duckdb",
+            cwd=folder,
+            env=env,
+            timeout=timeout,
         )
         return asdict(run)
 

@@ -20,7 +20,7 @@ CONTRACT_CHECKER = REPO_ROOT / "tests" / "tools" / "contract_check.py"  # valida
 
 
 def run_touchpoint(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
+    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 900
 ) -> subprocess.CompletedProcess:
     """The installed console script, from an arbitrary working directory, as a user would.
 
@@ -40,7 +40,7 @@ def run_touchpoint(
         env={**inherited, **(env or {})},
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=timeout,
     )
 
 
@@ -79,7 +79,11 @@ class PipelineRun:
 
 
 def run_pipeline(
-    landing: Path, warehouse: Path, cwd: Path, env: dict[str, str] | None = None
+    landing: Path,
+    warehouse: Path,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    timeout: float = 900,
 ) -> PipelineRun:
     """The README's command, `touchpoint run --landing ... --warehouse ...`, in a subprocess
     (with Touchpoint settings such as TOUCHPOINT_ENGINE from `env`)."""
@@ -93,6 +97,7 @@ def run_pipeline(
         str(warehouse),
         cwd=cwd,
         env={**(env or {}), "DBT_TARGET_PATH": str(dbt_target)},
+        timeout=timeout,
     )
     return PipelineRun(
         landing, warehouse, dbt_target, result.returncode, result.stdout + result.stderr
