@@ -142,7 +142,6 @@ def spark_catalog(spark_run: PipelineRun) -> Iterator:
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.warehouse.dir", str(root / "warehouse"))
-        .config("spark.driver.extraJavaOptions", f"-Dderby.stream.error.file={root / 'derby.log'}")
         .config(
             "spark.hadoop.javax.jdo.option.ConnectionURL",
             f"jdbc:derby:;databaseName={root / 'metastore_db'};create=false",
@@ -150,6 +149,9 @@ def spark_catalog(spark_run: PipelineRun) -> Iterator:
         .enableHiveSupport()
         .getOrCreate()
     )
+    # Derby's log beside its metastore, not in the working directory: set before the catalog's
+    # first use boots Derby (the JVM may already run, for an earlier test's session).
+    session._jvm.java.lang.System.setProperty("derby.stream.error.file", str(root / "derby.log"))
     yield session
     session.stop()
 
