@@ -60,9 +60,20 @@ product_answers as (
         answers.answered_at as happened_at
     from answers
     inner join contacts
-        on
-            answers.contact_id = contacts.contact_id
-            or (answers.source = 'survey' and answers.issue_id = contacts.issue_id)
+        on answers.contact_id = contacts.contact_id
+    -- Each way an answer is about a product is its own equi-join: one OR join would run as a
+    -- nested loop (every answer against every product contact) at a real company's size.
+    union
+    select distinct
+        contacts.product_id,
+        answers.source,
+        answers.answer_id,
+        answers.is_satisfied,
+        answers.answered_at as happened_at
+    from answers
+    inner join contacts
+        on answers.issue_id = contacts.issue_id
+    where answers.source = 'survey'
     union
     select distinct
         lines.product_id,
