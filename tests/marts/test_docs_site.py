@@ -80,7 +80,13 @@ def test_docs_site_holds_every_mart_and_page_and_is_served(
         assert served["exposures"].keys() == manifest["exposures"].keys()
     finally:
         os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            # Stopping the server is the test's clean-up, not what it checks: dbt's docs server
+            # once outlived SIGTERM for 30 s on a loaded machine (CI, 2026-12-07).
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=30)
 
 
 def test_docs_refuses_clearly_without_a_published_warehouse(tmp_path: Path) -> None:
