@@ -59,8 +59,8 @@ docs: install  ## regenerate the dbt docs (lineage: sources -> marts -> metrics 
 PYTEST_WORKERS ?= 2
 
 test: install  ## the whole test suite (installs what it needs)
-	@scripts/install_browser.sh
-	@scripts/install_java.sh
+	@scripts/install_debian_package.sh chromium chromium "the browser tests"
+	@scripts/install_debian_package.sh java openjdk-17-jre-headless "the Spark tests"
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=30
 
 test-fast: install  ## tests that run no pipeline, no dbt and no browser (<= 3 min)

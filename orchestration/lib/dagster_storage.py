@@ -29,17 +29,16 @@ from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventL
 from dagster._core.storage.sqlite_storage import DagsterSqliteStorage, _event_logs_directory
 from sqlalchemy.engine import Connection
 
-# The dagster.yaml block that selects this storage; `base_dir` is the instance's home.
-STORAGE_CONFIG_KEY = "storage"
 
-
-def storage_config(base_dir: Path | str | dict[str, str]) -> dict[str, Any]:
-    """The `storage:` entry of a dagster.yaml that uses `TouchpointSqliteStorage`."""
+def instance_settings(home: Path) -> dict[str, Any]:
+    """A dagster.yaml's settings for an instance in `home` that uses `TouchpointSqliteStorage`."""
     return {
-        "custom": {
-            "module": __name__,
-            "class": TouchpointSqliteStorage.__name__,
-            "config": {"base_dir": base_dir if isinstance(base_dir, dict) else str(base_dir)},
+        "storage": {
+            "custom": {
+                "module": __name__,
+                "class": TouchpointSqliteStorage.__name__,
+                "config": {"base_dir": str(home)},
+            }
         }
     }
 

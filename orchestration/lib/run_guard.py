@@ -24,7 +24,7 @@ import dagster as dg
 import yaml
 from dagster._core.storage.dagster_run import IN_PROGRESS_RUN_STATUSES
 
-from orchestration.lib.dagster_storage import STORAGE_CONFIG_KEY, storage_config
+from orchestration.lib.dagster_storage import instance_settings
 from warehouse.settings import TouchpointPaths
 
 TAG_STARTED_BY = "touchpoint/started_by"
@@ -47,7 +47,7 @@ def pipeline_instance(paths: TouchpointPaths) -> dg.DagsterInstance:
     settings = home / "dagster.yaml"
     if not shared and not settings.exists():
         # Dagster's default files and layout, with the event log that does not flush per event.
-        settings.write_text(yaml.safe_dump({STORAGE_CONFIG_KEY: storage_config(home)}))
+        settings.write_text(yaml.safe_dump(instance_settings(home)))
     return dg.DagsterInstance.from_config(str(home))
 
 

@@ -97,7 +97,7 @@ def served_app(demo_run) -> Iterator[str]:
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail(
-            "Debian chromium is not installed: run scripts/install_browser.sh (make test does)"
+            "Debian chromium is not installed: run scripts/install_debian_package.sh chromium chromium 'the browser tests' (make test does)"
         )
     from playwright.sync_api import sync_playwright
 

@@ -51,42 +51,50 @@ answers as (
     select * from {{ ref('fct_satisfaction_answer') }}
 ),
 
-product_answers as (
-    select distinct
-        contacts.product_id,
+-- Which products each answer is about: one equi-join per way, since a single OR join would run
+-- as a nested loop (every answer against every product contact) at a real company's size.
+answer_products as (
+    select
         answers.source,
         answers.answer_id,
-        answers.is_satisfied,
-        answers.answered_at as happened_at
+        contacts.product_id
     from answers
     inner join contacts
         on answers.contact_id = contacts.contact_id
-    -- Each way an answer is about a product is its own equi-join: one OR join would run as a
-    -- nested loop (every answer against every product contact) at a real company's size.
     union
-    select distinct
-        contacts.product_id,
+    select
         answers.source,
         answers.answer_id,
-        answers.is_satisfied,
-        answers.answered_at as happened_at
+        contacts.product_id
     from answers
     inner join contacts
         on answers.issue_id = contacts.issue_id
     where answers.source = 'survey'
     union
-    select distinct
-        lines.product_id,
+    select
         answers.source,
         answers.answer_id,
-        answers.is_satisfied,
-        answers.answered_at as happened_at
+        lines.product_id
     from answers
     inner join lines
         on answers.order_id = lines.order_id
     where answers.trigger = 'order_delivered'
 ),
 
+-- (source, answer_id) is fct_satisfaction_answer's key: one row per answer and product.
+product_answers as (
+    select
+        answer_products.product_id,
+        answers.source,
+        answers.answer_id,
+        answers.is_satisfied,
+        answers.answered_at as happened_at
+    from answer_products
+    inner join answers
+        on
+            answer_products.source = answers.source
+            and answer_products.answer_id = answers.answer_id
+),
 
 weekly_sales as (
     select
