@@ -113,9 +113,24 @@ _NAMED_AT_ONE_PLACE = (
 #: the postal code, not the name and the birthday; household members and namesakes rarely share
 #: both.
 _NAMED_AND_BORN = f"({_SAME_WHOLE_NAME} and birth_date_l = birth_date_r)"
+#: The same whole name, written alike, with addresses one typo apart where the typo is in the
+#: letters of the local part and is a dropped, doubled or swapped one (`elizaeth.thomas@` beside
+#: `elizabeth.thomas@`, both used twice: the shop copied it to billing). Namesakes' addresses
+#: differ by a substituted letter (`jmason@` / `cmason@`), a digit or punctuation
+#: (`jsmith@` / `jsmith1@`, `jennifer_smith@` / `jennifer.smith@`) or the provider
+#: (`hollydavis@gmail.com` / `hollydavis@mail.com`), which do not count.
+_EMAIL_TYPO_OF_ONE_NAME = (
+    "(first_name_l = first_name_r and last_name_l = last_name_r "
+    f"and {one_typo('email_l', 'email_r')} "
+    "and split_part(email_l, '@', 2) = split_part(email_r, '@', 2) "
+    "and regexp_replace(email_l, '[^a-z@]', '', 'g') <> regexp_replace(email_r, '[^a-z@]', '', 'g') "
+    "and case when length(email_l) = length(email_r) then hamming(email_l, email_r) <> 1 "
+    "else true end)"
+)
 ACCEPTANCE = (
     f"(email_l = email_r or ({one_typo('email_l', 'email_r')} and least(email_uses_l, email_uses_r) = 1) "
-    f"or {_PHONE_IN_COMMON} or birth_date_l = birth_date_r or {_NAMED_AT_ONE_PLACE}) "
+    f"or {_PHONE_IN_COMMON} or birth_date_l = birth_date_r or {_NAMED_AT_ONE_PLACE} "
+    f"or {_EMAIL_TYPO_OF_ONE_NAME}) "
     f"and (phone_l is null or phone_r is null or {_PHONE_IN_COMMON} or {_NAMED_AT_ONE_PLACE} "
     f"or {_NAMED_AND_BORN}) "
     "and (postal_code_l is null or postal_code_r is null "

@@ -277,6 +277,50 @@ def test_a_value_used_by_many_named_people_links_nobody() -> None:
     assert out.records.set_index("source_record_id").loc["1", "email_key"] == "noemail@store.com"
 
 
+def test_a_sign_up_spelling_the_name_more_fully_than_the_record_joins_it() -> None:
+    """CRM staff type short forms (`Mich`, `Jas`), people sign up with their full given name or
+    their initials with a middle one: within the visit, with one candidate. Not a given name and
+    a family initial (many people's addresses read so), not a longer family name, not two extra
+    letters."""
+    people = [
+        ("Mich", "Ross", "michael.ross@gmail.com"),
+        ("Jas", "Johnson", "jason_johnson@x.com"),
+        ("Kerry", "Nixon", "knnixon@gmail.com"),
+        ("Davey", "Woods", "davidw@gmail.com"),
+        ("Ann", "Lee", "annabel.leeds@x.com"),
+        ("Tom", "Hill", "tkxhill@x.com"),
+    ]
+    recs = records(
+        *(
+            row
+            for n, (first, last, address) in enumerate(people)
+            for row in (
+                dict(
+                    system="crm",
+                    id=f"003{n}",
+                    first_name=first,
+                    last_name=last,
+                    email=f"the{last.lower()}s@x.com",
+                    salesforce_contact_id=f"003{n}",
+                    observed_at=f"2026-03-{10 + n}T21:00:00",
+                ),
+                dict(
+                    system="marketing",
+                    id=f"K{n}",
+                    email=address,
+                    observed_at=f"2026-03-{10 + n}T21:25:00",
+                ),
+            )
+        )
+    )
+    ids = customers(resolve(recs, config=DETERMINISTIC).records)
+    for n in range(3):
+        assert same(ids, f"003{n}", f"K{n}"), people[n]
+    assert not same(ids, "0033", "K3")  # `davidw@`: David W., whoever
+    assert not same(ids, "0034", "K4")  # Leeds is not Lee
+    assert not same(ids, "0035", "K5")  # two letters between the initial and the family name
+
+
 def test_a_sign_up_in_the_same_session_joins_the_person_its_address_spells() -> None:
     """A newsletter sign-up with the person's own address during the visit that opened their
     CRM contact under the family address; not a relative's address, not a name that merely

@@ -20,6 +20,8 @@ FIRST_EXACT, FIRST_NICKNAME, FIRST_ELSE = 5, 4, 0
 LAST_EXACT, LAST_ELSE = 2, 0
 
 PAIR: dict[str, Any] = {
+    "first_name": None,
+    "last_name": None,
     "email": None,
     "email_uses": 1,
     "phone": None,
@@ -106,6 +108,43 @@ def test_a_personal_identifier_is_needed_and_contradictions_refuse() -> None:
         postal_code=("10001", "20002"),
         street=STREET,
         city=CITY,
+    )
+
+
+def test_an_address_typo_between_two_records_of_one_whole_name_is_a_match() -> None:
+    eliza = {"first_name": ("elizabeth", "elizabeth"), "last_name": ("thomas", "thomas")}
+    used_twice = {"email_uses": (2, 2)}
+    assert accepted(
+        FIRST_EXACT,
+        LAST_EXACT,
+        **eliza,
+        **used_twice,
+        email=("elizabeth.thomas@x.com", "elizaeth.thomas@x.com"),  # a dropped letter
+    )
+    assert accepted(
+        FIRST_EXACT,
+        LAST_EXACT,
+        **eliza,
+        **used_twice,
+        email=("elizabeth.thomas@x.com", "elizabeth.thmoas@x.com"),  # swapped letters
+    )
+    # how namesakes' addresses differ: another letter, a digit added
+    for other in ("elizabeth.thomaz@x.com", "elizabeth.thomas1@x.com"):
+        assert not accepted(
+            FIRST_EXACT,
+            LAST_EXACT,
+            **eliza,
+            **used_twice,
+            email=("elizabeth.thomas@x.com", other),
+        )
+    # other names: the address is no evidence here
+    assert not accepted(
+        FIRST_EXACT,
+        LAST_EXACT,
+        **used_twice,
+        first_name=("elizabeth", "eliza"),
+        last_name=("thomas", "thomas"),
+        email=("elizabeth.thomas@x.com", "elizaeth.thomas@x.com"),
     )
 
 
