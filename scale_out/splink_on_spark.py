@@ -11,8 +11,9 @@ pairs never come back to one process.
 The model's SQL (comparison levels, blocking rules, the acceptance rule) is written in DuckDB's
 dialect; `to_spark_sql` transpiles it with sqlglot, mapping the three functions whose Spark
 names sqlglot does not know: Jaro-Winkler (`jaro_winkler_similarity`, built into Spark 4.3),
-list overlap (`arrays_overlap`) and Damerau-Levenshtein (Splink's Scala UDF, from the jar that
-`spark_jars()` names: it must be on the session's `spark.jars` before the session starts).
+list overlap (`arrays_overlap`) and Damerau-Levenshtein (Splink's Scala UDF: its jar is added
+to the session with `ADD JAR`, which also puts it on the driver's class path, so a session
+started without it works).
 
 Splink's Spark backend rewrites each statement through a sqlglot dialect subclass
 (`customspark`), which the compiled sqlglot (`sqlglotc`, pulled in by dagster-dbt's
@@ -26,7 +27,6 @@ import copy
 import logging
 import math
 import uuid
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import sqlglot
@@ -76,9 +76,8 @@ def spark_model(duckdb_model: dict[str, Any]) -> dict[str, Any]:
     return model
 
 
-@cache
-def spark_jars() -> str:
-    """What `spark.jars` must hold for the translated model: Splink's similarity UDFs."""
+def _similarity_jar() -> str:
+    """Splink's jar of similarity UDFs (Damerau-Levenshtein among them) for this Spark."""
     from splink.internals.spark.jar_location import similarity_jar_location
 
     return similarity_jar_location()
@@ -106,6 +105,8 @@ def _splink_spark_api(spark: SparkSession) -> Any:
             tree = sqlglot.parse_one(sql, read="spark").transform(_literal_doubles)
             return tree.sql(dialect="spark", pretty=True)
 
+    # SparkAPI registers the jar's UDFs; `spark.jars` would need them before the session started
+    spark.sql(f"ADD JAR '{_similarity_jar()}'")
     # persist: the blocked pairs are computed once, not again for every action on the result
     return _SparkAPI(spark_session=spark, break_lineage_method="persist")
 

@@ -42,15 +42,12 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
         pytest.skip("java is missing (make test installs openjdk-17-jre-headless as root)")
     from pyspark.sql import SparkSession
 
-    from scale_out.splink_on_spark import spark_jars
-
     session = (
         SparkSession.builder.master("local[2]")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.jars", spark_jars())  # Splink's Damerau-Levenshtein UDF
         .config("spark.sql.warehouse.dir", str(tmp_path_factory.mktemp("spark_warehouse")))
         .getOrCreate()
     )
