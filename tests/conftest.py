@@ -30,6 +30,9 @@ BUILD_GROUPS = {
     "demo_run": "demo",
     "handmade_run": "handmade",
     "spark_run": "handmade_spark",  # tests/spark/conftest.py
+    "small_company": "small_company_spark",  # tests/spark/conftest.py: its two builds, one worker
+    "small_company_run": "small_company_spark",
+    "small_company_spark_run": "small_company_spark",
 }
 
 

@@ -1,13 +1,13 @@
-"""One dbt project, two engines (issue 17): the hand-made landing folder run through the whole
-pipeline with TOUCHPOINT_ENGINE=spark (every dbt model and test on local Apache Spark, the marts
-loaded back into the DuckDB build and published as usual) gives the same rows as the DuckDB run
-the suite already makes (`handmade_run`), table for table: keys and values equal, floats within
-1e-9 relative; and every contract metric, read from the two analyst publications through the
-semantic layer, has the same value.
+"""One dbt project, two engines (issue 17): a landing folder run through the whole pipeline with
+TOUCHPOINT_ENGINE=spark (every dbt model on local Apache Spark, the marts loaded back into the
+DuckDB build and published as usual) gives the same rows as the same folder run on DuckDB, table
+for table: keys and values equal, floats within 1e-9 relative; and every contract metric, read
+from the two analyst publications through the semantic layer, has the same value.
 
-The Spark run is this folder's one Spark build (`spark_run`, once per test session); the
-comparisons read its files afterwards, so only the staging comparison starts a SparkSession
-(staging models are Spark views).
+Two deliveries: the hand-made landing folder (compared with the DuckDB run the suite already
+makes, `handmade_run`) and a small simulated company (tests/spark/conftest.py). Each Spark run
+is made once per test session; the comparisons read its files afterwards, so only the staging
+comparison starts a SparkSession (staging models are Spark views).
 """
 
 from __future__ import annotations
@@ -53,19 +53,25 @@ def test_the_contract_lists_the_marts_we_expect() -> None:
     )
 
 
-def test_the_pipeline_runs_on_spark(spark_run: PipelineRun) -> None:
+def _assert_ran_on_spark(run: PipelineRun) -> None:
     """Every dbt step ran on Spark, and every model of the project was built there."""
-    assert spark_run.returncode == 0, spark_run.output[-5000:]
-    manifests = sorted(spark_run.dbt_target.glob("*/manifest.json"))
+    assert run.returncode == 0, run.output[-5000:]
+    manifests = sorted(run.dbt_target.glob("*/manifest.json"))
     assert len(manifests) >= 3, "the dbt steps around identity resolution and CLV"
     for manifest in manifests:
         assert json.loads(manifest.read_text())["metadata"]["adapter_type"] == "spark", manifest
-    models = {
-        r["unique_id"] for r in spark_run.dbt_results() if r["unique_id"].startswith("model.")
-    }
+    models = {r["unique_id"] for r in run.dbt_results() if r["unique_id"].startswith("model.")}
     project = json.loads(manifests[0].read_text())["nodes"]
     assert models == {uid for uid in project if uid.startswith("model.")}
-    assert spark_run.dbt_problems() == []
+    assert run.dbt_problems() == []
+
+
+def test_the_pipeline_runs_on_spark(spark_run: PipelineRun) -> None:
+    _assert_ran_on_spark(spark_run)
+
+
+def test_a_simulated_company_runs_on_spark(small_company_spark_run: PipelineRun) -> None:
+    _assert_ran_on_spark(small_company_spark_run)
 
 
 def test_the_build_database_holds_the_marts_spark_wrote(spark_run: PipelineRun) -> None:
@@ -88,14 +94,25 @@ def test_the_build_database_holds_the_marts_spark_wrote(spark_run: PipelineRun) 
             assert (mart, in_build) == (mart, in_spark)
 
 
+def _assert_same_mart(mart: str, on_duckdb: PipelineRun, on_spark: PipelineRun) -> None:
+    relation = f"marts.{mart}"
+    expected = _table(on_duckdb.build_db, relation)
+    assert expected.rows, f"{relation} is empty on DuckDB: the comparison would prove nothing"
+    assert differences(expected, _table(on_spark.build_db, relation)) == []
+
+
 @pytest.mark.parametrize("mart", CONTRACT_MARTS)
 def test_contract_mart_is_the_same_on_spark(
     mart: str, handmade_run: PipelineRun, spark_run: PipelineRun
 ) -> None:
-    relation = f"marts.{mart}"
-    expected = _table(handmade_run.build_db, relation)
-    assert expected.rows, f"{relation} is empty on DuckDB: the comparison would prove nothing"
-    assert differences(expected, _table(spark_run.build_db, relation)) == []
+    _assert_same_mart(mart, handmade_run, spark_run)
+
+
+@pytest.mark.parametrize("mart", CONTRACT_MARTS)
+def test_contract_mart_of_a_simulated_company_is_the_same_on_spark(
+    mart: str, small_company_run: PipelineRun, small_company_spark_run: PipelineRun
+) -> None:
+    _assert_same_mart(mart, small_company_run, small_company_spark_run)
 
 
 def _semantic_layer(publication: Path) -> tuple[duckdb.DuckDBPyConnection, SemanticLayer]:
@@ -107,12 +124,10 @@ def _frame_table(frame) -> Table:
     return Table(list(frame.columns), list(frame.itertuples(index=False, name=None)))
 
 
-def test_every_contract_metric_is_the_same_from_the_spark_marts(
-    handmade_run: PipelineRun, spark_run: PipelineRun
-) -> None:
+def _assert_same_metrics(on_duckdb: PipelineRun, on_spark: PipelineRun) -> None:
     """Through MetricFlow on the analyst publications, the readers' view of both runs."""
-    duckdb_con, built_on_duckdb = _semantic_layer(handmade_run.warehouse)
-    spark_con, built_on_spark = _semantic_layer(spark_run.warehouse)
+    duckdb_con, built_on_duckdb = _semantic_layer(on_duckdb.warehouse)
+    spark_con, built_on_spark = _semantic_layer(on_spark.warehouse)
     try:
         different = {}
         for metric in CONTRACT_METRICS:
@@ -126,6 +141,18 @@ def test_every_contract_metric_is_the_same_from_the_spark_marts(
     finally:
         duckdb_con.close()
         spark_con.close()
+
+
+def test_every_contract_metric_is_the_same_from_the_spark_marts(
+    handmade_run: PipelineRun, spark_run: PipelineRun
+) -> None:
+    _assert_same_metrics(handmade_run, spark_run)
+
+
+def test_every_contract_metric_of_a_simulated_company_is_the_same_on_spark(
+    small_company_run: PipelineRun, small_company_spark_run: PipelineRun
+) -> None:
+    _assert_same_metrics(small_company_run, small_company_spark_run)
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,8 @@
 {#- Whole `part`s (second, minute, hour, day, month) from `start` to `end`, counted as DuckDB's
-    date_diff counts them. dbt.datediff on Spark asserts its arguments are not null (a null
-    would fail the query), where a missing time here must give null. -#}
+    date_diff counts them: the `part` boundaries crossed, so 10.7 s to 253.2 s is 243 seconds
+    (Spark's timestampdiff counts whole elapsed parts, 242, so it is given both ends truncated
+    to the part). dbt.datediff on Spark asserts its arguments are not null (a null would fail
+    the query), where a missing time here must give null. -#}
 {% macro date_diff(part, start, end) -%}
     {{ return(adapter.dispatch('date_diff')(part, start, end)) }}
 {%- endmacro %}
@@ -13,7 +15,7 @@
     {%- elif part == 'month' -%}
         cast((year({{ end }}) * 12 + month({{ end }})) - (year({{ start }}) * 12 + month({{ start }})) as bigint)
     {%- elif part in ('second', 'minute', 'hour') -%}
-        timestampdiff({{ part | upper }}, {{ start }}, {{ end }})
+        timestampdiff({{ part | upper }}, date_trunc('{{ part }}', {{ start }}), date_trunc('{{ part }}', {{ end }}))
     {%- else -%}
         {{ exceptions.raise_compiler_error("date_diff on Spark: unsupported part " ~ part) }}
     {%- endif -%}
