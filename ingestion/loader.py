@@ -220,7 +220,10 @@ def ingest_concurrently(
 
     The largest entities start first (by bytes in their folders), so the last one to finish is
     not a big one started late. The bookkeeping tables and every raw table are created before
-    the workers start: DuckDB refuses two transactions creating catalog entries at once."""
+    the workers start: DuckDB refuses two transactions creating catalog entries at once. A
+    cursor shares the database's settings (memory limit, threads), not `con`'s session ones
+    (`SET TimeZone`, ...): ingestion and `connect_build` set none, so a cursor reads and
+    writes exactly as `con` would."""
     ensure_raw_layer(con)
     for spec in specs:
         ensure_raw_table(con, spec)
