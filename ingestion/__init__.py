@@ -4,6 +4,7 @@ benchmark use it directly and Dagster assets are thin wrappers (orchestration/de
 Public API:
     SPECS, ENTITIES, get_spec, EntitySpec, Field  - the input contract as data
     ingest_entity, ingest_all, EntityLoadResult  - load one / every entity
+    ingest_concurrently, EntityOutcome           - load entities two at a time (both cores)
     reconcile, Reconciliation                    - rows read = loaded + quarantined + duplicate
     IngestionError                               - a load stopped by a full disk or memory
     LEDGER, QUARANTINE, AUDIT                    - table names of the bookkeeping tables
@@ -11,7 +12,14 @@ Public API:
 
 from ingestion.contract import ENTITIES, SPECS, EntitySpec, Field, get_spec
 from ingestion.errors import IngestionError
-from ingestion.loader import EntityLoadResult, ingest_all, ingest_entity, new_load_id
+from ingestion.loader import (
+    EntityLoadResult,
+    EntityOutcome,
+    ingest_all,
+    ingest_concurrently,
+    ingest_entity,
+    new_load_id,
+)
 from ingestion.reconciliation import Reconciliation, reconcile
 from ingestion.schema import AUDIT, LEDGER, QUARANTINE, RAW_SCHEMA
 
@@ -23,12 +31,14 @@ __all__ = [
     "RAW_SCHEMA",
     "SPECS",
     "EntityLoadResult",
+    "EntityOutcome",
     "EntitySpec",
     "Field",
     "IngestionError",
     "Reconciliation",
     "get_spec",
     "ingest_all",
+    "ingest_concurrently",
     "ingest_entity",
     "new_load_id",
     "reconcile",

@@ -41,18 +41,25 @@ def prepare_manifest(target_path: Path | None = None) -> Path:
     Without `target_path` it parses into the project's own target/ (what the Dagster UI reads).
     With it, it parses into `target_path` for one run: dbt reuses that folder's partial-parse
     state from the run before (a daily run on the same build folder parses only what changed),
-    and every dbt step of the run starts from it. A step given a parse state made for another
+    or, in a fresh folder, the state another build folder's parse left (`dbt_parse_cache`), and
+    every dbt step of the run starts from it. A step given a parse state made for another
     build database (dbt hashes the profile's paths into it) would parse the whole project again.
     """
     if target_path is None:
         DBT_PROJECT.preparer.prepare(DBT_PROJECT)
         return DBT_PROJECT.manifest_path
+    from orchestration.lib import dbt_parse_cache
     from orchestration.lib.dbt_in_process import parse_in_process
 
     target_path.mkdir(parents=True, exist_ok=True)
+    where = (target_path, DBT_PROJECT.project_dir, DBT_PROJECT.profiles_dir, BUILD_TARGET)
+    # A fresh build folder starts from another build folder's parse of the same project; dbt
+    # re-parses whatever differs (dbt_parse_cache).
+    dbt_parse_cache.seed(*where)
     # In this process: the dbt steps of the run start from this very manifest (no parse, no
     # dbt start-up of their own).
-    parse_in_process(target_path, DBT_PROJECT.project_dir, DBT_PROJECT.profiles_dir, BUILD_TARGET)
+    parse_in_process(*where)
+    dbt_parse_cache.keep(*where)
     _share_with_project(target_path)
     return target_path / "manifest.json"
 

@@ -1,4 +1,5 @@
-"""The Dagster side: one asset per entity keyed like the dbt source, metadata and the check."""
+"""The Dagster side: one asset per entity keyed like the dbt source, metadata and the check;
+all entities in one subsettable step that loads two at a time."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import dagster as dg
 
 from ingestion import SPECS
 from orchestration.defs.ingestion import defs as ingestion_defs
+from orchestration.defs.ingestion.assets import INGESTION_STEP
 from orchestration.lib.resources import DUCKDB_WRITER_POOL, WarehouseResource
 from tests.ingestion.landing import HANDMADE
 from warehouse.settings import TouchpointPaths
@@ -31,6 +33,13 @@ def test_one_asset_per_contract_entity():
         assert a.op.pool == DUCKDB_WRITER_POOL
         assert "warehouse" in a.required_resource_keys
         assert dg.AssetCheckKey(key, "reconciliation") in a.check_keys
+    # one step for all of them (loaded two at a time), which runs any subset of them
+    [step] = assets
+    assert step.op.name == INGESTION_STEP and step.can_subset
+
+
+def _entities(*paths: list[str]) -> list[dg.AssetKey]:
+    return [dg.AssetKey(p) for p in paths]
 
 
 def test_materialize_reports_files_rows_and_reconciliation(tmp_path):
@@ -39,16 +48,13 @@ def test_materialize_reports_files_rows_and_reconciliation(tmp_path):
     bad = landing / "crm" / "contacts" / "2026-03-02.csv"
     bad.parent.mkdir(parents=True)
     bad.write_text("Id,FirstName\n0035g00000AbCdEAAZ,Ann\n")
-    wanted = [
-        a
-        for a in ingestion_defs.assets
-        if any(
-            k.path in (["surveys", "responses"], ["crm", "contacts"], ["digital", "events"])
-            for k in a.keys
-        )
-    ]
-    res = dg.materialize(wanted, resources={"warehouse": _resource(landing, tmp_path)})
+    wanted = _entities(["surveys", "responses"], ["crm", "contacts"], ["digital", "events"])
+    assets = list(ingestion_defs.assets)
+    resources = {"warehouse": _resource(landing, tmp_path)}
+    res = dg.materialize(assets, selection=wanted, resources=resources)
     assert res.success
+    # the subset only: no other entity was loaded or checked
+    assert {e.asset_key for e in res.get_asset_materialization_events()} == set(wanted)
     md = {
         m.asset_key.path[0]: m.metadata
         for m in res.get_asset_materialization_events()
@@ -71,7 +77,7 @@ def test_materialize_reports_files_rows_and_reconciliation(tmp_path):
         ("digital", "events"): True,
     }
     # a second run reads nothing new
-    again = dg.materialize(wanted, resources={"warehouse": _resource(landing, tmp_path)})
+    again = dg.materialize(assets, selection=wanted, resources=resources)
     md2 = {
         m.materialization.asset_key.path[0]: m.materialization.metadata
         for m in again.get_asset_materialization_events()

@@ -187,10 +187,10 @@ def test_the_dagster_step_fails_with_the_cause_as_its_message(landing, tmp_path,
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(ingestion.ledger, "record", disk_full)
-    [tickets] = [a for a in ingestion_defs.assets if dg.AssetKey(TICKETS.asset_key) in a.keys]
     paths = TouchpointPaths(landing, tmp_path / "w.duckdb", tmp_path / "build")
     result = dg.materialize(
-        [tickets],
+        list(ingestion_defs.assets),
+        selection=[dg.AssetKey(TICKETS.asset_key)],
         resources={"warehouse": WarehouseResource.from_paths(paths)},
         raise_on_error=False,
     )
