@@ -322,24 +322,34 @@ def link_typo_neighbours(
     none = pd.DataFrame({"left_rec": [], "right_rec": []}, dtype=np.int64)
     if not len(left_idx) or not len(right_idx):
         return labels, np.zeros(len(prepared), dtype=bool), none
+    # The answer depends on the addresses only: each distinct nameless address, and each named
+    # (address, cluster) with its first record, is expanded once (at a million customers the
+    # deletion index is tens of millions of rows otherwise).
+    left_records = pd.DataFrame({"left_rec": left_idx, "email": email[left_idx]})
+    frames = {
+        "l": left_records.drop_duplicates("email").rename(columns={"left_rec": "rec"}),
+        "r": pd.DataFrame(
+            {"rec": right_idx, "email": email[right_idx], "cluster": labels[right_idx]}
+        )
+        .groupby(["email", "cluster"], as_index=False, sort=False)["rec"]
+        .min(),
+    }
     con = connect_scratch()  # the run's memory_limit
     try:
-        for name, idx in (("l", left_idx), ("r", right_idx)):
-            con.register(
-                f"{name}_frame",
-                pd.DataFrame({"rec": idx, "email": email[idx], "cluster": labels[idx]}),
-            )
+        for name, frame in frames.items():
+            con.register(f"{name}_frame", frame)
+            columns = "rec, email, cluster" if name == "r" else "rec, email"
             con.execute(f"""
                 create temp table {name} as
-                select rec, email, cluster, email as variant from {name}_frame
+                select {columns}, email as variant from {name}_frame
                 union all
-                select rec, email, cluster, email[:i - 1] || email[i + 1:]
+                select {columns}, email[:i - 1] || email[i + 1:]
                 from {name}_frame, range(1, 65) as positions(i)
                 where i <= length(email) and email[i] <> '@'""")
-        pairs = con.execute(f"""
+        by_address = con.execute(f"""
             with candidates as (
-                select distinct l.rec as left_rec, r.rec as right_rec, l.email as le,
-                    r.email as re, r.cluster as right_cluster
+                select distinct l.email as le, r.rec as right_rec, r.email as re,
+                    r.cluster as right_cluster
                 from l join r using (variant)
                 where l.email <> r.email
             ), neighbours as (
@@ -347,13 +357,17 @@ def link_typo_neighbours(
                 where {one_typo("le", "re")}
                     and case when length(le) = length(re) then hamming(le, re) <> 1 else true end
             )
-            select left_rec, min(right_rec) as right_rec
+            select le as email, min(right_rec) as right_rec
             from neighbours
-            group by left_rec
-            having count(distinct right_cluster) = 1
-            order by left_rec""").df()
+            group by le
+            having count(distinct right_cluster) = 1""").df()
     finally:
         con.close()
+    pairs = (
+        left_records.merge(by_address, on="email")
+        .loc[:, ["left_rec", "right_rec"]]
+        .sort_values("left_rec", ignore_index=True)
+    )
     if pairs.empty:
         return labels, np.zeros(len(prepared), dtype=bool), none
     first = prepared["first_name_norm"].to_numpy(dtype=object)
@@ -496,10 +510,7 @@ def link_session_sign_ups(
                     "t": observed[right_idx],
                     "first": first[right_idx],
                     "last": prepared["last_name_norm"].to_numpy(dtype=object)[right_idx],
-                    "first_keys": [
-                        sorted(k for k in first_name_keys(f) if len(k) >= 3)
-                        for f in first[right_idx]
-                    ],
+                    "first_keys": _keys_of_three_letters_or_more(first[right_idx]),
                 }
             ),
         )
@@ -550,6 +561,14 @@ def link_session_sign_ups(
         return labels, np.zeros(len(prepared), dtype=bool), none
     left, right = pairs["left_rec"].to_numpy(np.int64), pairs["right_rec"].to_numpy(np.int64)
     return _attach_pairs(prepared, labels, left, right)
+
+
+def _keys_of_three_letters_or_more(first_names: np.ndarray) -> list[list[str]]:
+    """Per given name, its nickname keys of three letters or more, sorted; computed once per
+    distinct name (millions of records, thousands of names)."""
+    codes, names = pd.factorize(pd.Series(first_names, dtype=object))
+    keys = [sorted(k for k in first_name_keys(f) if len(k) >= 3) for f in names]
+    return [keys[c] for c in codes]
 
 
 def _attach_pairs(

@@ -89,13 +89,14 @@ def build_edges(
         spaces.append((key_space(prepared, columns), columns))
     for name, space in zip(CONTACT_POINTS, contact_point_key_spaces(prepared), strict=True):
         spaces.append((space, [name] * len(space)))  # a mobile here is the phone there
-    seen: set[tuple[int, int]] = set()
+    # record pairs already explained by a stronger key, as one integer per pair (left * n + right)
+    n = np.int64(len(prepared))
+    seen = np.zeros(0, dtype=np.int64)
     for space, names in spaces:  # strongest first: an edge is named after its strongest key
         edges = shared_key_edges(labels, space, names, rank)
-        pairs = list(zip(edges["left"], edges["right"], strict=True))
-        edges = edges[np.array([p not in seen for p in pairs], dtype=bool)]
-        seen.update(pairs)
-        parts.append(edges.assign(linked=True))
+        pairs = edges["left"].to_numpy(np.int64) * n + edges["right"].to_numpy(np.int64)
+        parts.append(edges[~np.isin(pairs, seen)].assign(linked=True))
+        seen = np.union1d(seen, pairs)
     parts += [p for p in pair_edges if len(p)]
     edges = (
         pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["left", "right"])
