@@ -10,10 +10,6 @@ their own), so this module costs two dbt runs of the staging models.
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +18,12 @@ import pandas as pd
 import pytest
 
 from tests.dbt.test_staging import (  # noqa: F401  (staging_build: the shared first build)
-    DBT,
-    DBT_PROJECT,
     RawLayer,
     StagingBuild,
     staging_build,
 )
 from tests.incremental.compare import canonical
+from tests.incremental.dbt_copies import changed_copies, dbt_on
 
 pytestmark = pytest.mark.slow
 
@@ -44,19 +39,11 @@ INCREMENTAL_MODELS = (
 )  # fmt: skip
 
 
-def _dbt_build_staging(database: Path, workdir: Path, *extra: str) -> dict[str, Any]:
+def _dbt_build_staging(database: Path, *extra: str) -> dict[str, Any]:
     """`dbt build --select staging` (plus `extra`) on `database`; dbt's run results."""
-    result = subprocess.run(
-        [str(DBT), "build", "--select", "staging", "--indirect-selection", "buildable",
-         "--target", "build", "--project-dir", str(DBT_PROJECT), "--profiles-dir",
-         str(DBT_PROJECT), "--target-path", str(workdir / "target"), "--log-path",
-         str(workdir / "logs"), *extra],
-        cwd=DBT_PROJECT,
-        env={**os.environ, "TOUCHPOINT_BUILD_DB": str(database), "DO_NOT_TRACK": "1"},
-        capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout + result.stderr
-    return json.loads((workdir / "target" / "run_results.json").read_text())
+    return dbt_on(
+        database, "build", "--select", "staging", "--indirect-selection", "buildable", *extra
+    )
 
 
 class _NextDelivery(RawLayer):
@@ -135,20 +122,11 @@ def both_builds(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> tuple[Path, Path, dict[str, Any]]:
     """(incremental build, full build, the incremental build's run results)."""
-    folder = tmp_path_factory.mktemp("incremental_staging")
-    incremental = folder / "incremental" / "touchpoint.duckdb"  # the catalog is `touchpoint`
-    incremental.parent.mkdir()
-    shutil.copy2(staging_build.database, incremental)
-    con = duckdb.connect(str(incremental))
-    try:
-        _deliver_d3(con)
-    finally:
-        con.close()
-    full = folder / "full" / "touchpoint.duckdb"
-    full.parent.mkdir()
-    shutil.copy2(incremental, full)
-    run_results = _dbt_build_staging(incremental, folder / "incremental")
-    _dbt_build_staging(full, folder / "full", "--full-refresh")
+    incremental, full, _ = changed_copies(
+        staging_build.database, tmp_path_factory.mktemp("incremental_staging"), _deliver_d3
+    )
+    run_results = _dbt_build_staging(incremental)
+    _dbt_build_staging(full, "--full-refresh")
     return incremental, full, run_results
 
 

@@ -1,6 +1,23 @@
 -- One row per customer activity in any system: the journey stream (Activity Schema style). Each
 -- activity is a verb_noun in the past tense, placed in a journey stage, counted per customer
 -- (activity_occurrence) and linked to when the customer next did the same (activity_repeated_at).
+-- Incremental (macros/incremental_by_group.sql): a run re-numbers only the streams (actor_key)
+-- with an activity added, changed, moved to another customer or gone since the last build.
+{% set compared_columns = [
+    'touchpoint_id', 'customer_id', 'anonymous_id', 'occurred_at', 'source_system',
+    'source_entity', 'source_record_id', 'channel', 'activity', 'issue_id', 'order_id',
+    'contact_id', 'session_id', 'cast(revenue_impact as decimal(18, 2))', 'detail'] %}
+{% set stored_actor_key = "coalesce(customer_id, 'anonymous:' || anonymous_id, touchpoint_id)" %}
+{{
+    config(
+        materialized=incremental_materialization(),
+        unique_key='touchpoint_id',
+        incremental_strategy='merge',
+        on_schema_change='fail',
+        merge_clauses=merge_clauses_with_tombstones('occurred_at'),
+    )
+}}
+
 with
 
 unioned as (
@@ -76,9 +93,10 @@ staged as (
             {{ added_journey_stages() }}
         end as journey_stage,
         -- Whose stream the activity belongs to: the customer, else the anonymous device.
-        coalesce(customer_id, 'anonymous:' || anonymous_id, touchpoint_id) as actor_key
+        {{ stored_actor_key }} as actor_key
     from unioned
 )
+{{- redecided_groups_ctes('staged', 'touchpoint_id', 'actor_key', stored_actor_key, compared_columns) }}
 
 select
     touchpoint_id,
@@ -105,3 +123,5 @@ select
     session_id,
     detail
 from staged
+{{ where_group_redecided('actor_key') }}
+{{ tombstones('touchpoint_id', 18) }}

@@ -1,0 +1,115 @@
+{#- Incremental facts decided per group (docs/performance.md "Incremental facts").
+
+    Some facts compute each row from every row of its group: fct_touchpoint numbers a customer's
+    activities (row_number, lead over the customer's stream). A new or changed input row changes
+    its whole group, and an identity re-key (a merge of two customers, a split) moves rows from
+    one group to another. Such a model, built incrementally, compares its input with what it
+    stored (a fingerprint of the compared columns per key), re-decides every group that has a
+    row added, changed, moved or gone (both the group it was in and the one it is in now), and
+    merges those groups' rows in; a key that is gone gets a tombstone row (every column but the
+    key null) that the model's `merge_clauses` turn into a delete.
+
+    Comparing with the input, rather than filtering it by load time, is what keeps the answer
+    equal to a full build whatever changed upstream: late and re-delivered records, an issue
+    regrouped, customer ids re-keyed by identity resolution, a record erased. Its cost is one
+    scan of the input and of the stored table and a hash join on the key, not the group-wise
+    sort and the write of every row. -#}
+
+{#- The CTEs an incremental build adds after the model's input CTE `current` (which has the key,
+    a group column `group_column` and the compared columns): `changed` (changed_rows_by_group)
+    and `redecided_groups` (groups_to_redecide). Nothing in a full build. Placed right after the
+    input CTE's closing parenthesis (it starts with the comma). -#}
+{% macro redecided_groups_ctes(current, key, group_column, stored_group_expression, columns) -%}
+    {%- if is_incremental() %},
+
+changed as (
+    {{ changed_rows_by_group(current, key, group_column, stored_group_expression, columns) }}
+),
+
+redecided_groups as (
+    {{ groups_to_redecide('changed') }}
+)
+    {%- endif %}
+{%- endmacro %}
+
+{#- The filter of the model's final select: in an incremental build only the redecided groups'
+    rows (a group is decided from all its rows, so the filter is on the group). -#}
+{% macro where_group_redecided(group_column) -%}
+    {%- if is_incremental() %}
+where {{ group_column }} in (select row_group from redecided_groups)
+    {%- endif %}
+{%- endmacro %}
+
+{#- In an incremental build, a tombstone per key that is gone, appended to the final select: the
+    key and `other_columns` nulls (the model's column count less one); the model's merge_clauses
+    (merge_clauses_with_tombstones) delete its row. -#}
+{% macro tombstones(key, other_columns) -%}
+    {%- if is_incremental() %}
+union all
+select
+    {{ key }},
+    {%- for column in range(other_columns) %}
+    null{{ ',' if not loop.last }}
+    {%- endfor %}
+from changed
+where current_group is null
+    {%- endif %}
+{%- endmacro %}
+
+{#- The keys whose row differs between the stored table ({{ this }}) and `current`, with the group
+    each was in (`stored_group`) and is in now (`current_group`; null when the key is gone).
+    `columns` are column expressions evaluated on both sides: they must give the stored value
+    (cast in the expression as the model stores it); `stored_group_expression` computes the
+    group from the stored columns. -#}
+{% macro changed_rows_by_group(current, key, group_column, stored_group_expression, columns) -%}
+    select
+        coalesce(stored.{{ key }}, current_rows.{{ key }}) as {{ key }},
+        stored.row_group as stored_group,
+        current_rows.row_group as current_group
+    from (
+        select
+            {{ key }},
+            {{ stored_group_expression }} as row_group,
+            {{ row_fingerprint(columns) }} as fingerprint
+        from {{ this }}
+    ) as stored
+    full outer join (
+        select
+            {{ key }},
+            {{ group_column }} as row_group,
+            {{ row_fingerprint(columns) }} as fingerprint
+        from {{ current }}
+    ) as current_rows
+        on stored.{{ key }} = current_rows.{{ key }}
+    where
+        stored.fingerprint is distinct from current_rows.fingerprint
+        or stored.row_group is distinct from current_rows.row_group
+{%- endmacro %}
+
+{#- The groups to re-decide: every group a changed row was in or is in now. `changed` is a CTE of
+    changed_rows_by_group. -#}
+{% macro groups_to_redecide(changed) -%}
+    select stored_group as row_group from {{ changed }} where stored_group is not null
+    union
+    select current_group as row_group from {{ changed }} where current_group is not null
+{%- endmacro %}
+
+{#- One value per row standing for the compared columns (a 64-bit hash; nulls hash too). Only
+    compiled in incremental builds, which run on DuckDB alone (incremental_materialization). -#}
+{% macro row_fingerprint(columns) -%}
+    hash({{ columns | join(', ') }})
+{%- endmacro %}
+
+{#- merge_clauses of a model whose tombstone rows (a key that is gone) have `marker_column` null,
+    a column that is never null in a real row. -#}
+{% macro merge_clauses_with_tombstones(marker_column) -%}
+    {{ return({
+        'when_matched': [
+            {'action': 'delete', 'condition': 'DBT_INTERNAL_SOURCE.' ~ marker_column ~ ' is null'},
+            {'action': 'update', 'mode': 'by_name'},
+        ],
+        'when_not_matched': [
+            {'action': 'insert', 'mode': 'by_name', 'condition': 'DBT_INTERNAL_SOURCE.' ~ marker_column ~ ' is not null'},
+        ],
+    }) }}
+{%- endmacro %}
