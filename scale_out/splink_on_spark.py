@@ -9,8 +9,8 @@ the acceptance rule (identity.probabilistic.ACCEPTANCE) filters the scored pairs
 pairs never come back to one process.
 
 The model's SQL (comparison levels, blocking rules, the acceptance rule) is written in DuckDB's
-dialect; `to_spark_sql` transpiles it with sqlglot, mapping the three functions whose Spark
-names sqlglot does not know: Jaro-Winkler (`jaro_winkler_similarity`, built into Spark 4.3),
+dialect; `to_spark_sql` transpiles it with sqlglot, mapping the functions whose Spark forms
+sqlglot does not know: Hamming distance (a count over the positions), Jaro-Winkler (`jaro_winkler_similarity`, built into Spark 4.3),
 list overlap (`arrays_overlap`) and Damerau-Levenshtein (Splink's Scala UDF: its jar is added
 to the session with `ADD JAR`, which also puts it on the driver's class path, so a session
 started without it works).
@@ -47,7 +47,19 @@ _SPARK_NAMES: dict[type[exp.Expression], str] = {
 }
 
 
+#: DuckDB's `hamming(a, b)` (letters that differ between two strings of one length; Spark has no
+#: such function) as a count over the positions. The rule guards it with equal lengths, as
+#: DuckDB requires; `greatest(..., 1)` keeps the sequence ascending for two empty strings.
+_HAMMING_IN_SPARK = (
+    "size(filter(sequence(1, greatest(length({a}), 1)), "
+    "i -> substring({a}, i, 1) <> substring({b}, i, 1)))"
+)
+
+
 def _spark_function(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.Anonymous) and str(node.this).lower() == "hamming":
+        a, b = (argument.sql(dialect="spark") for argument in node.expressions)
+        return sqlglot.parse_one(_HAMMING_IN_SPARK.format(a=a, b=b), read="spark")
     name = _SPARK_NAMES.get(type(node))
     if name is None:
         return node
