@@ -62,6 +62,12 @@ def one_typo(a: str, b: str) -> str:
     )
 
 
+def not_a_substitution(a: str, b: str) -> str:
+    """SQL: for strings one edit apart, is the edit a dropped, doubled or swapped letter rather
+    than one letter replaced by another (how namesakes' addresses differ: `jmason@`/`cmason@`)?"""
+    return f"case when length({a}) = length({b}) then hamming({a}, {b}) <> 1 else true end"
+
+
 #: A nameless record created this close to a named record carrying the same value (a newsletter
 #: sign-up during the store visit that created the CRM contact, at a guest checkout) belongs to
 #: that record's person even when nobody used the value for themselves.
@@ -354,8 +360,7 @@ def link_typo_neighbours(
                 where l.email <> r.email
             ), neighbours as (
                 select * from candidates
-                where {one_typo("le", "re")}
-                    and case when length(le) = length(re) then hamming(le, re) <> 1 else true end
+                where {one_typo("le", "re")} and {not_a_substitution("le", "re")}
             )
             select le as email, min(right_rec) as right_rec
             from neighbours

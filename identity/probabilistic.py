@@ -28,7 +28,12 @@ import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
 from identity.components import GuardedUnionFind
-from identity.deterministic import address_has_family_name, address_names, one_typo
+from identity.deterministic import (
+    address_has_family_name,
+    address_names,
+    not_a_substitution,
+    one_typo,
+)
 from identity.guards import last_names_overlap, profiles_by_label
 from identity.normalise import first_name_keys
 from warehouse.connections import connect_scratch
@@ -124,8 +129,7 @@ _EMAIL_TYPO_OF_ONE_NAME = (
     f"and {one_typo('email_l', 'email_r')} "
     "and split_part(email_l, '@', 2) = split_part(email_r, '@', 2) "
     "and regexp_replace(email_l, '[^a-z@]', '', 'g') <> regexp_replace(email_r, '[^a-z@]', '', 'g') "
-    "and case when length(email_l) = length(email_r) then hamming(email_l, email_r) <> 1 "
-    "else true end)"
+    f"and {not_a_substitution('email_l', 'email_r')})"
 )
 ACCEPTANCE = (
     f"(email_l = email_r or ({one_typo('email_l', 'email_r')} and least(email_uses_l, email_uses_r) = 1) "

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import PipelineRun, run_pipeline
+from tests.helpers import PipelineRun, run_pipeline, run_touchpoint
 
 
 def session_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -78,3 +78,34 @@ def pipeline_run_once(
         returncode=record["returncode"],
         output=record["output"],
     )
+
+
+def generated_company_once(
+    tmp_path_factory: pytest.TempPathFactory, name: str, customers: int, days: int, seed: int
+) -> Path:
+    """`touchpoint generate` once per session for `name`: the company folder (`landing/`,
+    `truth/`)."""
+
+    def generate(folder: Path) -> dict[str, Any]:
+        generated = run_touchpoint(
+            "generate",
+            "--out",
+            str(folder / "company"),
+            "--customers",
+            str(customers),
+            "--days",
+            str(days),
+            "--seed",
+            str(seed),
+            "--quiet",
+            cwd=folder,
+        )
+        return {
+            "company": str(folder / "company"),
+            "returncode": generated.returncode,
+            "output": generated.stdout + generated.stderr,
+        }
+
+    record = build_once(tmp_path_factory, name, generate)
+    assert record["returncode"] == 0, record["output"]
+    return Path(record["company"])

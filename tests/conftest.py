@@ -16,8 +16,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.builds import build_once, pipeline_run_once
-from tests.helpers import HANDMADE_LANDING, PipelineRun, run_touchpoint
+from tests.builds import generated_company_once, pipeline_run_once
+from tests.helpers import HANDMADE_LANDING, PipelineRun
 from warehouse.connections import connect_published
 from warehouse.semantic_layer import SemanticLayer
 from warehouse.settings import DBT_PROJECT_DIR
@@ -108,33 +108,12 @@ class DemoCompany:
         return json.loads((self.truth_dir / "effects.json").read_text())
 
 
-def _generate_demo(folder: Path) -> dict:
-    generated = run_touchpoint(
-        "generate",
-        "--out",
-        str(folder / "company"),
-        "--customers",
-        str(DEMO_CUSTOMERS),
-        "--days",
-        str(DEMO_DAYS),
-        "--seed",
-        str(DEMO_SEED),
-        "--quiet",
-        cwd=folder,
-    )
-    return {
-        "company": str(folder / "company"),
-        "returncode": generated.returncode,
-        "output": generated.stdout + generated.stderr,
-    }
-
-
 @pytest.fixture(scope="session")
 def demo_company(tmp_path_factory: pytest.TempPathFactory) -> DemoCompany:
     """The demo company, generated once per session."""
-    record = build_once(tmp_path_factory, "demo_company", _generate_demo)
-    assert record["returncode"] == 0, record["output"]
-    company = Path(record["company"])
+    company = generated_company_once(
+        tmp_path_factory, "demo_company", DEMO_CUSTOMERS, DEMO_DAYS, DEMO_SEED
+    )
     return DemoCompany(company / "landing", company / "truth")
 
 

@@ -16,13 +16,14 @@ of them ran; a full run with them on Spark is measured in docs/scale-out.md."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from orchestration.lib.engine import ENV_ENGINE, Engine
-from tests.builds import build_once, pipeline_run_once
-from tests.helpers import HANDMADE_LANDING, PipelineRun, run_touchpoint
+from tests.builds import generated_company_once, pipeline_run_once
+from tests.helpers import HANDMADE_LANDING, PipelineRun
 
 WITHOUT_DBT_TESTS = {"DBT_EXCLUDE_RESOURCE_TYPES": "test unit_test"}
 ON_SPARK = {ENV_ENGINE: Engine.SPARK.value, **WITHOUT_DBT_TESTS}
@@ -51,33 +52,13 @@ def spark_run(tmp_path_factory: pytest.TempPathFactory) -> PipelineRun:
     )
 
 
-def _generate_small_company(folder: Path) -> dict:
-    generated = run_touchpoint(
-        "generate",
-        "--out",
-        str(folder / "company"),
-        "--customers",
-        str(SMALL_CUSTOMERS),
-        "--days",
-        str(SMALL_DAYS),
-        "--seed",
-        str(SMALL_SEED),
-        "--quiet",
-        cwd=folder,
-    )
-    return {
-        "landing": str(folder / "company" / "landing"),
-        "returncode": generated.returncode,
-        "output": generated.stdout + generated.stderr,
-    }
-
-
 @pytest.fixture(scope="session")
 def small_company(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The small simulated company's landing folder, generated once per session."""
-    record = build_once(tmp_path_factory, "small_company", _generate_small_company)
-    assert record["returncode"] == 0, record["output"]
-    return Path(record["landing"])
+    company = generated_company_once(
+        tmp_path_factory, "small_company", SMALL_CUSTOMERS, SMALL_DAYS, SMALL_SEED
+    )
+    return company / "landing"
 
 
 @pytest.fixture(scope="session")
@@ -101,3 +82,25 @@ def small_company_spark_run(
         env=ON_SPARK,
         timeout=SPARK_RUN_TIMEOUT,
     )
+
+
+@pytest.fixture(scope="module")
+def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """A local Spark session (2 cores, UTC) for a module whose tests call Spark directly."""
+    _needs_java()
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[2]")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.sql.session.timeZone", "UTC")
+        # not a spark-warehouse/ folder in the working directory
+        .config("spark.sql.warehouse.dir", str(tmp_path_factory.mktemp("spark_warehouse")))
+        .getOrCreate()
+    )
+    yield session
+    # A later module's session (dbt-spark's, with its own catalog and warehouse) must start
+    # afresh: static settings of a session that is still running would silently win.
+    session.stop()

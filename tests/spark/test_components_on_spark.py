@@ -3,9 +3,6 @@ partition as the one-process solver DuckDB builds use (identity/components.py)."
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-
 import numpy as np
 import pytest
 
@@ -14,27 +11,6 @@ from identity.components import shared_key_components as shared_key_components_i
 pytest.importorskip("pyspark", reason="the spark dependency group is not installed")
 
 pytestmark = [pytest.mark.spark]
-
-
-@pytest.fixture(scope="module")
-def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
-    if shutil.which("java") is None:
-        pytest.skip("java is missing (make test installs openjdk-17-jre-headless as root)")
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[2]")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "4")
-        # not a spark-warehouse/ folder in the working directory
-        .config("spark.sql.warehouse.dir", str(tmp_path_factory.mktemp("spark_warehouse")))
-        .getOrCreate()
-    )
-    yield session
-    # A later test's session (dbt-spark's, with its own catalog and warehouse) must start afresh:
-    # static settings of a session that is still running would silently win.
-    session.stop()
 
 
 def _partition(labels_by_record: dict[int, object]) -> set[frozenset[int]]:

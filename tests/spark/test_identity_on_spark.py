@@ -14,8 +14,6 @@ The records are those the DuckDB builds resolved (`handmade_run`, `small_company
 from __future__ import annotations
 
 import logging
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,27 +32,6 @@ from tests.spark.frames import Table, differences
 pytest.importorskip("pyspark", reason="the spark dependency group is not installed")
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
-
-
-@pytest.fixture(scope="module")
-def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
-    if shutil.which("java") is None:
-        pytest.skip("java is missing (make test installs openjdk-17-jre-headless as root)")
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[2]")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.warehouse.dir", str(tmp_path_factory.mktemp("spark_warehouse")))
-        .getOrCreate()
-    )
-    yield session
-    # Another module's session (dbt-spark's, with its own catalog) must start afresh: static
-    # settings of a session still running would silently win.
-    session.stop()
 
 
 def _records(build_db: Path) -> pd.DataFrame:

@@ -6,6 +6,8 @@ entity ran them one after another on one core (Dagster's in-process executor run
 time) and paid Dagster's step start-up and hand-off events 17 times. The step is subsettable:
 selecting some entities' assets loads only those."""
 
+import traceback
+
 import dagster as dg
 
 from ingestion import (
@@ -117,6 +119,8 @@ def ingest_landing(context: dg.AssetExecutionContext, warehouse: WarehouseResour
             spec, res = outcome.spec, outcome.result
             if res is None:
                 failures.append(_failure_message(spec, outcome.error))
+                if not isinstance(outcome.error, IngestionError):  # a bug: keep its traceback
+                    context.log.error("".join(traceback.format_exception(outcome.error)))
                 continue
             for w in res.warnings:
                 context.log.warning(w)
