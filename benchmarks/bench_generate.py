@@ -98,23 +98,37 @@ def run(customers: int, days: int, seed: int, workers: int, keep: Path | None) -
     with TreeRss() as rss:
         summary = generate(out, customers, days, seed, config=cfg, progress=False, overwrite=True)
     cpu1 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = sum(b.ru_utime + b.ru_stime - a.ru_utime - a.ru_stime for a, b in zip(cpu0, cpu1, strict=True))
+    cpu = sum(
+        b.ru_utime + b.ru_stime - a.ru_utime - a.ru_stime for a, b in zip(cpu0, cpu1, strict=True)
+    )
     base = raw_write_baseline(out / "baseline", summary.bytes, summary.files)
     shutil.rmtree(out / "baseline")
     if keep is None:
         shutil.rmtree(out)
-    return {"customers": customers, "days": days, "shards": summary.shards, "seconds": summary.seconds,
-            "cpu_seconds": cpu, "rows": summary.rows, "files": summary.files, "mb": summary.bytes / 1e6,
-            "rows_per_s": summary.rows / summary.seconds, "peak_rss_mb": rss.peak_kb / 1024,
-            "baseline_seconds": base, "ratio": summary.seconds / max(base, 1e-9)}
+    return {
+        "customers": customers,
+        "days": days,
+        "shards": summary.shards,
+        "seconds": summary.seconds,
+        "cpu_seconds": cpu,
+        "rows": summary.rows,
+        "files": summary.files,
+        "mb": summary.bytes / 1e6,
+        "rows_per_s": summary.rows / summary.seconds,
+        "peak_rss_mb": rss.peak_kb / 1024,
+        "baseline_seconds": base,
+        "ratio": summary.seconds / max(base, 1e-9),
+    }
 
 
 def report(r: dict[str, float]) -> str:
-    return (f"{r['customers']:>9,} customers x {r['days']:>3} days | {r['seconds']:7.1f} s wall "
-            f"({r['cpu_seconds']:7.1f} s CPU, {r['shards']} shards) | {r['rows']:>12,.0f} rows "
-            f"{r['mb']:>9,.1f} MB in {r['files']:,} files | {r['rows_per_s']:>9,.0f} rows/s | "
-            f"peak RSS {r['peak_rss_mb']:,.0f} MB | plain-write baseline {r['baseline_seconds']:.1f} s "
-            f"(x{r['ratio']:.1f})")
+    return (
+        f"{r['customers']:>9,} customers x {r['days']:>3} days | {r['seconds']:7.1f} s wall "
+        f"({r['cpu_seconds']:7.1f} s CPU, {r['shards']} shards) | {r['rows']:>12,.0f} rows "
+        f"{r['mb']:>9,.1f} MB in {r['files']:,} files | {r['rows_per_s']:>9,.0f} rows/s | "
+        f"peak RSS {r['peak_rss_mb']:,.0f} MB | plain-write baseline {r['baseline_seconds']:.1f} s "
+        f"(x{r['ratio']:.1f})"
+    )
 
 
 def main() -> int:
@@ -124,7 +138,9 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--full", action="store_true", help="also run 1,000,000 customers x 365 days")
-    ap.add_argument("--keep", type=Path, help="write here and keep the output (default: a temp dir, removed)")
+    ap.add_argument(
+        "--keep", type=Path, help="write here and keep the output (default: a temp dir, removed)"
+    )
     a = ap.parse_args()
     scales = [(a.customers, a.days)] + ([(1_000_000, 365)] if a.full else [])
     print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}", flush=True)

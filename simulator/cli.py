@@ -16,19 +16,45 @@ from .profiles import PROFILES, profile_config
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", required=True, help="output folder (landing/ and truth/ are written inside)")
-    parser.add_argument("--customers", type=int, default=2_000, help="people in the simulated population")
-    parser.add_argument("--days", type=int, default=180, help="length of the delivery window in days")
-    parser.add_argument("--seed", type=int, default=42, help="random seed; same arguments give identical files")
-    parser.add_argument("--start-date", type=dt.date.fromisoformat, default=DEFAULT_START,
-                        help=f"first delivery date, YYYY-MM-DD (default {DEFAULT_START})")
-    parser.add_argument("--profile", default="demo", choices=sorted(PROFILES),
-                        help="named company conventions (simulator/profiles.py); --config applies on top")
-    parser.add_argument("--config", help="JSON file overriding config values (see docs/simulator.md)")
-    parser.add_argument("--defect-scale", type=float, default=None,
-                        help="multiply every defect rate (0 = a clean delivery)")
-    parser.add_argument("--workers", type=int, default=None, help="worker processes (default from config: 2)")
-    parser.add_argument("--force", action="store_true", help="replace existing landing/ and truth/ folders")
+    parser.add_argument(
+        "--out", required=True, help="output folder (landing/ and truth/ are written inside)"
+    )
+    parser.add_argument(
+        "--customers", type=int, default=2_000, help="people in the simulated population"
+    )
+    parser.add_argument(
+        "--days", type=int, default=180, help="length of the delivery window in days"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=42, help="random seed; same arguments give identical files"
+    )
+    parser.add_argument(
+        "--start-date",
+        type=dt.date.fromisoformat,
+        default=DEFAULT_START,
+        help=f"first delivery date, YYYY-MM-DD (default {DEFAULT_START})",
+    )
+    parser.add_argument(
+        "--profile",
+        default="demo",
+        choices=sorted(PROFILES),
+        help="named company conventions (simulator/profiles.py); --config applies on top",
+    )
+    parser.add_argument(
+        "--config", help="JSON file overriding config values (see docs/simulator.md)"
+    )
+    parser.add_argument(
+        "--defect-scale",
+        type=float,
+        default=None,
+        help="multiply every defect rate (0 = a clean delivery)",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=None, help="worker processes (default from config: 2)"
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="replace existing landing/ and truth/ folders"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -40,8 +66,16 @@ def run(args: argparse.Namespace) -> int:
     if args.workers is not None:
         cfg = dataclasses.replace(cfg, workers=args.workers)
     try:
-        summary = generate(args.out, args.customers, args.days, args.seed, args.start_date, cfg,
-                           progress=not args.quiet, overwrite=args.force)
+        summary = generate(
+            args.out,
+            args.customers,
+            args.days,
+            args.seed,
+            args.start_date,
+            cfg,
+            progress=not args.quiet,
+            overwrite=args.force,
+        )
     except (FileExistsError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -61,6 +95,8 @@ def _merged(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m simulator", description="Generate a simulated company's extracts.")
+    parser = argparse.ArgumentParser(
+        prog="python -m simulator", description="Generate a simulated company's extracts."
+    )
     add_arguments(parser)
     return run(parser.parse_args(argv))

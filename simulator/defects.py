@@ -14,9 +14,22 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-COUNTERS = ("files", "records", "empty_files", "injected_empty_files", "gzip_files", "bom_files",
-            "drift_files", "missing_column_files", "malformed_lines", "out_of_domain_records",
-            "duplicate_lines", "resent_records", "late_files", "redelivered_files")
+COUNTERS = (
+    "files",
+    "records",
+    "empty_files",
+    "injected_empty_files",
+    "gzip_files",
+    "bom_files",
+    "drift_files",
+    "missing_column_files",
+    "malformed_lines",
+    "out_of_domain_records",
+    "duplicate_lines",
+    "resent_records",
+    "late_files",
+    "redelivered_files",
+)
 
 
 @dataclass

@@ -85,7 +85,9 @@ class EffectsTally:
             out[b] = block
         return out
 
-    def _rate_block(self, metric: str, buckets: tuple[str, ...], num: str, den: str) -> dict[str, Any]:
+    def _rate_block(
+        self, metric: str, buckets: tuple[str, ...], num: str, den: str
+    ) -> dict[str, Any]:
         out = {}
         for b in buckets:
             n, k = self.get(metric, b, den), self.get(metric, b, num)
@@ -97,51 +99,78 @@ class EffectsTally:
         for b in HOLD_BUCKETS:
             n, sat = self.get("csat_hold", b, "responses"), self.get("csat_hold", b, "satisfied")
             zn, zg = self.get("zendesk_hold", b, "ratings"), self.get("zendesk_hold", b, "good")
-            csat[b] = {"responses": n, "satisfied": sat, "csat_share": round(sat / n, 4) if n else None,
-                       "expected_csat_share": round(self.getf("csat_hold", b, "expected") / n, 4) if n else None,
-                       "zendesk_ratings": zn, "zendesk_good": zg,
-                       "zendesk_good_share": round(zg / zn, 4) if zn else None}
+            csat[b] = {
+                "responses": n,
+                "satisfied": sat,
+                "csat_share": round(sat / n, 4) if n else None,
+                "expected_csat_share": round(self.getf("csat_hold", b, "expected") / n, 4)
+                if n
+                else None,
+                "zendesk_ratings": zn,
+                "zendesk_good": zg,
+                "zendesk_good_share": round(zg / zn, 4) if zn else None,
+            }
         ces = {}
         for b in AUTH_BUCKETS:
             n = self.get("ces_auth", b, "responses")
-            ces[b] = {"responses": n,
-                      "ces_mean": round(self.getf("ces_auth", b, "sum") / n, 3) if n else None,
-                      "expected_ces_mean": round(self.getf("ces_auth", b, "expected") / n, 3) if n else None,
-                      "ces_easy_share": round(self.get("ces_auth", b, "easy") / n, 4) if n else None}
+            ces[b] = {
+                "responses": n,
+                "ces_mean": round(self.getf("ces_auth", b, "sum") / n, 3) if n else None,
+                "expected_ces_mean": round(self.getf("ces_auth", b, "expected") / n, 3)
+                if n
+                else None,
+                "ces_easy_share": round(self.get("ces_auth", b, "easy") / n, 4) if n else None,
+            }
         conv = self._rate_block("conversion", PLATFORMS, "purchase_sessions", "sessions")
         lo, lc = self.get("launch", "launch", "orders"), self.get("launch", "launch", "tickets")
         oo, oc = self.get("launch", "other", "orders"), self.get("launch", "other", "tickets")
         weeks = sorted({int(k.split("|")[1][1:]) for k in self.c if k.startswith("launch_week|")})
         launch_block = dict(launch)
-        launch_block.update({
-            "orders_with_product": lo, "units": self.get("launch", "launch", "units"), "tickets": lc,
-            "contacts_per_100_orders": round(100 * lc / lo, 2) if lo else None,
-            "other_products": {"orders": oo, "tickets": oc,
-                               "contacts_per_100_orders": round(100 * oc / oo, 2) if oo else None},
-            "units_by_week_since_launch": {str(w): self.get("launch_week", f"w{w}", "units") for w in weeks},
-            "share_of_units_after_launch": round(self.get("launch", "launch", "units")
-                                                 / max(1, self.get("launch", "after", "units")), 4),
-        })
+        launch_block.update(
+            {
+                "orders_with_product": lo,
+                "units": self.get("launch", "launch", "units"),
+                "tickets": lc,
+                "contacts_per_100_orders": round(100 * lc / lo, 2) if lo else None,
+                "other_products": {
+                    "orders": oo,
+                    "tickets": oc,
+                    "contacts_per_100_orders": round(100 * oc / oo, 2) if oo else None,
+                },
+                "units_by_week_since_launch": {
+                    str(w): self.get("launch_week", f"w{w}", "units") for w in weeks
+                },
+                "share_of_units_after_launch": round(
+                    self.get("launch", "launch", "units")
+                    / max(1, self.get("launch", "after", "units")),
+                    4,
+                ),
+            }
+        )
         return {
             "design": dataclasses.asdict(e),
             "nps_by_handoffs": {
                 "definition": "ticket_solved survey Q1 (finished, non-preview) by handoffs of the ticket's issue: "
-                              "Zendesk group changes after the first assignment plus Connect transfers to a "
-                              "different queue",
-                "parameters": {"nps_mu0": e.nps_mu0, "nps_sigma": e.nps_sigma, "per_handoff": e.nps_per_handoff},
+                "Zendesk group changes after the first assignment plus Connect transfers to a "
+                "different queue",
+                "parameters": {
+                    "nps_mu0": e.nps_mu0,
+                    "nps_sigma": e.nps_sigma,
+                    "per_handoff": e.nps_per_handoff,
+                },
                 "buckets": self._nps_block("nps_handoffs", HANDOFF_BUCKETS),
                 "tolerance_vs_observed": 6.0,
             },
             "csat_by_hold_time": {
                 "definition": "ticket_solved survey Q2 in 4-5 among answered, and Zendesk good among good+bad, "
-                              "by the issue's total Connect CustomerHoldDuration (seconds)",
+                "by the issue's total Connect CustomerHoldDuration (seconds)",
                 "parameters": {"csat_mu0": e.csat_mu0, "per_hold_minute": e.csat_per_hold_minute},
                 "buckets": csat,
                 "tolerance_vs_observed": 0.04,
             },
             "ces_by_auth_repeats": {
                 "definition": "ticket_solved survey Q3 (1-7) by identity checks beyond the first in the issue "
-                              "(sum of Connect Attributes.auth_attempts minus one)",
+                "(sum of Connect Attributes.auth_attempts minus one)",
                 "parameters": {"ces_mu0": e.ces_mu0, "per_auth_repeat": e.ces_per_auth_repeat},
                 "buckets": ces,
                 "tolerance_vs_observed": 0.2,
@@ -155,18 +184,28 @@ class EffectsTally:
             "product_launch": launch_block,
             "refund_cycle": {
                 "definition": "hours from the ticket named in the refund's metadata.ticket_id to the succeeded "
-                              "refund's created time; NPS of ticket_solved surveys of those tickets; repurchase "
-                              "= the customer ordered again after the refund, within the window",
-                "parameters": {"nps_penalty": e.nps_refund_penalty, "repurchase_multiplier": e.refund_repurchase},
+                "refund's created time; NPS of ticket_solved surveys of those tickets; repurchase "
+                "= the customer ordered again after the refund, within the window",
+                "parameters": {
+                    "nps_penalty": e.nps_refund_penalty,
+                    "repurchase_multiplier": e.refund_repurchase,
+                },
                 "nps": self._nps_block("refund_nps", REFUND_BUCKETS),
-                "repeat_purchase": self._rate_block("refund_repurchase", REFUND_BUCKETS, "ordered_after", "customers"),
+                "repeat_purchase": self._rate_block(
+                    "refund_repurchase", REFUND_BUCKETS, "ordered_after", "customers"
+                ),
                 "tolerance_vs_observed": 6.0,
             },
             "first_service_experience": {
                 "definition": "customers by whether their first resolved issue was a first-contact resolution; "
-                              "ordered_after = placed an order after that issue was resolved, within the window",
-                "parameters": {"good_multiplier": e.first_service_good, "bad_multiplier": e.first_service_bad},
-                "buckets": self._rate_block("first_service", ("fcr", "not_fcr"), "ordered_after", "customers"),
+                "ordered_after = placed an order after that issue was resolved, within the window",
+                "parameters": {
+                    "good_multiplier": e.first_service_good,
+                    "bad_multiplier": e.first_service_bad,
+                },
+                "buckets": self._rate_block(
+                    "first_service", ("fcr", "not_fcr"), "ordered_after", "customers"
+                ),
                 "tolerance_vs_observed": 0.03,
             },
         }

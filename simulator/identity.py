@@ -12,8 +12,13 @@ import random
 from .config import IdentityNoise
 
 PHONE_FORMATS = ("({a}) {b}-{c}", "{a}.{b}.{c}", "+1 {a} {b} {c}", "{a}{b}{c}")
-_TYPO_DOMAINS = {"gmail.com": "gmial.com", "yahoo.com": "yaho.com", "hotmail.com": "hotmial.com",
-                 "outlook.com": "outlok.com", "icloud.com": "icloud.co"}
+_TYPO_DOMAINS = {
+    "gmail.com": "gmial.com",
+    "yahoo.com": "yaho.com",
+    "hotmail.com": "hotmial.com",
+    "outlook.com": "outlok.com",
+    "icloud.com": "icloud.co",
+}
 
 
 def e164(phone: str) -> str:
@@ -36,14 +41,23 @@ def typo(s: str, rnd: random.Random) -> str:
 
 
 class IdentityNoiser:
-    def __init__(self, noise: IdentityNoise, nicknames: dict[str, tuple[str, ...]], rnd: random.Random) -> None:
+    def __init__(
+        self, noise: IdentityNoise, nicknames: dict[str, tuple[str, ...]], rnd: random.Random
+    ) -> None:
         self.n = noise
         self.nicknames = nicknames
         self.rnd = rnd
 
     # ---- e-mail
-    def email(self, email: str | None, *, staff_typed: bool = False, self_entered: bool = False,
-              optional: bool = True, form: bool = False) -> str | None:
+    def email(
+        self,
+        email: str | None,
+        *,
+        staff_typed: bool = False,
+        self_entered: bool = False,
+        optional: bool = True,
+        form: bool = False,
+    ) -> str | None:
         """An e-mail as a system stores it; None when the field was left empty.
 
         `form`: typed into a sign-up or survey form, where nothing checks it against an account
@@ -62,12 +76,20 @@ class IdentityNoiser:
                 local = local + "+" + self.rnd.choice(("shop", "promo", "orders", "news"))
             else:
                 i = self.rnd.randrange(1, max(2, len(local)))
-                local = local[:i] + "." + local[i:] if local[i - 1] != "." and local[i:i + 1] != "." else local
+                local = (
+                    local[:i] + "." + local[i:]
+                    if local[i - 1] != "." and local[i : i + 1] != "."
+                    else local
+                )
         out = f"{local}@{domain}"
         if r() < n.typo * (2 if staff_typed else 1):
-            out = typo(out, self.rnd) if r() < 0.7 else f"{local}@{_TYPO_DOMAINS.get(domain, domain)}"
+            out = (
+                typo(out, self.rnd) if r() < 0.7 else f"{local}@{_TYPO_DOMAINS.get(domain, domain)}"
+            )
         if form and n.form_email_typo and r() < n.form_email_typo:
-            out = typo(out, self.rnd) if r() < 0.7 else f"{local}@{_TYPO_DOMAINS.get(domain, domain)}"
+            out = (
+                typo(out, self.rnd) if r() < 0.7 else f"{local}@{_TYPO_DOMAINS.get(domain, domain)}"
+            )
         if r() < n.email_case * (2 if staff_typed else 1):
             out = out.upper() if r() < 0.2 else _title_email(out)
         if staff_typed and r() < n.email_whitespace:
@@ -142,7 +164,7 @@ def short_form(first: str) -> str:
     while True:  # a vowel group, then one consonant (two for a digraph or a double letter)
         while i < len(low) and low[i] in _VOWELS:
             i += 1
-        i += 2 if (low[i:i + 2] in _DIGRAPHS or low[i:i + 1] * 2 == low[i:i + 2]) else 1
+        i += 2 if (low[i : i + 2] in _DIGRAPHS or low[i : i + 1] * 2 == low[i : i + 2]) else 1
         if i >= 3 or i >= len(low):
             break
     return first[:i] if i < len(first) - 1 else first

@@ -86,9 +86,21 @@ def ulid(t: int, rnd: random.Random) -> str:
     ms = t * 1000
     x = rnd.getrandbits(80)
     p = _PAIRS
-    return (p[ms >> 40 & 1023] + p[ms >> 30 & 1023] + p[ms >> 20 & 1023] + p[ms >> 10 & 1023] + p[ms & 1023]
-            + p[x >> 70] + p[x >> 60 & 1023] + p[x >> 50 & 1023] + p[x >> 40 & 1023] + p[x >> 30 & 1023]
-            + p[x >> 20 & 1023] + p[x >> 10 & 1023] + p[x & 1023])
+    return (
+        p[ms >> 40 & 1023]
+        + p[ms >> 30 & 1023]
+        + p[ms >> 20 & 1023]
+        + p[ms >> 10 & 1023]
+        + p[ms & 1023]
+        + p[x >> 70]
+        + p[x >> 60 & 1023]
+        + p[x >> 50 & 1023]
+        + p[x >> 40 & 1023]
+        + p[x >> 30 & 1023]
+        + p[x >> 20 & 1023]
+        + p[x >> 10 & 1023]
+        + p[x & 1023]
+    )
 
 
 def uuid4(rnd: random.Random) -> str:

@@ -28,18 +28,54 @@ AREA_CODES = {
     "FL": (305, 407, 813, 954, 561),
     "IL": (312, 773, 847, 630),
 }
-OTHER_AREA_CODES = (404, 480, 503, 602, 702, 206, 303, 615, 704, 919, 614, 313, 612, 314, 816, 504, 801)
+OTHER_AREA_CODES = (
+    404,
+    480,
+    503,
+    602,
+    702,
+    206,
+    303,
+    615,
+    704,
+    919,
+    614,
+    313,
+    612,
+    314,
+    816,
+    504,
+    801,
+)
 TIME_ZONES = {
-    "CA": "Pacific Time (US & Canada)", "WA": "Pacific Time (US & Canada)", "OR": "Pacific Time (US & Canada)",
-    "NV": "Pacific Time (US & Canada)", "AZ": "Arizona", "CO": "Mountain Time (US & Canada)",
-    "UT": "Mountain Time (US & Canada)", "NM": "Mountain Time (US & Canada)", "TX": "Central Time (US & Canada)",
-    "IL": "Central Time (US & Canada)", "MN": "Central Time (US & Canada)", "MO": "Central Time (US & Canada)",
-    "AK": "Alaska", "HI": "Hawaii",
+    "CA": "Pacific Time (US & Canada)",
+    "WA": "Pacific Time (US & Canada)",
+    "OR": "Pacific Time (US & Canada)",
+    "NV": "Pacific Time (US & Canada)",
+    "AZ": "Arizona",
+    "CO": "Mountain Time (US & Canada)",
+    "UT": "Mountain Time (US & Canada)",
+    "NM": "Mountain Time (US & Canada)",
+    "TX": "Central Time (US & Canada)",
+    "IL": "Central Time (US & Canada)",
+    "MN": "Central Time (US & Canada)",
+    "MO": "Central Time (US & Canada)",
+    "AK": "Alaska",
+    "HI": "Hawaii",
 }
 EMAIL_DOMAINS = (
-    ("gmail.com", 0.42), ("yahoo.com", 0.12), ("outlook.com", 0.08), ("hotmail.com", 0.06),
-    ("icloud.com", 0.09), ("aol.com", 0.03), ("comcast.net", 0.03), ("verizon.net", 0.02),
-    ("protonmail.com", 0.02), ("mail.com", 0.02), ("optonline.net", 0.03), ("me.com", 0.04),
+    ("gmail.com", 0.42),
+    ("yahoo.com", 0.12),
+    ("outlook.com", 0.08),
+    ("hotmail.com", 0.06),
+    ("icloud.com", 0.09),
+    ("aol.com", 0.03),
+    ("comcast.net", 0.03),
+    ("verizon.net", 0.02),
+    ("protonmail.com", 0.02),
+    ("mail.com", 0.02),
+    ("optonline.net", 0.03),
+    ("me.com", 0.04),
     ("live.com", 0.04),
 )
 STREET_TYPES = ("St", "Ave", "Rd", "Blvd", "Ln", "Dr", "Ct", "Pl", "Way", "Ter")
@@ -101,7 +137,10 @@ def build_pools(seed: int) -> Pools:
 
     bases = sorted(set(PersonProvider.last_names) | set(PersonProvider.first_names_male))
     streets = np.array(
-        [f"{b} {STREET_TYPES[i % len(STREET_TYPES)]}" for i, b in enumerate(rng.permutation(bases))],
+        [
+            f"{b} {STREET_TYPES[i % len(STREET_TYPES)]}"
+            for i, b in enumerate(rng.permutation(bases))
+        ],
         dtype=object,
     )
 
@@ -114,7 +153,19 @@ def build_pools(seed: int) -> Pools:
     domains = np.array([d for d, _ in EMAIL_DOMAINS], dtype=object)
     p_domains = np.array([w for _, w in EMAIL_DOMAINS])
     return Pools(
-        first_female, first_male, p_female, p_male, last, p_last, nicknames, streets,
-        np.array(states, dtype=object), p_states / p_states.sum(), cities, zip_ranges, area,
-        domains, p_domains / p_domains.sum(),
+        first_female,
+        first_male,
+        p_female,
+        p_male,
+        last,
+        p_last,
+        nicknames,
+        streets,
+        np.array(states, dtype=object),
+        p_states / p_states.sum(),
+        cities,
+        zip_ranges,
+        area,
+        domains,
+        p_domains / p_domains.sum(),
     )

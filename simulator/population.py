@@ -168,8 +168,15 @@ def _email_locals(first: str, last: str, rnd: random.Random) -> list[str]:
     return [*ordered[:2], f"{ordered[0]}{yy:02d}", f"{ordered[1]}{yy:02d}"]
 
 
-def build_households(cfg: SimulatorConfig, pools: Pools, clock: Clock, shard: int, shards: int,
-                     customers: int, seed: int) -> list[Household]:
+def build_households(
+    cfg: SimulatorConfig,
+    pools: Pools,
+    clock: Clock,
+    shard: int,
+    shards: int,
+    customers: int,
+    seed: int,
+) -> list[Household]:
     """Households of one shard; people are numbered k, k + shards, k + 2 * shards, ...
 
     Every random attribute is drawn in bulk with numpy (per-row faker or numpy scalar calls
@@ -204,19 +211,29 @@ def build_households(cfg: SimulatorConfig, pools: Pools, clock: Clock, shard: in
 
     # --- per person
     female = rng.random(n) < 0.52
-    first = np.where(female, rng.choice(pools.first_female, n, p=pools.p_female),
-                     rng.choice(pools.first_male, n, p=pools.p_male))
+    first = np.where(
+        female,
+        rng.choice(pools.first_female, n, p=pools.p_female),
+        rng.choice(pools.first_male, n, p=pools.p_male),
+    )
     own_last = np.where(rng.random(n) < 0.25, rng.choice(pools.last, n, p=pools.p_last), None)
-    former = np.where(rng.random(n) < noise.changed_last_name, rng.choice(pools.last, n, p=pools.p_last), None)
+    former = np.where(
+        rng.random(n) < noise.changed_last_name, rng.choice(pools.last, n, p=pools.p_last), None
+    )
     domains = rng.choice(pools.domains, n, p=pools.p_domains)
     kinds = rng.choice(4, size=n, p=np.array(b.kind_shares) / sum(b.kind_shares))
     existing = rng.random(n) < b.existing_share
     # people join on busy days: store shoppers at the weekend, online shoppers during the week
     browse = np.array([day_factor(clock.date(d), "browse") for d in range(clock.days)])
     store = np.array([day_factor(clock.date(d), "store") for d in range(clock.days)])
-    acq_day = np.where(kinds == STORE, rng.choice(clock.days, size=n, p=store / store.sum()),
-                       rng.choice(clock.days, size=n, p=browse / browse.sum()))
-    acq_sec = np.clip(rng.normal(13.5 * 3600, 3.5 * 3600, n), 6 * 3600, 23.5 * 3600).astype(np.int64)
+    acq_day = np.where(
+        kinds == STORE,
+        rng.choice(clock.days, size=n, p=store / store.sum()),
+        rng.choice(clock.days, size=n, p=browse / browse.sum()),
+    )
+    acq_sec = np.clip(rng.normal(13.5 * 3600, 3.5 * 3600, n), 6 * 3600, 23.5 * 3600).astype(
+        np.int64
+    )
     past = rng.integers(1, 3 * 365, n)
     rates = rng.lognormal(np.log(b.sessions_per_year), 0.8, n) / 365.0
     store_rates = rng.lognormal(np.log(b.store_visits_per_year), 0.6, n) / 365.0
@@ -236,8 +253,14 @@ def build_households(cfg: SimulatorConfig, pools: Pools, clock: Clock, shard: in
         hh_id = shard + shards * h
         state = str(hh_states[h])
         unit = f"Apt {unit_no[h]}{'ABCD'[unit_letter[h]]}" if unit_no[h] else None
-        hh = Household(hh_id, f"{house_no[h]} {pools.streets[street_k[h]]}", unit, pools.cities[state][city_k[h]],
-                       state, f"{zips[h]:05d}")
+        hh = Household(
+            hh_id,
+            f"{house_no[h]} {pools.streets[street_k[h]]}",
+            unit,
+            pools.cities[state][city_k[h]],
+            state,
+            f"{zips[h]:05d}",
+        )
         areas = pools.area_codes[state]
         size = int(sizes[h])
         if size > 1 and shared_phone[h]:
@@ -247,10 +270,14 @@ def build_households(cfg: SimulatorConfig, pools: Pools, clock: Clock, shard: in
             last = str(family_last[h]) if (m == 0 or own_last[i] is None) else str(own_last[i])
             fn = str(first[i])
             tries = 0
-            while tries < 20 and any(_same_first_name(fn, q.first, pools.nicknames) for q in hh.members):
+            while tries < 20 and any(
+                _same_first_name(fn, q.first, pools.nicknames) for q in hh.members
+            ):
                 # two members whose names could be one person's (Nancy / Ann) would make the
                 # shared-e-mail trap unfair: give the later one another name
-                pool, cum = (pools.first_female, cum_female) if female[i] else (pools.first_male, cum_male)
+                pool, cum = (
+                    (pools.first_female, cum_female) if female[i] else (pools.first_male, cum_male)
+                )
                 fn = str(pool[int(np.searchsorted(cum, rnd.random() * cum[-1]))])
                 tries += 1
             email = book.take(_email_locals(fn, former[i] or last, rnd), str(domains[i]), str(pid))
@@ -258,13 +285,24 @@ def build_households(cfg: SimulatorConfig, pools: Pools, clock: Clock, shard: in
             is_existing = bool(existing[i])
             day0 = -int(past[i]) if is_existing else int(acq_day[i])
             person = Person(
-                pid=pid, hh=hh, first=fn, last=last, former_last=former[i], female=bool(female[i]),
-                email=email, phone=phone_number(pid, 0, areas),
-                birthdate=f"{birth_year[i]}-{birth_month[i]:02d}-{birth_day[i]:02d}" if u[i, 1] < 0.6 else None,
-                kind=kind, acq_t=clock.midnight(day0) + int(acq_sec[i]), existing=is_existing,
+                pid=pid,
+                hh=hh,
+                first=fn,
+                last=last,
+                former_last=former[i],
+                female=bool(female[i]),
+                email=email,
+                phone=phone_number(pid, 0, areas),
+                birthdate=f"{birth_year[i]}-{birth_month[i]:02d}-{birth_day[i]:02d}"
+                if u[i, 1] < 0.6
+                else None,
+                kind=kind,
+                acq_t=clock.midnight(day0) + int(acq_sec[i]),
+                existing=is_existing,
                 session_rate=float(rates[i]) * (0.25 if kind == MARKETING else 1.0),
                 store_rate=float(store_rates[i]) if kind == STORE or u[i, 2] < 0.08 else 0.0,
-                buy=float(buy[i]), subscribed=bool(u[i, 3] < subscribe_p[kind]),
+                buy=float(buy[i]),
+                subscribed=bool(u[i, 3] < subscribe_p[kind]),
                 wants_crm=bool(u[i, 4] < crm_p[kind]),
             )
             hh.members.append(person)
@@ -273,9 +311,12 @@ def build_households(cfg: SimulatorConfig, pools: Pools, clock: Clock, shard: in
         hh.members.sort(key=lambda q: (q.acq_t, q.pid))
         if size > 1 and shared_email[h]:
             fam = str(family_last[h]).lower().replace(" ", "").replace("'", "")
-            hh.family_email = book.take([f"the{fam}s", f"{fam}family", f"{fam}.home"], str(family_domain[h]),
-                                        f"h{hh_id}")
-            hh.members[0].email = hh.family_email  # the owner registered it first: it is their address
+            hh.family_email = book.take(
+                [f"the{fam}s", f"{fam}family", f"{fam}.home"], str(family_domain[h]), f"h{hh_id}"
+            )
+            hh.members[
+                0
+            ].email = hh.family_email  # the owner registered it first: it is their address
         households.append(hh)
     _plant_name_twins(households, rng, noise.name_twins, pools.nicknames)
     return households
@@ -289,8 +330,12 @@ def _same_first_name(a: str, b: str, nicknames: dict[str, tuple[str, ...]]) -> b
     return b in na or a in nb or bool(set(na) & set(nb))
 
 
-def _plant_name_twins(households: list[Household], rng: np.random.Generator, rate: float,
-                      nicknames: dict[str, tuple[str, ...]]) -> None:
+def _plant_name_twins(
+    households: list[Household],
+    rng: np.random.Generator,
+    rate: float,
+    nicknames: dict[str, tuple[str, ...]],
+) -> None:
     """Give some people the exact first and last name of an unrelated person."""
     people = [p for hh in households for p in hh.members]
     if len(people) < 4 or rate <= 0:
@@ -300,8 +345,14 @@ def _plant_name_twins(households: list[Household], rng: np.random.Generator, rat
     involved: set[int] = set()
     for a, b in picks:
         pa, pb = people[int(a)], people[int(b)]
-        if pa.hh is pb.hh or pa.pid in involved or pb.pid in involved or any(
-                _same_first_name(pa.first, q.first, nicknames) for q in pb.hh.members if q is not pb):
+        if (
+            pa.hh is pb.hh
+            or pa.pid in involved
+            or pb.pid in involved
+            or any(
+                _same_first_name(pa.first, q.first, nicknames) for q in pb.hh.members if q is not pb
+            )
+        ):
             continue
         involved.update((pa.pid, pb.pid))
         pb.first, pb.last, pb.female, pb.former_last = pa.first, pa.last, pa.female, None

@@ -32,8 +32,18 @@ class MissingColumnPlan:
 
 
 class Sink:
-    def __init__(self, root: Path, clock: Clock, shard: int, shards: int, seed: int, rates: DefectRates,
-                 gzip_level: int, missing: list[MissingColumnPlan], links: TextIO) -> None:
+    def __init__(
+        self,
+        root: Path,
+        clock: Clock,
+        shard: int,
+        shards: int,
+        seed: int,
+        rates: DefectRates,
+        gzip_level: int,
+        missing: list[MissingColumnPlan],
+        links: TextIO,
+    ) -> None:
         self.landing = root / "landing"
         self.redelivered_dir = root / "truth" / "redelivered"
         self.clock = clock
@@ -47,10 +57,14 @@ class Sink:
         self.ndays = clock.days
         self.specs = [s for s in SPECS if not s.shared or shard == 0]
         self.buf: list[dict[int, list[Any]]] = [{} for _ in SPECS]
-        self.carry: list[list[Any]] = [[] for _ in SPECS]  # rows of an emptied file, for the next day
+        self.carry: list[list[Any]] = [
+            [] for _ in SPECS
+        ]  # rows of an emptied file, for the next day
         self.resent: list[dict[int, list[str]]] = [{} for _ in SPECS]
         self.domain = [s.compiled_domain() for s in SPECS]
-        self.drift_day = int(clock.days * rates.drift_from) if rates.drift_from < 1.0 else clock.days + 1
+        self.drift_day = (
+            int(clock.days * rates.drift_from) if rates.drift_from < 1.0 else clock.days + 1
+        )
         self.ledger = d.DefectLedger()
         self.bytes_written = 0
         self.rows_written = 0
@@ -127,13 +141,19 @@ class Sink:
             for i in d.picks(len(lines), rates.resent_record, rnd):
                 later = day + 1 + rnd.randrange(2)
                 # a CSV line only fits a later file with the same columns
-                if later < self.ndays and (spec.fmt == "jsonl" or self._columns(spec, later) == self._columns(spec, day)):
+                if later < self.ndays and (
+                    spec.fmt == "jsonl" or self._columns(spec, later) == self._columns(spec, day)
+                ):
                     self.resent[spec.key].setdefault(later, []).append(lines[i])
         if spec.line_defects:
-            led.add(folder, "duplicate_lines", d.insert_duplicates(lines, rates.duplicate_line, rnd))
+            led.add(
+                folder, "duplicate_lines", d.insert_duplicates(lines, rates.duplicate_line, rnd)
+            )
             bad = d.malformed_csv if spec.fmt == "csv" else d.malformed_json
             for i in d.picks(len(lines), rates.malformed_line, rnd):
-                if "\n" not in lines[i]:  # a record spanning lines would break into several bad lines
+                if (
+                    "\n" not in lines[i]
+                ):  # a record spanning lines would break into several bad lines
                     lines[i] = bad(lines[i], rnd)
                     led.add(folder, "malformed_lines")
         if resent:
@@ -164,15 +184,20 @@ class Sink:
             target = self.redelivered_dir / rel.removesuffix(".gz")
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(first, encoding="utf-8", newline="")
-            led.redelivered_files.append({"file": rel, "first_delivery": f"truth/redelivered/{rel.removesuffix('.gz')}"})
+            led.redelivered_files.append(
+                {"file": rel, "first_delivery": f"truth/redelivered/{rel.removesuffix('.gz')}"}
+            )
             led.add(folder, "redelivered_files")
         if rnd.random() < rates.late_file:
             arrived = self.clock.date_str(day + 1 + rnd.randrange(5))
-            led.late_files.append({"file": rel, "file_date": self.clock.date_str(day), "arrived": arrived})
+            led.late_files.append(
+                {"file": rel, "file_date": self.clock.date_str(day), "arrived": arrived}
+            )
             led.add(folder, "late_files")
 
-    def _render(self, spec: EntitySpec, rows: list[Any], day: int, rnd: random.Random,
-                missing: str | None) -> list[str]:
+    def _render(
+        self, spec: EntitySpec, rows: list[Any], day: int, rnd: random.Random, missing: str | None
+    ) -> list[str]:
         """Rows to text lines, with out-of-domain values, drift and a missing column applied."""
         rates, led, folder = self.rates, self.ledger, spec.folder
         domain = self.domain[spec.key]
@@ -207,12 +232,15 @@ class Sink:
 
     def _columns(self, spec: EntitySpec, day: int) -> tuple[bool, str | None]:
         """What shapes a file's header on a day: drift, and a column left out."""
-        return day >= self.drift_day, self.missing.get((spec.folder, day, 0 if spec.shared else self.shard))
+        return day >= self.drift_day, self.missing.get(
+            (spec.folder, day, 0 if spec.shared else self.shard)
+        )
 
     def _note_missing(self, spec: EntitySpec, day: int, column: str, n: int) -> None:
         self.ledger.add(spec.folder, "missing_column_files")
         self.ledger.missing_columns.append(
-            {"file": f"{spec.folder}/{self._file_name(spec, day)}", "column": column, "rows": n})
+            {"file": f"{spec.folder}/{self._file_name(spec, day)}", "column": column, "rows": n}
+        )
 
     def _csv_lines(self, spec: EntitySpec, rows: list[list[str]]) -> list[str]:
         """Each row as its CSV text without the line terminator."""

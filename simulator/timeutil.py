@@ -83,7 +83,10 @@ def _local_prefix(h: int) -> tuple[str, str]:
     if v is None:
         off = ny_offset(h * 3600)
         loc = h + off // 3600
-        v = _LOCAL_HOUR[h] = (f"{_date_str(loc // 24)} {loc % 24:02d}:", "-04:00" if off == EDT else "-05:00")
+        v = _LOCAL_HOUR[h] = (
+            f"{_date_str(loc // 24)} {loc % 24:02d}:",
+            "-04:00" if off == EDT else "-05:00",
+        )
     return v
 
 

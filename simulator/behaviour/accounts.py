@@ -20,8 +20,14 @@ from ..systems.digital import device_tail
 if TYPE_CHECKING:
     from .world import World
 
-SOURCES = (("(direct)", "(none)", "(direct)"), ("google", "organic", "(organic)"), ("google", "cpc", "brand_search"),
-            ("klaviyo", "email", "welcome"), ("facebook", "social", "(referral)"), ("bing", "organic", "(organic)"))
+SOURCES = (
+    ("(direct)", "(none)", "(direct)"),
+    ("google", "organic", "(organic)"),
+    ("google", "cpc", "brand_search"),
+    ("klaviyo", "email", "welcome"),
+    ("facebook", "social", "(referral)"),
+    ("bing", "organic", "(organic)"),
+)
 _SOURCE_P = (0.34, 0.3, 0.14, 0.08, 0.09, 0.05)
 _CARD_BRANDS = (("visa", 0.52), ("mastercard", 0.26), ("amex", 0.14), ("discover", 0.08))
 
@@ -30,9 +36,14 @@ def owner_registered(p: Person, t: int) -> bool:
     """The household's shared e-mail already appears in a record of its owner by time t, so a
     later record of another member that also carries their own name is the trap, not the claim."""
     owner = p.hh.members[0]
-    return any(rec is not None and rec_t <= t for rec, rec_t in (
-        (owner.shop, getattr(owner.shop, "created_t", 0)), (owner.crm, getattr(owner.crm, "created_t", 0)),
-        (owner.stripe, getattr(owner.stripe, "created", 0))))
+    return any(
+        rec is not None and rec_t <= t
+        for rec, rec_t in (
+            (owner.shop, getattr(owner.shop, "created_t", 0)),
+            (owner.crm, getattr(owner.crm, "created_t", 0)),
+            (owner.stripe, getattr(owner.stripe, "created", 0)),
+        )
+    )
 
 
 class Profile:
@@ -57,16 +68,31 @@ class Accounts:
         hh = p.hh
         address = None
         if w.rnd.random() < 0.7:
-            address = {"address1": hh.street, "city": hh.city, "province_code": hh.state, "zip": hh.zip5,
-                       "country_code": "US", "phone": nz.phone_text(p.phone)}
+            address = {
+                "address1": hh.street,
+                "city": hh.city,
+                "province_code": hh.state,
+                "zip": hh.zip5,
+                "country_code": "US",
+                "phone": nz.phone_text(p.phone),
+            }
         subscribed = p.subscribed
-        invited = p.kind == STORE and w.rnd.random() < 0.5  # staff opened it at the till; not yet accepted
+        invited = (
+            p.kind == STORE and w.rnd.random() < 0.5
+        )  # staff opened it at the till; not yet accepted
         c = shop.ShopCustomer(
-            id=w.ids.shop_customer(), email=nz.email(p.email, self_entered=True, optional=False),
-            first=nz.first_name(p.first, nickname_weight=0.3), last=p.last,
-            phone=nz.phone_e164(p.phone, missing=0.4), created_t=t, updated_t=t,
-            state="invited" if invited else "enabled", verified=not invited and w.rnd.random() < 0.85, tags="loyalty" if p.wants_crm else "",
-            consent="subscribed" if subscribed else "not_subscribed", consent_t=t if subscribed else None,
+            id=w.ids.shop_customer(),
+            email=nz.email(p.email, self_entered=True, optional=False),
+            first=nz.first_name(p.first, nickname_weight=0.3),
+            last=p.last,
+            phone=nz.phone_e164(p.phone, missing=0.4),
+            created_t=t,
+            updated_t=t,
+            state="invited" if invited else "enabled",
+            verified=not invited and w.rnd.random() < 0.85,
+            tags="loyalty" if p.wants_crm else "",
+            consent="subscribed" if subscribed else "not_subscribed",
+            consent_t=t if subscribed else None,
             address=address,
         )
         p.shop = c
@@ -97,19 +123,36 @@ class Accounts:
         nz = w.noise
         hh = p.hh
         r = w.rnd.random
-        email = hh.family_email if (p.uses_family_email and owner_registered(p, t) and r() < 0.6) else p.email
+        email = (
+            hh.family_email
+            if (p.uses_family_email and owner_registered(p, t) and r() < 0.6)
+            else p.email
+        )
         owner = hh.members[0]
         landline_known = owner is p or (owner.crm is not None and owner.crm.created_t <= t)  # type: ignore[attr-defined]
         phone = hh.landline if (hh.landline is not None and landline_known) else p.phone
-        street = hh.street if hh.unit is None else (f"{hh.street}\n{hh.unit}" if r() < 0.6 else f"{hh.street} {hh.unit}")
+        street = (
+            hh.street
+            if hh.unit is None
+            else (f"{hh.street}\n{hh.unit}" if r() < 0.6 else f"{hh.street} {hh.unit}")
+        )
         c = crm.CrmContact(
-            id=w.ids.sf_contact_id(), first=nz.staff_first_name(p.first, nickname_weight=1.5),
+            id=w.ids.sf_contact_id(),
+            first=nz.staff_first_name(p.first, nickname_weight=1.5),
             last=nz.last_name(p.last, p.former_last),
             email=nz.placeholder_email(nz.email(email, staff_typed=True)),
-            phone=nz.phone_text(phone), mobile=nz.phone_text(p.phone) if r() < 0.6 else None,
-            street=street, city=hh.city, state=hh.state, postal=nz.postal(hh.zip5), birthdate=p.birthdate,
-            opted_out=not p.subscribed, tier=None if r() < 0.4 else "Bronze",
-            shop_id=shop_id if (shop_id and r() < 0.75) else None, created_t=t, modified_t=t,
+            phone=nz.phone_text(phone),
+            mobile=nz.phone_text(p.phone) if r() < 0.6 else None,
+            street=street,
+            city=hh.city,
+            state=hh.state,
+            postal=nz.postal(hh.zip5),
+            birthdate=p.birthdate,
+            opted_out=not p.subscribed,
+            tier=None if r() < 0.4 else "Bronze",
+            shop_id=shop_id if (shop_id and r() < 0.75) else None,
+            created_t=t,
+            modified_t=t,
         )
         p.crm = c
         day = w.clock.day_of(t)
@@ -137,9 +180,14 @@ class Accounts:
         email = p.hh.family_email if use_family else p.email
         c = billing.StripeCustomer(
             id=w.ids.stripe_customer_id(),
-            email=shop_c.email if shop_c is not None and w.rnd.random() < 0.8 else nz.email(email, optional=False),  # type: ignore[attr-defined]
-            name=None if w.rnd.random() < 0.03 else nz.billing_name(nz.first_name(p.first, nickname_weight=0.5), p.last),
-            phone=nz.phone_e164(p.phone, missing=0.5), created=t,
+            email=shop_c.email
+            if shop_c is not None and w.rnd.random() < 0.8
+            else nz.email(email, optional=False),  # type: ignore[attr-defined]
+            name=None
+            if w.rnd.random() < 0.03
+            else nz.billing_name(nz.first_name(p.first, nickname_weight=0.5), p.last),
+            phone=nz.phone_e164(p.phone, missing=0.5),
+            created=t,
             postal_code=p.hh.zip5 if w.rnd.random() < 0.8 else None,
             shop_customer_id=shop_c.id if shop_c is not None and w.rnd.random() < 0.7 else None,  # type: ignore[attr-defined]
         )
@@ -171,16 +219,29 @@ class Accounts:
         nz = w.noise
         social = channel in ("twitter", "facebook")
         voice = channel == "voice"
-        email = None if social or (voice and w.rnd.random() < 0.5) else nz.email(p.email, optional=False)
+        email = (
+            None
+            if social or (voice and w.rnd.random() < 0.5)
+            else nz.email(p.email, optional=False)
+        )
         name = f"{nz.first_name(p.first)} {p.last}" if not social else f"{p.first} {p.last[0]}."
-        if (channel == "email" and email and w.cfg.noise.email_derived_name
-                and w.rnd.random() < w.cfg.noise.email_derived_name):
+        if (
+            channel == "email"
+            and email
+            and w.cfg.noise.email_derived_name
+            and w.rnd.random() < w.cfg.noise.email_derived_name
+        ):
             name = email.strip().partition("@")[0]  # Zendesk names a requester who wrote in by mail
         u = support.ZendeskUser(
-            id=w.ids.zd_user(), name=name, email=email,
-            phone=nz.phone_text(p.phone, optional=False) if voice else None, role="end-user",
+            id=w.ids.zd_user(),
+            name=name,
+            email=email,
+            phone=nz.phone_text(p.phone, optional=False) if voice else None,
+            role="end-user",
             external_id=p.crm.id if p.crm is not None and w.rnd.random() < 0.5 else None,  # type: ignore[attr-defined]
-            created_t=t, updated_t=t, time_zone=w.pools.time_zone(p.hh.state),
+            created_t=t,
+            updated_t=t,
+            time_zone=w.pools.time_zone(p.hh.state),
         )
         p.zd_user = u
         day = w.clock.day_of(t)
@@ -202,7 +263,9 @@ class Accounts:
         if p.profile is None:
             email = self.w.noise.email(p.email, self_entered=True, optional=False, form=True) or ""
             p.profile = Profile(ulid(t, self.w.rnd), email.strip().lower())
-            if t >= self.w.clock.midnight(0):  # subscribers from before the window got theirs long ago
+            if t >= self.w.clock.midnight(
+                0
+            ):  # subscribers from before the window got theirs long ago
                 self.w.marketing.welcome(p, t + self.w.rnd.randrange(30, 900))
         return p.profile  # type: ignore[return-value]
 
@@ -235,7 +298,9 @@ class Accounts:
                     break
             first_seen = min(t, p.acq_t)
             d = Device(platform, cat, os_, w.ids.pseudo_id(first_seen), first_seen, source)
-            d.json_tail = device_tail(d.pseudo_id, ("WEB", "IOS", "ANDROID")[platform], cat, os_, region, source)
+            d.json_tail = device_tail(
+                d.pseudo_id, ("WEB", "IOS", "ANDROID")[platform], cat, os_, region, source
+            )
             if p.existing and p.shop is not None and (platform != 0 or r() < 0.6):
                 d.login_t = first_seen  # logged in long before the window
             p.devices.append(d)

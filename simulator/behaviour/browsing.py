@@ -33,11 +33,28 @@ from .accounts import SOURCES
 if TYPE_CHECKING:
     from .world import World
 
-SEARCH_TERMS = ("thermostat", "duvet", "gift", "sale", "cast iron", "lamp", "sweater", "return policy", "speaker",
-                "candles", "sheets", "outdoor chair")
+SEARCH_TERMS = (
+    "thermostat",
+    "duvet",
+    "gift",
+    "sale",
+    "cast iron",
+    "lamp",
+    "sweater",
+    "return policy",
+    "speaker",
+    "candles",
+    "sheets",
+    "outdoor chair",
+)
 _PLATFORMS = ("WEB", "IOS", "ANDROID")
-ANON_DEVICES = ((0, "desktop", "Windows"), (0, "mobile", "iOS"), (0, "mobile", "Android"), (1, "mobile", "iOS"),
-                (2, "mobile", "Android"))
+ANON_DEVICES = (
+    (0, "desktop", "Windows"),
+    (0, "mobile", "iOS"),
+    (0, "mobile", "Android"),
+    (1, "mobile", "iOS"),
+    (2, "mobile", "Android"),
+)
 
 
 class Browsing:
@@ -48,14 +65,21 @@ class Browsing:
         self.conversion = (c[0], c[1], c[2] * f)
         self.anon_devices: list[Device] = []
         # pre-rendered event_params / items pieces: GA4 is the bulk of the output
-        self.pages = {path: "," + p_str("page_location", SITE + path)
-                      for path in ("/", "/help", "/contact", "/collections/all")}
+        self.pages = {
+            path: "," + p_str("page_location", SITE + path)
+            for path in ("/", "/help", "/contact", "/collections/all")
+        }
         self.searches = ["," + p_str("search_term", term) for term in SEARCH_TERMS]
         self.item_views: list[tuple[str, str, str]] = []  # (web params, app params, items)
         for prod, var in world.catalog.skus:
             pid = p_int("product_id", prod.id)
-            self.item_views.append((f",{pid},{p_str('page_location', f'{SITE}/products/{prod.id}')}", f",{pid}",
-                                    items(var.sku, var_cents(var.price), 1)))
+            self.item_views.append(
+                (
+                    f",{pid},{p_str('page_location', f'{SITE}/products/{prod.id}')}",
+                    f",{pid}",
+                    items(var.sku, var_cents(var.price), 1),
+                )
+            )
         self.login = "," + p_str("method", "email")
         clock = world.clock
         self._deals = [deal_factor(clock.date(d)) for d in range(clock.days + 30)]
@@ -65,14 +89,27 @@ class Browsing:
         return self._deals[day] if 0 <= day < len(self._deals) else 1.0
 
     # ------------------------------------------------------------ entry points
-    def session(self, p: Person, t: int, *, source: str | None = None, buy_boost: float = 1.0) -> None:
+    def session(
+        self, p: Person, t: int, *, source: str | None = None, buy_boost: float = 1.0
+    ) -> None:
         w = self.w
         devices = p.devices or w.accounts.devices(p, t)
-        d = devices[0] if len(devices) == 1 or w.rnd.random() < 0.6 else devices[w.rnd.randrange(len(devices))]
+        d = (
+            devices[0]
+            if len(devices) == 1 or w.rnd.random() < 0.6
+            else devices[w.rnd.randrange(len(devices))]
+        )
         conv = 0.0
         if p.alive:  # newsletter-only readers rarely buy; when they do, they sign up first
-            conv = min(0.9, self.conversion[d.platform] * p.buy * p.mult * buy_boost * self.deals(t)
-                       * (0.3 if p.kind == MARKETING else 1.0))
+            conv = min(
+                0.9,
+                self.conversion[d.platform]
+                * p.buy
+                * p.mult
+                * buy_boost
+                * self.deals(t)
+                * (0.3 if p.kind == MARKETING else 1.0),
+            )
         self._session(p, d, t, buys=w.rnd.random() < conv, source=source)
 
     def help_session(self, p: Person, t: int, reason: str, clicks_contact: bool) -> None:
@@ -113,8 +150,18 @@ class Browsing:
         self._session(p, devices[0], t, buys=False, signup=True)
 
     # ------------------------------------------------------------ one session
-    def _session(self, p: Person | None, d: Device, t: int, *, buys: bool, source: str | None = None,
-                 help_reason: str | None = None, contact: bool = False, signup: bool = False) -> None:
+    def _session(
+        self,
+        p: Person | None,
+        d: Device,
+        t: int,
+        *,
+        buys: bool,
+        source: str | None = None,
+        help_reason: str | None = None,
+        contact: bool = False,
+        signup: bool = False,
+    ) -> None:
         w = self.w
         r = w.rnd.random
         app = d.platform != 0
@@ -126,7 +173,10 @@ class Browsing:
         pages = _NO_PAGES if app else self.pages
         landing = pages["/"]
         if source and not app:
-            landing = "," + p_str("page_location", f"{SITE}/?utm_source=klaviyo&utm_medium=email&utm_campaign={source}")
+            landing = "," + p_str(
+                "page_location",
+                f"{SITE}/?utm_source=klaviyo&utm_medium=email&utm_campaign={source}",
+            )
         out = _SessionLines(w, d, t, user_id)
         ev = out.add
         ev(t, "session_start", landing)
@@ -178,7 +228,9 @@ class Browsing:
                 d.login_t = login_at
             user_id = shop_c.id  # type: ignore[attr-defined]
         purchased = False
-        if buys and p is not None and not (app and user_id is None):  # apps cannot check out as guest
+        if (
+            buys and p is not None and not (app and user_id is None)
+        ):  # apps cannot check out as guest
             order = w.commerce.online_order(p, now + 200, d.platform, customer=user_id is not None)
             cart = basket([(li.sku, var_cents(li.price), li.quantity) for li in order.items])
             now += 10 + int(r() * 60)
@@ -188,8 +240,12 @@ class Browsing:
             now = max(now, order.created_t)
             if r() < 0.96:  # consent banners and ad blockers lose a few purchase events
                 purchased = True
-                ev(now + 1, "purchase", "," + p_str("transaction_id", order.name),
-                   ecommerce(order.name, order.total) + cart)
+                ev(
+                    now + 1,
+                    "purchase",
+                    "," + p_str("transaction_id", order.name),
+                    ecommerce(order.name, order.total) + cart,
+                )
         linked_day = out.close()
         if linked_day is not None and not d.linked and p is not None:
             # (a session generated ahead of time may fall after the window: then no link yet)
@@ -206,7 +262,19 @@ class _SessionLines:
     """A session's GA4 lines, rendered as the events happen and handed to the sink per day
     (a session may cross midnight); user_id appears from the login on."""
 
-    __slots__ = ("base", "clock", "day", "head", "k", "lines", "linked_day", "midnight", "sink", "tail", "utail")
+    __slots__ = (
+        "base",
+        "clock",
+        "day",
+        "head",
+        "k",
+        "lines",
+        "linked_day",
+        "midnight",
+        "sink",
+        "tail",
+        "utail",
+    )
 
     def __init__(self, w: World, d: Device, t0: int, user_id: int | None) -> None:
         self.sink, self.clock = w.sink, w.clock
@@ -234,8 +302,16 @@ class _SessionLines:
         if self.linked_day == -1:
             self.linked_day = self.day
         self.k += 1
-        self.lines.append(event_line(self.head, te * 1_000_000 + (self.k * 137_911 + te * 7) % 1_000_000, name,
-                                     self.base + params, self.utail, extra))
+        self.lines.append(
+            event_line(
+                self.head,
+                te * 1_000_000 + (self.k * 137_911 + te * 7) % 1_000_000,
+                name,
+                self.base + params,
+                self.utail,
+                extra,
+            )
+        )
 
     def close(self) -> int | None:
         """Deliver the rest; returns the day of the first event with a user_id, if any."""

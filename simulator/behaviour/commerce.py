@@ -35,8 +35,11 @@ class Commerce:
         self.launch_t = next(t for t, kind, _ in cat.launch.changes if kind == "launch")
         self.launch_sku = cat.launch.variants[0].sku
         self.launch_share = world.cfg.effects.launch_sales_share
-        self.archived = {k: next(t for t, kind, _ in prod.changes if kind == "status")
-                         for k, (prod, _) in enumerate(cat.skus) if any(c[1] == "status" for c in prod.changes)}
+        self.archived = {
+            k: next(t for t, kind, _ in prod.changes if kind == "status")
+            for k, (prod, _) in enumerate(cat.skus)
+            if any(c[1] == "status" for c in prod.changes)
+        }
 
     # ------------------------------------------------------------ catalogue
     def pick_sku(self, t: int) -> int:
@@ -67,8 +70,16 @@ class Commerce:
             seen.add(k)
             prod, var = w.catalog.skus[k]
             qty = 2 if w.rnd.random() < 0.12 else 1
-            out.append(shop.LineItem(w.ids.line_item(), prod.id, var.sku, prod.title, qty,
-                                     shop.money(self.price_at(prod, var, t))))
+            out.append(
+                shop.LineItem(
+                    w.ids.line_item(),
+                    prod.id,
+                    var.sku,
+                    prod.title,
+                    qty,
+                    shop.money(self.price_at(prod, var, t)),
+                )
+            )
             if len(out) >= max_items:
                 break
         return out
@@ -78,9 +89,15 @@ class Commerce:
         w = self.w
         acc = w.accounts
         shop_c = p.shop if customer else None
-        email = shop_c.email if shop_c is not None else w.noise.email(p.email, self_entered=True, optional=False)  # type: ignore[attr-defined]
+        email = (
+            shop_c.email
+            if shop_c is not None
+            else w.noise.email(p.email, self_entered=True, optional=False)
+        )  # type: ignore[attr-defined]
         # a guest checkout still creates a Stripe customer; registered ones reuse theirs
-        stripe_c = acc.stripe_customer(p, t - 30) if (shop_c is not None or p.kind == GUEST) else None
+        stripe_c = (
+            acc.stripe_customer(p, t - 30) if (shop_c is not None or p.kind == GUEST) else None
+        )
         phone = w.noise.phone_text(p.phone) if w.rnd.random() < 0.3 else None
         o = self._new_order(p, t, SOURCE_NAMES[platform], None, email, phone, shop_c, max_items=4)
         self._charge(p, o, t, stripe_c, email, f"{p.first} {p.last}", p.hh.zip5)
@@ -92,10 +109,18 @@ class Commerce:
         w = self.w
         r = w.rnd.random
         if p.crm is None:
-            w.accounts.crm_contact(p, t - w.rnd.randrange(60, 600))  # staff enrol the shopper at the till
+            w.accounts.crm_contact(
+                p, t - w.rnd.randrange(60, 600)
+            )  # staff enrol the shopper at the till
         shop_c = p.shop if (p.shop is not None and r() < 0.5) else None
-        email = (shop_c.email if shop_c is not None else  # type: ignore[attr-defined]
-                 w.noise.email(p.email, optional=False) if r() < 0.55 else None)
+        email = (
+            shop_c.email
+            if shop_c is not None
+            # type: ignore[attr-defined]
+            else w.noise.email(p.email, optional=False)
+            if r() < 0.55
+            else None
+        )
         phone = w.noise.phone_text(p.phone) if r() < 0.2 else None
         store = w.catalog.store_ids[(p.hh.hh_id + (r() < 0.2)) % len(w.catalog.store_ids)]
         o = self._new_order(p, t, "pos", store, email, phone, shop_c, max_items=3)
@@ -109,8 +134,17 @@ class Commerce:
         w.charges.pop(o.id, None)
         return o
 
-    def _new_order(self, p: Person, t: int, source: str, location: int | None, email: str | None,
-                   phone: str | None, shop_c: object | None, max_items: int) -> shop.Order:
+    def _new_order(
+        self,
+        p: Person,
+        t: int,
+        source: str,
+        location: int | None,
+        email: str | None,
+        phone: str | None,
+        shop_c: object | None,
+        max_items: int,
+    ) -> shop.Order:
         w = self.w
         items = self._basket(t, max_items)
         gross = sum(var_cents(li.price) * li.quantity for li in items)
@@ -118,11 +152,20 @@ class Commerce:
         subtotal = gross - discount
         n = w.ids.order_number()
         o = shop.Order(
-            id=w.ids.shop_order(), name=f"#{n}", email=email, phone=phone, created_t=t,
+            id=w.ids.shop_order(),
+            name=f"#{n}",
+            email=email,
+            phone=phone,
+            created_t=t,
             customer_id=shop_c.id if shop_c is not None else None,  # type: ignore[attr-defined]
             customer_email=shop_c.email if shop_c is not None else None,  # type: ignore[attr-defined]
-            source_name=source, location_id=location, items=items, subtotal=subtotal, discount=discount,
-            tax=round(subtotal * TAX_RATE), updated_t=t,
+            source_name=source,
+            location_id=location,
+            items=items,
+            subtotal=subtotal,
+            discount=discount,
+            tax=round(subtotal * TAX_RATE),
+            updated_t=t,
         )
         p.n_orders += 1
         p.last_order_t = max(p.last_order_t, t)
@@ -133,19 +176,52 @@ class Commerce:
             w.retire(p)
         return o
 
-    def _charge(self, p: Person, o: shop.Order, t: int, stripe_c: billing.StripeCustomer | None,
-                email: str | None, name: str, postal: str | None) -> None:
+    def _charge(
+        self,
+        p: Person,
+        o: shop.Order,
+        t: int,
+        stripe_c: billing.StripeCustomer | None,
+        email: str | None,
+        name: str,
+        postal: str | None,
+    ) -> None:
         w = self.w
         brand, last4 = w.accounts.card(p)
         cus = stripe_c.id if stripe_c is not None else None
         phone = stripe_c.phone if stripe_c is not None else None
         if w.rnd.random() < 0.03:
-            failed = billing.Charge(w.ids.stripe_charge_id(), o.total, t - 90, cus, "failed",
-                                    FAILURE_CODES[w.rnd.randrange(len(FAILURE_CODES))], email, name, phone, postal,
-                                    brand, last4, o.id)
+            failed = billing.Charge(
+                w.ids.stripe_charge_id(),
+                o.total,
+                t - 90,
+                cus,
+                "failed",
+                FAILURE_CODES[w.rnd.randrange(len(FAILURE_CODES))],
+                email,
+                name,
+                phone,
+                postal,
+                brand,
+                last4,
+                o.id,
+            )
             w.sink.put_at(E.BILLING_CHARGES, failed.created, billing.charge_line(failed))
-        ch = billing.Charge(w.ids.stripe_charge_id(), o.total, t + 2, cus, "succeeded", None, email, name, phone,
-                            postal, brand, last4, o.id)
+        ch = billing.Charge(
+            w.ids.stripe_charge_id(),
+            o.total,
+            t + 2,
+            cus,
+            "succeeded",
+            None,
+            email,
+            name,
+            phone,
+            postal,
+            brand,
+            last4,
+            o.id,
+        )
         w.sink.put_at(E.BILLING_CHARGES, ch.created, billing.charge_line(ch))
         w.charges[o.id] = ch
 
@@ -161,7 +237,15 @@ class Commerce:
 
             def cancel(t: int) -> None:
                 o.cancelled_t, o.cancel_reason = t, "customer"
-                self.refund(o, t, o.total, None, "requested_by_customer", settle_hours=0.0, order_state=False)
+                self.refund(
+                    o,
+                    t,
+                    o.total,
+                    None,
+                    "requested_by_customer",
+                    settle_hours=0.0,
+                    order_state=False,
+                )
                 o.financial_status = "refunded"
 
             self._play(o, [(t0, lambda t: None), (t_cancel, cancel)])
@@ -180,12 +264,19 @@ class Commerce:
         def status(value: str) -> Callable[[int], None]:
             def apply(t: int) -> None:
                 f.shipment_status, f.updated_t = value, t
+
             return apply
 
-        steps = [(t0, lambda t: None), (t_ship, ship), (t_ship + rnd.randrange(8, 30) * 3600, status("in_transit"))]
+        steps = [
+            (t0, lambda t: None),
+            (t_ship, ship),
+            (t_ship + rnd.randrange(8, 30) * 3600, status("in_transit")),
+        ]
         if failed:
             t_fail = t_ship + 2 * 86400 + rnd.randrange(0, 86400)
-            f2 = shop.Fulfillment(w.ids.fulfillment(), t_fail + 3600, t_fail + 3600, "success", "confirmed")
+            f2 = shop.Fulfillment(
+                w.ids.fulfillment(), t_fail + 3600, t_fail + 3600, "success", "confirmed"
+            )
 
             def reship(t: int) -> None:
                 o.fulfillments.append(f2)
@@ -194,18 +285,26 @@ class Commerce:
             late, transit = True, transit + 3
             steps += [(t_fail, status("failure")), (t_fail + 3600, reship)]
             f = f2
-        steps += [(t_delivered - rnd.randrange(3, 8) * 3600, status("out_for_delivery")),
-                  (t_delivered, status("delivered"))]
+        steps += [
+            (t_delivered - rnd.randrange(3, 8) * 3600, status("out_for_delivery")),
+            (t_delivered, status("delivered")),
+        ]
         self._play(o, steps)
         late_days = max(0, transit - 4)
         w.truth.order(o, p, delivered_t=t_delivered, late_days=late_days)
         # "where is my order?" while it travels
         expected = t_ship + 4 * 86400
         if late and rnd.random() < b.late_order_contact:
-            w.service.open_issue(p, min(t_delivered - 3600, expected + int(rnd.uniform(0.3, 2.0) * 86400)),
-                                 "order_status", order=o)
+            w.service.open_issue(
+                p,
+                min(t_delivered - 3600, expected + int(rnd.uniform(0.3, 2.0) * 86400)),
+                "order_status",
+                order=o,
+            )
         elif not late and rnd.random() < b.order_status_contact:
-            w.service.open_issue(p, t_ship + int(rnd.uniform(0.5, 2.0) * 86400), "order_status", order=o)
+            w.service.open_issue(
+                p, t_ship + int(rnd.uniform(0.5, 2.0) * 86400), "order_status", order=o
+            )
         self._after_purchase(p, o, t_delivered, late_days)
 
     def _play(self, o: shop.Order, steps: list[tuple[int, Callable[[int], None]]]) -> None:
@@ -230,7 +329,9 @@ class Commerce:
         help_p = w.cfg.effects.launch_contact_rate if has_launch else b.product_help_contact
         if rnd.random() < help_p:
             sku = self.launch_sku if has_launch else o.items[rnd.randrange(len(o.items))].sku
-            w.service.open_issue(p, t_done + int(rnd.uniform(0.05, 5.0) * 86400), "product_help", order=o, sku=sku)
+            w.service.open_issue(
+                p, t_done + int(rnd.uniform(0.05, 5.0) * 86400), "product_help", order=o, sku=sku
+            )
         if rnd.random() < b.return_rate * (0.5 if o.source_name == "pos" else 1.0):
             w.service.open_issue(p, t_done + int(rnd.uniform(2.0, 20.0) * 86400), "refund", order=o)
 
@@ -252,8 +353,16 @@ class Commerce:
             tally.add("launch", "after", "units", units)
 
     # ------------------------------------------------------------ refunds
-    def refund(self, o: shop.Order, t: int, amount: int, ticket_id: int | None, reason: str | None,
-               settle_hours: float, order_state: bool = True) -> tuple[billing.Refund | None, int]:
+    def refund(
+        self,
+        o: shop.Order,
+        t: int,
+        amount: int,
+        ticket_id: int | None,
+        reason: str | None,
+        settle_hours: float,
+        order_state: bool = True,
+    ) -> tuple[billing.Refund | None, int]:
         """A Stripe refund created at t, pending until settled; returns it and when it succeeded."""
         w = self.w
         ch = w.charges.get(o.id)
@@ -264,23 +373,36 @@ class Commerce:
             return None, t
         if settle_hours > 0 and w.rnd.random() < 0.03:
             # the bank rejects the first attempt; support issues a new refund a day later
-            failed = billing.Refund(w.ids.stripe_refund_id(), amount, ch.id, t, reason, "pending", ticket_id)
+            failed = billing.Refund(
+                w.ids.stripe_refund_id(), amount, ch.id, t, reason, "pending", ticket_id
+            )
             w.sink.put_at(E.BILLING_REFUNDS, t, billing.refund_line(failed))
             failed.status = "failed"
             t_fail = t + int(settle_hours * 3600)
             w.sink.put_at(E.BILLING_REFUNDS, t_fail, billing.refund_line(failed))
             t = t_fail + w.rnd.randrange(3600, 86400)
-        r = billing.Refund(w.ids.stripe_refund_id(), amount, ch.id, t, reason,
-                           "pending" if settle_hours > 0 else "succeeded", ticket_id)
+        r = billing.Refund(
+            w.ids.stripe_refund_id(),
+            amount,
+            ch.id,
+            t,
+            reason,
+            "pending" if settle_hours > 0 else "succeeded",
+            ticket_id,
+        )
         w.sink.put_at(E.BILLING_REFUNDS, t, billing.refund_line(r))
         done = t + int(settle_hours * 3600)
         if settle_hours > 0:
             r.status = "succeeded"
-            w.sink.put_at(E.BILLING_REFUNDS, done, billing.refund_line(r))  # re-delivered: status changed
+            w.sink.put_at(
+                E.BILLING_REFUNDS, done, billing.refund_line(r)
+            )  # re-delivered: status changed
         ch.amount_refunded += amount
         w.sink.put_at(E.BILLING_CHARGES, done, billing.charge_line(ch))
         if order_state:
-            o.financial_status = "refunded" if ch.amount_refunded >= ch.amount else "partially_refunded"
+            o.financial_status = (
+                "refunded" if ch.amount_refunded >= ch.amount else "partially_refunded"
+            )
             o.updated_t = done
             w.sink.put_at(E.SHOP_ORDERS, done, shop.order_line(o))
         w.truth.refund(r, o, done)

@@ -48,12 +48,19 @@ def nps_mean(e: Effects, f: IssueFeatures) -> float:
 
 
 def csat_mean(e: Effects, f: IssueFeatures) -> float:
-    return (e.csat_mu0 - e.csat_per_hold_minute * min(f.hold_seconds / 60.0, 20.0)
-            - e.csat_per_handoff * min(f.handoffs, 3))
+    return (
+        e.csat_mu0
+        - e.csat_per_hold_minute * min(f.hold_seconds / 60.0, 20.0)
+        - e.csat_per_handoff * min(f.handoffs, 3)
+    )
 
 
 def ces_mean(e: Effects, f: IssueFeatures) -> float:
-    return e.ces_mu0 - e.ces_per_auth_repeat * min(f.auth_repeats, 3) - e.ces_per_transfer * min(f.transfers, 3)
+    return (
+        e.ces_mu0
+        - e.ces_per_auth_repeat * min(f.auth_repeats, 3)
+        - e.ces_per_transfer * min(f.transfers, 3)
+    )
 
 
 def expected_nps_share(mu: float, sigma: float) -> float:
@@ -81,8 +88,11 @@ def nps_answer(rnd: random.Random, mu: float, sigma: float) -> int:
 
 
 def ticket_answers(e: Effects, f: IssueFeatures, rnd: random.Random) -> tuple[int, int, int]:
-    return (nps_answer(rnd, nps_mean(e, f), e.nps_sigma), _draw(rnd, csat_mean(e, f), e.csat_sigma, 1, 5),
-            _draw(rnd, ces_mean(e, f), e.ces_sigma, 1, 7))
+    return (
+        nps_answer(rnd, nps_mean(e, f), e.nps_sigma),
+        _draw(rnd, csat_mean(e, f), e.csat_sigma, 1, 5),
+        _draw(rnd, ces_mean(e, f), e.ces_sigma, 1, 7),
+    )
 
 
 def zendesk_good(e: Effects, f: IssueFeatures, rnd: random.Random) -> bool:
@@ -91,8 +101,11 @@ def zendesk_good(e: Effects, f: IssueFeatures, rnd: random.Random) -> bool:
 
 def delivery_answers(e: Effects, late_days: int, rnd: random.Random) -> tuple[int, int, int]:
     mu = e.nps_mu0 - 0.2 - e.late_delivery_nps_per_day * min(late_days, 10)
-    return (nps_answer(rnd, mu, e.nps_sigma), _draw(rnd, 4.4 - 0.15 * min(late_days, 10), 0.8, 1, 5),
-            _draw(rnd, 6.0, 1.0, 1, 7))
+    return (
+        nps_answer(rnd, mu, e.nps_sigma),
+        _draw(rnd, 4.4 - 0.15 * min(late_days, 10), 0.8, 1, 5),
+        _draw(rnd, 6.0, 1.0, 1, 7),
+    )
 
 
 def relationship_answers(e: Effects, mood: float, rnd: random.Random) -> tuple[int, int]:

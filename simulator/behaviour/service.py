@@ -28,19 +28,56 @@ if TYPE_CHECKING:
     from ..systems.shop import Order
     from .world import World
 
-CHANNEL_MIX = (("phone", 0.38), ("email", 0.22), ("web", 0.16), ("chat", 0.14), ("social", 0.05), ("mobile", 0.05))
-HANDOFF_P = {"order_status": (0.70, 0.22, 0.06, 0.02), "refund": (0.45, 0.35, 0.15, 0.05),
-             "product_help": (0.40, 0.35, 0.18, 0.07), "billing": (0.55, 0.30, 0.11, 0.04),
-             "account": (0.65, 0.25, 0.08, 0.02), "other": (0.60, 0.28, 0.09, 0.03)}
-RESOLVED_ON_CALL = {"order_status": 0.7, "refund": 0.25, "product_help": 0.5, "billing": 0.6, "account": 0.7,
-                    "other": 0.6}
-SUBJECTS = {"order_status": "Where is my order {order}?", "refund": "Return and refund for order {order}",
-            "product_help": "Help setting up my {product}", "billing": "Question about a charge",
-            "account": "Can't log in to my account", "other": "Question about my account"}
-TYPES = {"order_status": "question", "refund": "task", "product_help": "problem", "billing": "question",
-         "account": "incident", "other": "question"}
-RATING_COMMENTS = ("Thanks, quick and helpful.", "Took far too long.", "Had to explain everything twice",
-                   "Great support!", "Still waiting for my refund", None, None, None)
+CHANNEL_MIX = (
+    ("phone", 0.38),
+    ("email", 0.22),
+    ("web", 0.16),
+    ("chat", 0.14),
+    ("social", 0.05),
+    ("mobile", 0.05),
+)
+HANDOFF_P = {
+    "order_status": (0.70, 0.22, 0.06, 0.02),
+    "refund": (0.45, 0.35, 0.15, 0.05),
+    "product_help": (0.40, 0.35, 0.18, 0.07),
+    "billing": (0.55, 0.30, 0.11, 0.04),
+    "account": (0.65, 0.25, 0.08, 0.02),
+    "other": (0.60, 0.28, 0.09, 0.03),
+}
+RESOLVED_ON_CALL = {
+    "order_status": 0.7,
+    "refund": 0.25,
+    "product_help": 0.5,
+    "billing": 0.6,
+    "account": 0.7,
+    "other": 0.6,
+}
+SUBJECTS = {
+    "order_status": "Where is my order {order}?",
+    "refund": "Return and refund for order {order}",
+    "product_help": "Help setting up my {product}",
+    "billing": "Question about a charge",
+    "account": "Can't log in to my account",
+    "other": "Question about my account",
+}
+TYPES = {
+    "order_status": "question",
+    "refund": "task",
+    "product_help": "problem",
+    "billing": "question",
+    "account": "incident",
+    "other": "question",
+}
+RATING_COMMENTS = (
+    "Thanks, quick and helpful.",
+    "Took far too long.",
+    "Had to explain everything twice",
+    "Great support!",
+    "Still waiting for my refund",
+    None,
+    None,
+    None,
+)
 AGENT_VIA = "web"  # agents work in the Zendesk web UI
 
 
@@ -79,7 +116,9 @@ class IssueTrace:
 
     def features(self) -> IssueFeatures:
         bucket = refund_bucket(self.refund_hours) if self.refund_hours is not None else None
-        return IssueFeatures(self.handoffs, self.transfers, self.auth_repeats, self.hold, self.reopened, bucket)
+        return IssueFeatures(
+            self.handoffs, self.transfers, self.auth_repeats, self.hold, self.reopened, bucket
+        )
 
 
 class TicketLog:
@@ -96,7 +135,11 @@ class TicketLog:
         ids = w.ids
         for ch in children:
             ch["id"] = ids.zd_child()
-        w.sink.put_at(E.SUPPORT_EVENTS, when, zd.audit_line(ids.zd_audit(), tk.id, when, updater, via, children))
+        w.sink.put_at(
+            E.SUPPORT_EVENTS,
+            when,
+            zd.audit_line(ids.zd_audit(), tk.id, when, updater, via, children),
+        )
         clock = w.clock
         if self.pending is not None and clock.day_of(self.pending[0]) != clock.day_of(when):
             w.sink.put_at(E.SUPPORT_TICKETS, self.pending[0], self.pending[1])
@@ -114,8 +157,13 @@ class TicketLog:
             self.pending = None
 
 
-_ATTR = {"status": "status", "group_id": "group_id", "assignee_id": "assignee_id", "priority": "priority",
-         "satisfaction_score": "rating"}
+_ATTR = {
+    "status": "status",
+    "group_id": "group_id",
+    "assignee_id": "assignee_id",
+    "priority": "priority",
+    "satisfaction_score": "rating",
+}
 
 
 class Service:
@@ -159,8 +207,15 @@ class Service:
         return path
 
     # ------------------------------------------------------------ an issue
-    def open_issue(self, p: Person, t0: int, reason: str, order: Order | None = None, sku: str | None = None,
-                   depth: int = 0) -> IssueTrace:
+    def open_issue(
+        self,
+        p: Person,
+        t0: int,
+        reason: str,
+        order: Order | None = None,
+        sku: str | None = None,
+        depth: int = 0,
+    ) -> IssueTrace:
         w = self.w
         rnd = w.rnd
         tr = IssueTrace(w.ids.issue(), p, reason, t0, order, sku)
@@ -169,7 +224,9 @@ class Service:
         channel = None
         if p.kind != MARKETING and rnd.random() < help_p:
             contained = rnd.random() < (0.3 if reason == "product_help" else 0.18)
-            w.browsing.help_session(p, t0 - rnd.randrange(300, 1800), reason, clicks_contact=not contained)
+            w.browsing.help_session(
+                p, t0 - rnd.randrange(300, 1800), reason, clicks_contact=not contained
+            )
             if contained:
                 tr.contained, tr.resolved = "help_center", t0
                 w.truth.issue(tr)
@@ -181,7 +238,9 @@ class Service:
         if channel == "phone" or (channel == "chat" and rnd.random() < 0.45):
             self._phone_first(tr, "VOICE" if channel == "phone" else "CHAT", handoffs)
         else:
-            zd_channel = {"social": "twitter" if rnd.random() < 0.5 else "facebook"}.get(channel, channel)
+            zd_channel = {"social": "twitter" if rnd.random() < 0.5 else "facebook"}.get(
+                channel, channel
+            )
             self._ticket_first(tr, zd_channel, handoffs)
         self._finish(tr, depth)
         return tr
@@ -195,9 +254,17 @@ class Service:
             return
         poor = tr.handoffs >= 2 or tr.reopened or tr.contacts > 1
         if depth == 0 and rnd.random() < (0.15 if poor else 0.04):
-            again = self.open_issue(p, tr.resolved + int(rnd.uniform(0.2, 6.5) * 86400),
-                                    tr.reason if rnd.random() < 0.5 else "other", tr.order, tr.sku, depth + 1)
-            tr.repeat_contact = again.contacts > 0  # (the help centre may have answered it this time)
+            again = self.open_issue(
+                p,
+                tr.resolved + int(rnd.uniform(0.2, 6.5) * 86400),
+                tr.reason if rnd.random() < 0.5 else "other",
+                tr.order,
+                tr.sku,
+                depth + 1,
+            )
+            tr.repeat_contact = (
+                again.contacts > 0
+            )  # (the help centre may have answered it this time)
         w.truth.issue(tr)
         w.on_issue_resolved(p, tr.resolved, tr.fcr)
 
@@ -212,29 +279,63 @@ class Service:
         log = TicketLog(self, tk)
         tr.contacts += 1
         tr.channels.append(channel)
-        log.audit(t0, user.id, channel, [zd.create(0, "status", "new"), zd.create(0, "priority", tk.priority),
-                                         zd.create(0, "type", tk.type), zd.comment(0, True, user.id)])
+        log.audit(
+            t0,
+            user.id,
+            channel,
+            [
+                zd.create(0, "status", "new"),
+                zd.create(0, "priority", tk.priority),
+                zd.create(0, "type", tk.type),
+                zd.comment(0, True, user.id),
+            ],
+        )
         chat = channel == "chat"
         path = self._dept_path(tr.reason, handoffs, 0)
         t = t0 + (rnd.randrange(30, 240) if chat else rnd.randrange(300, 7200))
-        log.audit(t, zd.AUTOMATION, "rule", [log.set("group_id", self.group_ids[path[0]]), log.set("status", "open")])
+        log.audit(
+            t,
+            zd.AUTOMATION,
+            "rule",
+            [log.set("group_id", self.group_ids[path[0]]), log.set("status", "open")],
+        )
         agent = self._agent(path[0])
-        t = self.work_time(t + (rnd.randrange(60, 300) if chat else int(rnd.expovariate(1 / 14400))))
-        log.audit(t, agent.zd_id, AGENT_VIA, [log.set("assignee_id", agent.zd_id), zd.comment(0, True, agent.zd_id)]
-                  + ([log.set("status", "pending")] if not chat else []))
+        t = self.work_time(
+            t + (rnd.randrange(60, 300) if chat else int(rnd.expovariate(1 / 14400)))
+        )
+        log.audit(
+            t,
+            agent.zd_id,
+            AGENT_VIA,
+            [log.set("assignee_id", agent.zd_id), zd.comment(0, True, agent.zd_id)]
+            + ([log.set("status", "pending")] if not chat else []),
+        )
         if channel in ("twitter", "facebook"):
             w.accounts.complete_zendesk_user(p, t + rnd.randrange(600, 7200))
         self._work_ticket(tr, log, path, t, channel, user.id)
 
-    def _new_ticket(self, tr: IssueTrace, t: int, channel: str, requester: int, submitter: int) -> zd.Ticket:
+    def _new_ticket(
+        self, tr: IssueTrace, t: int, channel: str, requester: int, submitter: int
+    ) -> zd.Ticket:
         w = self.w
         o = tr.order
         product = w.catalog.launch.title if tr.sku == w.commerce.launch_sku else "order"
         subject = SUBJECTS[tr.reason].format(order=o.name if o is not None else "", product=product)
-        tk = zd.Ticket(w.ids.zd_ticket(), t, TYPES[tr.reason], subject,
-                       "high" if tr.reason == "refund" and w.rnd.random() < 0.3 else "normal", requester, submitter,
-                       channel, tr.reason, o.id if o is not None else None, tr.sku, updated_t=t,
-                       tags=[tr.reason, channel])
+        tk = zd.Ticket(
+            w.ids.zd_ticket(),
+            t,
+            TYPES[tr.reason],
+            subject,
+            "high" if tr.reason == "refund" and w.rnd.random() < 0.3 else "normal",
+            requester,
+            submitter,
+            channel,
+            tr.reason,
+            o.id if o is not None else None,
+            tr.sku,
+            updated_t=t,
+            tags=[tr.reason, channel],
+        )
         tr.tickets.append(tk.id)
         self._tally_ticket(tk, o)
         return tk
@@ -252,8 +353,9 @@ class Service:
         if skus - {launch}:
             w.tally.add("launch", "other", "tickets")
 
-    def _work_ticket(self, tr: IssueTrace, log: TicketLog, path: list[int], t: int, channel: str,
-                     requester: int) -> None:
+    def _work_ticket(
+        self, tr: IssueTrace, log: TicketLog, path: list[int], t: int, channel: str, requester: int
+    ) -> None:
         """Handoffs, a chasing call, the refund, solve, reopen, rating, close, survey."""
         w = self.w
         rnd = w.rnd
@@ -262,13 +364,25 @@ class Service:
         for dept in path[1:]:
             t += rnd.randrange(600, 4 * 3600) if chat else rnd.randrange(2 * 3600, 30 * 3600)
             if tk.status == "pending":
-                log.audit(t, requester, channel, [zd.comment(0, True, requester), log.set("status", "open")])
+                log.audit(
+                    t,
+                    requester,
+                    channel,
+                    [zd.comment(0, True, requester), log.set("status", "open")],
+                )
                 t += rnd.randrange(600, 3 * 3600)
             agent = self._agent(dept)
             t = self.work_time(t)
-            log.audit(t, tk.assignee_id or agent.zd_id, AGENT_VIA,
-                      [log.set("group_id", self.group_ids[dept]), log.set("assignee_id", agent.zd_id),
-                       zd.comment(0, False, tk.assignee_id or agent.zd_id)])
+            log.audit(
+                t,
+                tk.assignee_id or agent.zd_id,
+                AGENT_VIA,
+                [
+                    log.set("group_id", self.group_ids[dept]),
+                    log.set("assignee_id", agent.zd_id),
+                    zd.comment(0, False, tk.assignee_id or agent.zd_id),
+                ],
+            )
             tr.handoffs += 1
             t = self.work_time(t + rnd.randrange(1800, 12 * 3600))
             log.audit(t, agent.zd_id, AGENT_VIA, [zd.comment(0, True, agent.zd_id)])
@@ -284,7 +398,9 @@ class Service:
         self._solve(tr, log, t)
         if rnd.random() < 0.07 + (0.08 if tr.handoffs >= 2 else 0.0):
             t = tr.resolved + rnd.randrange(3600, 3 * 86400)  # type: ignore[operator]
-            log.audit(t, requester, channel, [log.set("status", "open"), zd.comment(0, True, requester)])
+            log.audit(
+                t, requester, channel, [log.set("status", "open"), zd.comment(0, True, requester)]
+            )
             tr.reopened = True
             self._solve(tr, log, self.work_time(t + rnd.randrange(3 * 3600, 30 * 3600)))
         self._after_solve(tr, log, requester)
@@ -306,12 +422,22 @@ class Service:
             good = zendesk_good(w.cfg.effects, feats, rnd)
             rated = offered + rnd.randrange(600, 36 * 3600)
             log.t.rating_comment = RATING_COMMENTS[rnd.randrange(len(RATING_COMMENTS))]
-            log.audit(rated, requester, "email", [log.set("satisfaction_score", "good" if good else "bad")])
+            log.audit(
+                rated,
+                requester,
+                "email",
+                [log.set("satisfaction_score", "good" if good else "bad")],
+            )
             if w.clock.day_of(rated) < w.clock.days:
                 w.tally.add("zendesk_hold", hold_bucket(tr.hold), "ratings")
                 if good:
                     w.tally.add("zendesk_hold", hold_bucket(tr.hold), "good")
-        log.audit(solved + 4 * 86400 + rnd.randrange(0, 3600), zd.AUTOMATION, "rule", [log.set("status", "closed")])
+        log.audit(
+            solved + 4 * 86400 + rnd.randrange(0, 3600),
+            zd.AUTOMATION,
+            "rule",
+            [log.set("status", "closed")],
+        )
         log.close()
         w.surveys.ticket_solved(tr.person, log.t, tr, solved + rnd.randrange(1800, 24 * 3600))
 
@@ -322,10 +448,18 @@ class Service:
         order = tr.order
         assert order is not None
         x = rnd.random()
-        hours = rnd.uniform(1, 24) if x < 0.5 else (rnd.uniform(24, 72) if x < 0.8 else rnd.uniform(72, 240))
+        hours = (
+            rnd.uniform(1, 24)
+            if x < 0.5
+            else (rnd.uniform(24, 72) if x < 0.8 else rnd.uniform(72, 240))
+        )
         created = max(t + 600, tk.created_t + int(hours * 3600))
         item = order.items[rnd.randrange(len(order.items))]
-        amount = order.total if rnd.random() < 0.4 else min(order.total, var_cents(item.price) * item.quantity)
+        amount = (
+            order.total
+            if rnd.random() < 0.4
+            else min(order.total, var_cents(item.price) * item.quantity)
+        )
         reason = "requested_by_customer" if rnd.random() < 0.85 else None
         settle = 0.0 if rnd.random() < 0.6 else rnd.uniform(1, 48)
         refund, done = w.commerce.refund(order, created, amount, tk.id, reason, settle)
@@ -342,7 +476,9 @@ class Service:
         t = self.work_time(tr.opened)
         tr.opened = t
         transfers_on_call = min(handoffs, 2)
-        path = self._dept_path(tr.reason, transfers_on_call, 0 if rnd.random() < 0.7 else REASON_DEPT[tr.reason])
+        path = self._dept_path(
+            tr.reason, transfers_on_call, 0 if rnd.random() < 0.7 else REASON_DEPT[tr.reason]
+        )
         method = "INBOUND"
         for _attempt in range(3):
             outcome = self._chain(tr, t, channel, path, None, create_ticket=True, method=method)
@@ -366,13 +502,25 @@ class Service:
             self._after_solve(tr, log, requester)
             return
         if log.t.status != "pending":
-            log.audit(log.t.updated_t + rnd.randrange(60, 600), log.t.assignee_id or requester, AGENT_VIA,
-                      [log.set("status", "pending")])
+            log.audit(
+                log.t.updated_t + rnd.randrange(60, 600),
+                log.t.assignee_id or requester,
+                AGENT_VIA,
+                [log.set("status", "pending")],
+            )
         more = self._dept_path(tr.reason, rest, path[-1])
         self._work_ticket(tr, log, more, log.t.updated_t, "email", requester)
 
-    def _chain(self, tr: IssueTrace, t: int, channel: str, path: list[int], ticket: zd.Ticket | None,
-               create_ticket: bool, method: str = "INBOUND") -> str:
+    def _chain(
+        self,
+        tr: IssueTrace,
+        t: int,
+        channel: str,
+        path: list[int],
+        ticket: zd.Ticket | None,
+        create_ticket: bool,
+        method: str = "INBOUND",
+    ) -> str:
         """One call or chat with its transfer legs; returns 'contained', 'abandoned' or 'handled'."""
         w = self.w
         rnd = w.rnd
@@ -381,7 +529,11 @@ class Service:
         tr.channels.append("phone" if channel == "VOICE" else "chat")
         if channel == "VOICE":
             registered = p.crm is not None and p.crm.created_t <= t  # type: ignore[attr-defined]
-            number = p.hh.landline if (p.owns_landline and registered and rnd.random() < 0.5) else p.phone
+            number = (
+                p.hh.landline
+                if (p.owns_landline and registered and rnd.random() < 0.5)
+                else p.phone
+            )
             endpoint: tuple[str, str] | None = ("TELEPHONE_NUMBER", "+1" + number)  # type: ignore[operator]
         else:
             endpoint = ("EMAIL_ADDRESS", p.email) if (p.email and rnd.random() < 0.8) else None
@@ -396,11 +548,23 @@ class Service:
         now = t
         prev: cc.Leg | None = None
         for k, dept in enumerate(path):
-            leg = cc.Leg(first_id if k == 0 else uuid4(rnd), first_id, prev.contact_id if prev else None, channel,
-                         method if k == 0 else "TRANSFER", now, now, "CUSTOMER_DISCONNECT", endpoint)
+            leg = cc.Leg(
+                first_id if k == 0 else uuid4(rnd),
+                first_id,
+                prev.contact_id if prev else None,
+                channel,
+                method if k == 0 else "TRANSFER",
+                now,
+                now,
+                "CUSTOMER_DISCONNECT",
+                endpoint,
+            )
             # identity checks: the IVR at the start, and again after many transfers
-            attempts = (1 + (rnd.random() < 0.15)) if k == 0 else (
-                (1 + (rnd.random() < 0.1)) if rnd.random() < 0.55 else 0)
+            attempts = (
+                (1 + (rnd.random() < 0.15))
+                if k == 0
+                else ((1 + (rnd.random() < 0.1)) if rnd.random() < 0.55 else 0)
+            )
             tr.auth_attempts += attempts
             la = dict(attrs)
             authed = attempts > 0 or k > 0
@@ -410,7 +574,13 @@ class Service:
                 la["shop_customer_id"] = str(p.shop.id)  # type: ignore[attr-defined]
             ivr = rnd.randrange(25, 150) if k == 0 else rnd.randrange(5, 30)
             now += ivr
-            if k == 0 and tr.reason == "order_status" and ticket is None and rnd.random() < 0.35 and channel == "VOICE":
+            if (
+                k == 0
+                and tr.reason == "order_status"
+                and ticket is None
+                and rnd.random() < 0.35
+                and channel == "VOICE"
+            ):
                 leg.end, leg.disconnect_reason = now, "CONTACT_FLOW_DISCONNECT"
                 leg.attributes = la
                 legs.append(leg)
@@ -430,7 +600,11 @@ class Service:
             agent = self._agent(dept)
             leg.dequeue = leg.agent_t = now
             leg.agent = agent.username
-            talk = int(rnd.lognormvariate(5.8, 0.5)) if channel == "VOICE" else int(rnd.lognormvariate(6.2, 0.5))
+            talk = (
+                int(rnd.lognormvariate(5.8, 0.5))
+                if channel == "VOICE"
+                else int(rnd.lognormvariate(6.2, 0.5))
+            )
             if channel == "VOICE" and rnd.random() < 0.6:
                 leg.holds = 1 + (rnd.random() < 0.35) + (rnd.random() < 0.1)
                 holds = [int(rnd.expovariate(1 / 80)) + 10 for _ in range(leg.holds)]
@@ -459,11 +633,15 @@ class Service:
             now += rnd.randrange(5, 40)
         for leg in legs:
             day = w.clock.day_of(leg.start)
-            if w.sink.put(E.CONNECT_CONTACTS, day, cc.leg_line(leg)) and (leg.endpoint or "shop_customer_id" in leg.attributes):
+            if w.sink.put(E.CONNECT_CONTACTS, day, cc.leg_line(leg)) and (
+                leg.endpoint or "shop_customer_id" in leg.attributes
+            ):
                 w.sink.link("contact_center", "contacts", leg.contact_id, p, day)
         return outcome
 
-    def _voice_ticket(self, tr: IssueTrace, t: int, agent: Agent, dept: int, channel: str) -> zd.Ticket:
+    def _voice_ticket(
+        self, tr: IssueTrace, t: int, agent: Agent, dept: int, channel: str
+    ) -> zd.Ticket:
         """The agent logs the call as a ticket in their own group (same contact as the call)."""
         w = self.w
         via = "voice" if channel == "VOICE" else "chat"
@@ -471,8 +649,17 @@ class Service:
         tk = self._new_ticket(tr, t, via, user.id, agent.zd_id)
         log = TicketLog(self, tk)
         tk.status, tk.group_id, tk.assignee_id = "open", self.group_ids[dept], agent.zd_id
-        log.audit(t, agent.zd_id, via, [zd.create(0, "status", "open"), zd.create(0, "priority", tk.priority),
-                                        zd.create(0, "group_id", tk.group_id), zd.create(0, "assignee_id", agent.zd_id),
-                                        zd.comment(0, False, agent.zd_id)])
+        log.audit(
+            t,
+            agent.zd_id,
+            via,
+            [
+                zd.create(0, "status", "open"),
+                zd.create(0, "priority", tk.priority),
+                zd.create(0, "group_id", tk.group_id),
+                zd.create(0, "assignee_id", agent.zd_id),
+                zd.comment(0, False, agent.zd_id),
+            ],
+        )
         self._voice_log = log
         return tk

@@ -33,9 +33,18 @@ if TYPE_CHECKING:
     from .service import IssueTrace
     from .world import World
 
-POSITIVE = ("Quick and friendly, thanks!", "Great quality, will buy again.", "Love it", "Easy, no fuss.")
-NEGATIVE = ('Had to repeat my order number "three times".', "Transferred twice, then put on hold, again.",
-            "Agent was nice.\nBut the refund took forever.", "Delivery was late, no update.")
+POSITIVE = (
+    "Quick and friendly, thanks!",
+    "Great quality, will buy again.",
+    "Love it",
+    "Easy, no fuss.",
+)
+NEGATIVE = (
+    'Had to repeat my order number "three times".',
+    "Transferred twice, then put on hold, again.",
+    "Agent was nice.\nBut the refund took forever.",
+    "Delivery was late, no update.",
+)
 
 
 class Surveys:
@@ -55,18 +64,24 @@ class Surveys:
             return
         e = w.cfg.effects
         mu = nps_mean(e, feats)
-        w.tally.nps("nps_handoffs", handoff_bucket(feats.handoffs), q1, expected_nps_share(mu, e.nps_sigma))
+        w.tally.nps(
+            "nps_handoffs", handoff_bucket(feats.handoffs), q1, expected_nps_share(mu, e.nps_sigma)
+        )
         if feats.refund_bucket is not None:
             w.tally.nps("refund_nps", REFUND_BUCKETS[feats.refund_bucket], q1)
         hb = hold_bucket(feats.hold_seconds)
         w.tally.add("csat_hold", hb, "responses")
-        w.tally.add_sum("csat_hold", hb, "expected", expected_satisfied_share(csat_mean(e, feats), e.csat_sigma))
+        w.tally.add_sum(
+            "csat_hold", hb, "expected", expected_satisfied_share(csat_mean(e, feats), e.csat_sigma)
+        )
         if q2 >= 4:
             w.tally.add("csat_hold", hb, "satisfied")
         ab = auth_bucket(feats.auth_repeats)
         w.tally.add("ces_auth", ab, "responses")
         w.tally.add_sum("ces_auth", ab, "sum", q3)
-        w.tally.add_sum("ces_auth", ab, "expected", expected_scale_mean(ces_mean(e, feats), e.ces_sigma, 1, 7))
+        w.tally.add_sum(
+            "ces_auth", ab, "expected", expected_scale_mean(ces_mean(e, feats), e.ces_sigma, 1, 7)
+        )
         if q3 >= 5:
             w.tally.add("ces_auth", ab, "easy")
 
@@ -74,8 +89,15 @@ class Surveys:
         w = self.w
         if order.email is None or w.rnd.random() >= w.cfg.behaviour.delivery_survey_response:
             return
-        self._respond(p, t_invite, "order_delivered", delivery_answers(w.cfg.effects, late_days, w.rnd),
-                      order.email, None, order.id)
+        self._respond(
+            p,
+            t_invite,
+            "order_delivered",
+            delivery_answers(w.cfg.effects, late_days, w.rnd),
+            order.email,
+            None,
+            order.id,
+        )
 
     def relationship(self, p: Person, t_invite: int) -> None:
         w = self.w
@@ -83,12 +105,28 @@ class Surveys:
             return
         q1, q2 = relationship_answers(w.cfg.effects, p.mood, w.rnd)
         anonymous = w.rnd.random() < 0.15
-        self._respond(p, t_invite, "relationship", (q1, q2, None), None if anonymous else p.email, None, None,
-                      anonymous=anonymous)
+        self._respond(
+            p,
+            t_invite,
+            "relationship",
+            (q1, q2, None),
+            None if anonymous else p.email,
+            None,
+            None,
+            anonymous=anonymous,
+        )
 
-    def _respond(self, p: Person, t_invite: int, trigger: str, answers: tuple[int | None, ...],
-                 email: str | None, ticket_id: int | None, order_id: int | None,
-                 anonymous: bool = False) -> Response | None:
+    def _respond(
+        self,
+        p: Person,
+        t_invite: int,
+        trigger: str,
+        answers: tuple[int | None, ...],
+        email: str | None,
+        ticket_id: int | None,
+        order_id: int | None,
+        anonymous: bool = False,
+    ) -> Response | None:
         """Write the response (or an unfinished one); returns it if finished and in the window."""
         w = self.w
         rnd = w.rnd
@@ -119,8 +157,25 @@ class Surveys:
         if finished and rnd.random() < 0.3:
             pool = POSITIVE if (q1 or 0) >= 8 else NEGATIVE
             comment = pool[rnd.randrange(len(pool))]
-        r = Response(w.ids.response_id(), start, end, recorded, False, progress, finished, recipient, ref, channel,
-                     q1, q2, q3, comment, trigger, ticket_id, order_id)
+        r = Response(
+            w.ids.response_id(),
+            start,
+            end,
+            recorded,
+            False,
+            progress,
+            finished,
+            recipient,
+            ref,
+            channel,
+            q1,
+            q2,
+            q3,
+            comment,
+            trigger,
+            ticket_id,
+            order_id,
+        )
         day = w.clock.day_of(recorded)
         delivered = w.sink.put(E.SURVEY_RESPONSES, day, response_row(r))
         if delivered and (recipient or ref):
@@ -133,8 +188,23 @@ class Surveys:
         rnd = w.rnd
         if in_repeated_hour(t):
             t += 3600
-        r = Response(w.ids.response_id(), t, t + rnd.randrange(20, 90), t + 100, True, 100, True,
-                     f"qa.team@{STAFF_DOMAIN}" if rnd.random() < 0.5 else None, None, "anonymous",
-                     rnd.randrange(0, 11), rnd.randrange(1, 6), rnd.randrange(1, 8), "test",
-                     ("ticket_solved", "order_delivered", "relationship")[rnd.randrange(3)], None, None)
+        r = Response(
+            w.ids.response_id(),
+            t,
+            t + rnd.randrange(20, 90),
+            t + 100,
+            True,
+            100,
+            True,
+            f"qa.team@{STAFF_DOMAIN}" if rnd.random() < 0.5 else None,
+            None,
+            "anonymous",
+            rnd.randrange(0, 11),
+            rnd.randrange(1, 6),
+            rnd.randrange(1, 8),
+            "test",
+            ("ticket_solved", "order_delivered", "relationship")[rnd.randrange(3)],
+            None,
+            None,
+        )
         w.sink.put_at(E.SURVEY_RESPONSES, r.recorded, response_row(r))

@@ -37,12 +37,24 @@ OTHER_REASONS = (("billing", 0.35), ("account", 0.35), ("other", 0.3))
 
 
 class World:
-    def __init__(self, cfg: SimulatorConfig, clock: Clock, pools: Pools, shard: int, shards: int, seed: int,
-                 customers: int, sink: Sink, truth: TruthWriter) -> None:
+    def __init__(
+        self,
+        cfg: SimulatorConfig,
+        clock: Clock,
+        pools: Pools,
+        shard: int,
+        shards: int,
+        seed: int,
+        customers: int,
+        sink: Sink,
+        truth: TruthWriter,
+    ) -> None:
         self.cfg, self.clock, self.pools = cfg, clock, pools
         self.shard, self.shards, self.seed = shard, shards, seed
         self.sink, self.truth = sink, truth
-        self.catalog = build_catalog(seed, clock, cfg.effects.launch_at, cfg.behaviour.campaign_every_days)
+        self.catalog = build_catalog(
+            seed, clock, cfg.effects.launch_at, cfg.behaviour.campaign_every_days
+        )
         self.households = build_households(cfg, pools, clock, shard, shards, customers, seed)
         self.people: list[Person] = [p for hh in self.households for p in hh.members]
         self.ids = IdFactory(shard, shards)
@@ -61,7 +73,9 @@ class World:
         self.today = 0
         n = len(self.people)
         self.index = {p.pid: i for i, p in enumerate(self.people)}
-        acq = np.array([-1 if p.existing else clock.day_of(p.acq_t) for p in self.people], dtype=np.int64)
+        acq = np.array(
+            [-1 if p.existing else clock.day_of(p.acq_t) for p in self.people], dtype=np.int64
+        )
         self.acq_day = acq
         self.session_rate = np.array([p.session_rate for p in self.people])
         self.store_rate = np.array([p.store_rate for p in self.people])
@@ -140,7 +154,11 @@ class World:
         for c in self.catalog.campaigns:
             if c.day == day:
                 t_send = self.clock.at(day, 10 * 3600)
-                audience = [p for p in self.people if p.profile is not None and p.subscribed and p.acq_t < t_send]
+                audience = [
+                    p
+                    for p in self.people
+                    if p.profile is not None and p.subscribed and p.acq_t < t_send
+                ]
                 self.marketing.send(c, audience, t_send)
         self._browse(day)
         self._store_visits(day)
@@ -156,7 +174,12 @@ class World:
     def _browse(self, day: int) -> None:
         date = self.clock.date(day)
         acquired = self.acq_day < day
-        lam = self.session_rate * acquired * np.where(self.alive, 1.0, 0.3) * day_factor(date, "browse")
+        lam = (
+            self.session_rate
+            * acquired
+            * np.where(self.alive, 1.0, 0.3)
+            * day_factor(date, "browse")
+        )
         counts = self.rng.poisson(lam)
         who = np.repeat(np.nonzero(counts)[0], counts[counts > 0])
         times = self._times(day, "browse", len(who))
@@ -164,8 +187,10 @@ class World:
         n_anon = int(self.rng.poisson(lam.sum() * share / max(1e-9, 1 - share)))
         anon_times = self._times(day, "browse", n_anon)
         regions = self.rng.choice(self.pools.states, size=n_anon, p=self.pools.p_states)
-        work = sorted([(int(t), 0, int(i)) for t, i in zip(times, who, strict=True)]
-                      + [(int(t), 1, k) for k, t in enumerate(anon_times)])
+        work = sorted(
+            [(int(t), 0, int(i)) for t, i in zip(times, who, strict=True)]
+            + [(int(t), 1, k) for k, t in enumerate(anon_times)]
+        )
         for t, anon, i in work:
             if anon:
                 self.browsing.anonymous_session(t, STATE_NAMES[str(regions[i])])
@@ -173,18 +198,36 @@ class World:
                 self.browsing.session(self.people[i], t)
 
     def _store_visits(self, day: int) -> None:
-        lam = self.store_rate * (self.acq_day < day) * self.alive * self.mult * day_factor(self.clock.date(day), "store")
+        lam = (
+            self.store_rate
+            * (self.acq_day < day)
+            * self.alive
+            * self.mult
+            * day_factor(self.clock.date(day), "store")
+        )
         who = np.nonzero(self.rng.poisson(lam))[0]
-        for t, i in sorted(zip(self._times(day, "store", len(who)).tolist(), who.tolist(), strict=True)):
+        for t, i in sorted(
+            zip(self._times(day, "store", len(who)).tolist(), who.tolist(), strict=True)
+        ):
             self.commerce.store_order(self.people[i], t)
 
     def _other_issues(self, day: int) -> None:
-        rate = self.cfg.behaviour.other_issues_per_year / 365 * day_factor(self.clock.date(day), "service")
+        rate = (
+            self.cfg.behaviour.other_issues_per_year
+            / 365
+            * day_factor(self.clock.date(day), "service")
+        )
         who = np.nonzero(self.rng.random(len(self.people)) < rate * (self.acq_day < day))[0]
         reasons = [r for r, _ in OTHER_REASONS]
         picks = self.rng.choice(len(reasons), size=len(who), p=[s for _, s in OTHER_REASONS])
-        for t, i, r in sorted(zip(self._times(day, "service", len(who)).tolist(), who.tolist(), picks.tolist(),
-                                  strict=True)):
+        for t, i, r in sorted(
+            zip(
+                self._times(day, "service", len(who)).tolist(),
+                who.tolist(),
+                picks.tolist(),
+                strict=True,
+            )
+        ):
             p = self.people[i]
             if p.shop is not None or p.crm is not None or p.stripe is not None:
                 self.service.open_issue(p, t, reasons[r])
@@ -208,7 +251,9 @@ class World:
             if p.subscribed:
                 self.accounts.profile(p, t + 120)
         elif p.kind == STORE:
-            t_store = self.clock.midnight(self.clock.day_of(t)) + int(self.rng.integers(10 * 3600, 20 * 3600))
+            t_store = self.clock.midnight(self.clock.day_of(t)) + int(
+                self.rng.integers(10 * 3600, 20 * 3600)
+            )
             self.commerce.store_order(p, t_store)
             if p.subscribed:
                 self.accounts.profile(p, t_store + 600)
@@ -235,15 +280,26 @@ class World:
                 later = int(self.rng.integers(60, 200 * 86400)) if p.kind == ONLINE else 0
                 acc.stripe_customer(p, min(t + later, before))
             if p.kind != MARKETING and r() < 0.12:
-                acc.zendesk_user(p, min(t + int(self.rng.integers(86400, 300 * 86400)), before), "email")
+                acc.zendesk_user(
+                    p, min(t + int(self.rng.integers(86400, 300 * 86400)), before), "email"
+                )
             if p.subscribed:
                 acc.profile(p, t)
-            if p.stripe is not None and r() < 0.004:  # a few Stripe customers are deleted (GDPR requests)
-                self.schedule(self.clock.at(int(self.rng.integers(1, max(2, self.clock.days))), 50_000),
-                              lambda p=p: self._delete_stripe(p))
-            if p.crm is not None and r() < 0.004:  # the CRM's duplicate-cleanup deletes a few contacts
-                acc.touch_crm(p, self.clock.at(int(self.rng.integers(1, max(2, self.clock.days))), 40_000),
-                              deleted=True)
+            if (
+                p.stripe is not None and r() < 0.004
+            ):  # a few Stripe customers are deleted (GDPR requests)
+                self.schedule(
+                    self.clock.at(int(self.rng.integers(1, max(2, self.clock.days))), 50_000),
+                    lambda p=p: self._delete_stripe(p),
+                )
+            if (
+                p.crm is not None and r() < 0.004
+            ):  # the CRM's duplicate-cleanup deletes a few contacts
+                acc.touch_crm(
+                    p,
+                    self.clock.at(int(self.rng.integers(1, max(2, self.clock.days))), 40_000),
+                    deleted=True,
+                )
 
     def _delete_stripe(self, p: Person) -> None:
         c = p.stripe
@@ -258,10 +314,23 @@ class World:
         cat = self.catalog
         if day == 0:
             for gid, name in cat.groups:
-                sink.put(E.SUPPORT_GROUPS, 0, support.group_line(gid, name, cat.group_created_t, cat.group_created_t))
+                sink.put(
+                    E.SUPPORT_GROUPS,
+                    0,
+                    support.group_line(gid, name, cat.group_created_t, cat.group_created_t),
+                )
             for a in cat.agents:
-                u = support.ZendeskUser(a.zd_id, a.name, a.email, None, a.role, None, a.created_t, a.created_t,
-                                        "Eastern Time (US & Canada)")
+                u = support.ZendeskUser(
+                    a.zd_id,
+                    a.name,
+                    a.email,
+                    None,
+                    a.role,
+                    None,
+                    a.created_t,
+                    a.created_t,
+                    "Eastern Time (US & Canada)",
+                )
                 sink.put(E.SUPPORT_USERS, 0, support.user_line(u))
         price_at = self.commerce.price_at
         for prod in cat.products:

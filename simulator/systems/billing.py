@@ -19,12 +19,19 @@ class StripeCustomer:
 
 
 def customer_line(c: StripeCustomer) -> str:
-    return dumps({
-        "id": c.id, "object": "customer", "email": c.email, "name": c.name, "phone": c.phone,
-        "created": c.created, "address": {"postal_code": c.postal_code, "country": "US"} if c.postal_code else None,
-        "metadata": {"shop_customer_id": str(c.shop_customer_id)} if c.shop_customer_id else {},
-        "deleted": False,
-    })
+    return dumps(
+        {
+            "id": c.id,
+            "object": "customer",
+            "email": c.email,
+            "name": c.name,
+            "phone": c.phone,
+            "created": c.created,
+            "address": {"postal_code": c.postal_code, "country": "US"} if c.postal_code else None,
+            "metadata": {"shop_customer_id": str(c.shop_customer_id)} if c.shop_customer_id else {},
+            "deleted": False,
+        }
+    )
 
 
 def deleted_customer_line(c: StripeCustomer) -> str:
@@ -50,16 +57,32 @@ class Charge:
 
 
 def charge_line(c: Charge) -> str:
-    return dumps({
-        "id": c.id, "object": "charge", "amount": c.amount, "amount_refunded": c.amount_refunded,
-        "currency": "usd", "created": c.created, "customer": c.customer, "status": c.status,
-        "failure_code": c.failure_code, "paid": c.status == "succeeded",
-        "refunded": c.amount_refunded >= c.amount > 0,
-        "billing_details": {"email": c.email, "name": c.name, "phone": c.phone,
-                            "address": {"postal_code": c.postal_code}},
-        "payment_method_details": {"type": "card", "card": {"brand": c.brand, "last4": c.last4}},
-        "metadata": {"order_id": str(c.order_id)},
-    })
+    return dumps(
+        {
+            "id": c.id,
+            "object": "charge",
+            "amount": c.amount,
+            "amount_refunded": c.amount_refunded,
+            "currency": "usd",
+            "created": c.created,
+            "customer": c.customer,
+            "status": c.status,
+            "failure_code": c.failure_code,
+            "paid": c.status == "succeeded",
+            "refunded": c.amount_refunded >= c.amount > 0,
+            "billing_details": {
+                "email": c.email,
+                "name": c.name,
+                "phone": c.phone,
+                "address": {"postal_code": c.postal_code},
+            },
+            "payment_method_details": {
+                "type": "card",
+                "card": {"brand": c.brand, "last4": c.last4},
+            },
+            "metadata": {"order_id": str(c.order_id)},
+        }
+    )
 
 
 @dataclass(slots=True)
@@ -74,8 +97,16 @@ class Refund:
 
 
 def refund_line(r: Refund) -> str:
-    return dumps({
-        "id": r.id, "object": "refund", "amount": r.amount, "charge": r.charge, "created": r.created,
-        "currency": "usd", "reason": r.reason, "status": r.status,
-        "metadata": {"ticket_id": str(r.ticket_id)} if r.ticket_id else {},
-    })
+    return dumps(
+        {
+            "id": r.id,
+            "object": "refund",
+            "amount": r.amount,
+            "charge": r.charge,
+            "created": r.created,
+            "currency": "usd",
+            "reason": r.reason,
+            "status": r.status,
+            "metadata": {"ticket_id": str(r.ticket_id)} if r.ticket_id else {},
+        }
+    )

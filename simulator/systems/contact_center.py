@@ -36,20 +36,40 @@ class Leg:
 def leg_line(leg: Leg) -> str:
     queue = None
     if leg.queue is not None:
-        queue = {"Name": leg.queue, "EnqueueTimestamp": zulu_ts(leg.enqueue),
-                 "DequeueTimestamp": zulu_ts(leg.dequeue) if leg.dequeue is not None else None,
-                 "Duration": (leg.dequeue if leg.dequeue is not None else leg.end) - leg.enqueue}
+        queue = {
+            "Name": leg.queue,
+            "EnqueueTimestamp": zulu_ts(leg.enqueue),
+            "DequeueTimestamp": zulu_ts(leg.dequeue) if leg.dequeue is not None else None,
+            "Duration": (leg.dequeue if leg.dequeue is not None else leg.end) - leg.enqueue,
+        }
     agent = None
     if leg.agent is not None:
-        agent = {"Username": leg.agent, "ConnectedToAgentTimestamp": zulu_ts(leg.agent_t),
-                 "AgentInteractionDuration": leg.talk, "CustomerHoldDuration": leg.hold,
-                 "NumberOfHolds": leg.holds, "LongestHoldDuration": leg.longest_hold,
-                 "AfterContactWorkDuration": leg.acw}
-    return dumps({
-        "ContactId": leg.contact_id, "InitialContactId": leg.initial_id, "PreviousContactId": leg.previous_id,
-        "NextContactId": leg.next_id, "Channel": leg.channel, "InitiationMethod": leg.method,
-        "InitiationTimestamp": zulu_ts(leg.start), "ConnectedToSystemTimestamp": zulu_ts(leg.start + 1),
-        "DisconnectTimestamp": zulu_ts(leg.end), "DisconnectReason": leg.disconnect_reason,
-        "CustomerEndpoint": {"Type": leg.endpoint[0], "Address": leg.endpoint[1]} if leg.endpoint else None,
-        "Queue": queue, "Agent": agent, "Attributes": leg.attributes,
-    })
+        agent = {
+            "Username": leg.agent,
+            "ConnectedToAgentTimestamp": zulu_ts(leg.agent_t),
+            "AgentInteractionDuration": leg.talk,
+            "CustomerHoldDuration": leg.hold,
+            "NumberOfHolds": leg.holds,
+            "LongestHoldDuration": leg.longest_hold,
+            "AfterContactWorkDuration": leg.acw,
+        }
+    return dumps(
+        {
+            "ContactId": leg.contact_id,
+            "InitialContactId": leg.initial_id,
+            "PreviousContactId": leg.previous_id,
+            "NextContactId": leg.next_id,
+            "Channel": leg.channel,
+            "InitiationMethod": leg.method,
+            "InitiationTimestamp": zulu_ts(leg.start),
+            "ConnectedToSystemTimestamp": zulu_ts(leg.start + 1),
+            "DisconnectTimestamp": zulu_ts(leg.end),
+            "DisconnectReason": leg.disconnect_reason,
+            "CustomerEndpoint": {"Type": leg.endpoint[0], "Address": leg.endpoint[1]}
+            if leg.endpoint
+            else None,
+            "Queue": queue,
+            "Agent": agent,
+            "Attributes": leg.attributes,
+        }
+    )

@@ -34,7 +34,22 @@ def _b(v: bool) -> str:
 
 def contact_row(c: CrmContact) -> list[str]:
     return [
-        c.id, c.first, c.last, c.email or "", c.phone or "", c.mobile or "", c.street, c.city, c.state,
-        c.postal, "United States" if c.state else "", c.birthdate or "", _b(c.opted_out), c.tier or "",
-        str(c.shop_id) if c.shop_id else "", sf_ts(c.created_t), sf_ts(c.modified_t), _b(c.deleted),
+        c.id,
+        c.first,
+        c.last,
+        c.email or "",
+        c.phone or "",
+        c.mobile or "",
+        c.street,
+        c.city,
+        c.state,
+        c.postal,
+        "United States" if c.state else "",
+        c.birthdate or "",
+        _b(c.opted_out),
+        c.tier or "",
+        str(c.shop_id) if c.shop_id else "",
+        sf_ts(c.created_t),
+        sf_ts(c.modified_t),
+        _b(c.deleted),
     ]

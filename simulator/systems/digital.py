@@ -8,12 +8,15 @@ spliced in is generated here (ids, URLs, fixed vocabularies), so none needs esca
 from __future__ import annotations
 
 
-def device_tail(pseudo_id: str, platform: str, category: str, os: str, region: str,
-                source: tuple[str, str, str]) -> str:
-    return (f',"user_pseudo_id":"{pseudo_id}","platform":"{platform}",'
-            f'"device":{{"category":"{category}","operating_system":"{os}"}},'
-            f'"geo":{{"country":"United States","region":"{region}"}},'
-            f'"traffic_source":{{"source":"{source[0]}","medium":"{source[1]}","name":"{source[2]}"}}')
+def device_tail(
+    pseudo_id: str, platform: str, category: str, os: str, region: str, source: tuple[str, str, str]
+) -> str:
+    return (
+        f',"user_pseudo_id":"{pseudo_id}","platform":"{platform}",'
+        f'"device":{{"category":"{category}","operating_system":"{os}"}},'
+        f'"geo":{{"country":"United States","region":"{region}"}},'
+        f'"traffic_source":{{"source":"{source[0]}","medium":"{source[1]}","name":"{source[2]}"}}'
+    )
 
 
 def p_int(key: str, value: int) -> str:
@@ -29,7 +32,9 @@ def items(item_id: str, price_cents: int, quantity: int) -> str:
 
 
 def basket(lines: list[tuple[str, int, int]]) -> str:
-    inner = ",".join(f'{{"item_id":"{s}","price":{p / 100:.2f},"quantity":{q}}}' for s, p, q in lines)
+    inner = ",".join(
+        f'{{"item_id":"{s}","price":{p / 100:.2f},"quantity":{q}}}' for s, p, q in lines
+    )
     return f',"items":[{inner}]'
 
 
@@ -51,4 +56,3 @@ def event_line(head: str, micros: int, name: str, params: str, utail: str, extra
     """One event: head from line_head, params from p_int/p_str, utail from user_tail, extra =
     ecommerce/items pieces for the events that carry them."""
     return f'{head}{micros},"event_name":"{name}","event_params":[{params}]{utail}{extra}}}'
-

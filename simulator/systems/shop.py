@@ -27,14 +27,25 @@ class ShopCustomer:
 
 
 def customer_line(c: ShopCustomer) -> str:
-    return dumps({
-        "id": c.id, "email": c.email, "first_name": c.first, "last_name": c.last, "phone": c.phone,
-        "created_at": shop_ts(c.created_t), "updated_at": shop_ts(c.updated_t), "state": c.state,
-        "verified_email": c.verified, "tags": c.tags,
-        "email_marketing_consent": {"state": c.consent,
-                                    "consent_updated_at": shop_ts(c.consent_t) if c.consent_t else None},
-        "default_address": c.address,
-    })
+    return dumps(
+        {
+            "id": c.id,
+            "email": c.email,
+            "first_name": c.first,
+            "last_name": c.last,
+            "phone": c.phone,
+            "created_at": shop_ts(c.created_t),
+            "updated_at": shop_ts(c.updated_t),
+            "state": c.state,
+            "verified_email": c.verified,
+            "tags": c.tags,
+            "email_marketing_consent": {
+                "state": c.consent,
+                "consent_updated_at": shop_ts(c.consent_t) if c.consent_t else None,
+            },
+            "default_address": c.address,
+        }
+    )
 
 
 @dataclass(slots=True)
@@ -94,31 +105,78 @@ def money(cents: int) -> str:
 def order_line(o: Order) -> str:
     """The full order as of its latest change (orders are re-delivered on every change)."""
     if not o.rendered_head:
-        o.rendered_head = dumps({
-            "id": o.id, "name": o.name, "email": o.email, "phone": o.phone, "created_at": shop_ts(o.created_t),
-            "processed_at": shop_ts(o.created_t), "currency": "USD", "total_price": money(o.total),
-            "subtotal_price": money(o.subtotal), "total_discounts": money(o.discount), "total_tax": money(o.tax),
-            "source_name": o.source_name, "location_id": o.location_id,
-            "customer": {"id": o.customer_id, "email": o.customer_email} if o.customer_id else None,
-            "line_items": [{"id": li.id, "product_id": li.product_id, "sku": li.sku, "title": li.title,
-                            "quantity": li.quantity, "price": li.price} for li in o.items],
-        })[:-1]
-    return o.rendered_head + "," + dumps({
-        "updated_at": shop_ts(o.updated_t or o.created_t),
-        "cancelled_at": shop_ts(o.cancelled_t) if o.cancelled_t else None, "cancel_reason": o.cancel_reason,
-        "financial_status": o.financial_status, "fulfillment_status": o.fulfillment_status,
-        "fulfillments": [{"id": f.id, "created_at": shop_ts(f.created_t), "updated_at": shop_ts(f.updated_t),
-                          "status": f.status, "shipment_status": f.shipment_status} for f in o.fulfillments],
-    })[1:]
+        o.rendered_head = dumps(
+            {
+                "id": o.id,
+                "name": o.name,
+                "email": o.email,
+                "phone": o.phone,
+                "created_at": shop_ts(o.created_t),
+                "processed_at": shop_ts(o.created_t),
+                "currency": "USD",
+                "total_price": money(o.total),
+                "subtotal_price": money(o.subtotal),
+                "total_discounts": money(o.discount),
+                "total_tax": money(o.tax),
+                "source_name": o.source_name,
+                "location_id": o.location_id,
+                "customer": {"id": o.customer_id, "email": o.customer_email}
+                if o.customer_id
+                else None,
+                "line_items": [
+                    {
+                        "id": li.id,
+                        "product_id": li.product_id,
+                        "sku": li.sku,
+                        "title": li.title,
+                        "quantity": li.quantity,
+                        "price": li.price,
+                    }
+                    for li in o.items
+                ],
+            }
+        )[:-1]
+    return (
+        o.rendered_head
+        + ","
+        + dumps(
+            {
+                "updated_at": shop_ts(o.updated_t or o.created_t),
+                "cancelled_at": shop_ts(o.cancelled_t) if o.cancelled_t else None,
+                "cancel_reason": o.cancel_reason,
+                "financial_status": o.financial_status,
+                "fulfillment_status": o.fulfillment_status,
+                "fulfillments": [
+                    {
+                        "id": f.id,
+                        "created_at": shop_ts(f.created_t),
+                        "updated_at": shop_ts(f.updated_t),
+                        "status": f.status,
+                        "shipment_status": f.shipment_status,
+                    }
+                    for f in o.fulfillments
+                ],
+            }
+        )[1:]
+    )
 
 
 def product_line(p: Product, updated_t: int, prices: list[str] | None = None) -> str:
     """The product as of updated_t; prices override the variants' list prices after a change."""
     prices = prices or [v.price for v in p.variants]
-    return dumps({
-        "id": p.id, "title": p.title, "product_type": p.product_type, "vendor": p.vendor,
-        "created_at": shop_ts(p.created_t), "updated_at": shop_ts(updated_t),
-        "published_at": shop_ts(p.published_t) if p.published_t else None, "status": p.status,
-        "variants": [{"id": v.id, "sku": v.sku, "price": price, "title": v.title}
-                     for v, price in zip(p.variants, prices, strict=True)],
-    })
+    return dumps(
+        {
+            "id": p.id,
+            "title": p.title,
+            "product_type": p.product_type,
+            "vendor": p.vendor,
+            "created_at": shop_ts(p.created_t),
+            "updated_at": shop_ts(updated_t),
+            "published_at": shop_ts(p.published_t) if p.published_t else None,
+            "status": p.status,
+            "variants": [
+                {"id": v.id, "sku": v.sku, "price": price, "title": v.title}
+                for v, price in zip(p.variants, prices, strict=True)
+            ],
+        }
+    )

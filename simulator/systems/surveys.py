@@ -34,8 +34,23 @@ def _s(v: object | None) -> str:
 
 def response_row(r: Response) -> list[str]:
     return [
-        local_ts(r.start), local_ts(r.end), "Survey Preview" if r.preview else "IP Address", str(r.progress),
-        str(r.end - r.start), "True" if r.finished else "False", local_ts(r.recorded), r.response_id,
-        _s(r.email), _s(r.external_ref), r.channel, "EN", _s(r.q1), _s(r.q2), _s(r.q3), _s(r.comment),
-        _s(r.trigger), _s(r.ticket_id), _s(r.order_id),
+        local_ts(r.start),
+        local_ts(r.end),
+        "Survey Preview" if r.preview else "IP Address",
+        str(r.progress),
+        str(r.end - r.start),
+        "True" if r.finished else "False",
+        local_ts(r.recorded),
+        r.response_id,
+        _s(r.email),
+        _s(r.external_ref),
+        r.channel,
+        "EN",
+        _s(r.q1),
+        _s(r.q2),
+        _s(r.q3),
+        _s(r.comment),
+        _s(r.trigger),
+        _s(r.ticket_id),
+        _s(r.order_id),
     ]

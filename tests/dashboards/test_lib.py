@@ -78,7 +78,9 @@ def test_filters_use_the_nearest_matching_dimension_and_quote_values() -> None:
 
 def test_a_customer_is_labelled_without_personal_data() -> None:
     assert postal_area("021") == "021••" and postal_area(None) == "—"
-    row = pd.Series({"customer_id": "C1", "primary_postal_code": "021", "source_systems": "crm,shop"})
+    row = pd.Series(
+        {"customer_id": "C1", "primary_postal_code": "021", "source_systems": "crm,shop"}
+    )
     assert customer_label(row) == "C1 · postal area 021•• · crm, shop"
 
 

@@ -14,7 +14,9 @@ def test_android_app_converts_far_below_web(company: Company) -> None:
     sessions: dict[tuple[str, int], str] = {}
     bought: set[tuple[str, int]] = set()
     for r in company.entity("digital", "events").records:
-        sid = next(p["value"].get("int_value") for p in r["event_params"] if p["key"] == "ga_session_id")
+        sid = next(
+            p["value"].get("int_value") for p in r["event_params"] if p["key"] == "ga_session_id"
+        )
         key = (r["user_pseudo_id"], sid)
         sessions.setdefault(key, r["platform"])
         if r["event_name"] == "purchase":
@@ -38,27 +40,56 @@ def test_anonymous_browsing_then_login_on_the_same_device(company: Company) -> N
     later_login = [u for u, t in first_known.items() if u in first_anon and first_anon[u] < t]
     assert len(later_login) > 20
     names = {r["event_name"] for r in company.entity("digital", "events").records}
-    assert {"session_start", "page_view", "screen_view", "view_item", "add_to_cart", "begin_checkout", "purchase",
-            "login", "sign_up", "search", "view_help_article", "contact_us_click"} <= names
+    assert {
+        "session_start",
+        "page_view",
+        "screen_view",
+        "view_item",
+        "add_to_cart",
+        "begin_checkout",
+        "purchase",
+        "login",
+        "sign_up",
+        "search",
+        "view_help_article",
+        "contact_us_click",
+    } <= names
 
 
 def test_product_launch_mid_window_and_its_contacts(company: Company) -> None:
     effects = company.truth_json("effects.json")["product_launch"]
-    versions = {r["updated_at"]: r for r in company.entity("shop", "products").records  # (re-sent copies too)
-                if r["id"] == effects["product_id"]}
+    versions = {
+        r["updated_at"]: r
+        for r in company.entity("shop", "products").records  # (re-sent copies too)
+        if r["id"] == effects["product_id"]
+    }
     versions = [versions[k] for k in sorted(versions, key=dt.datetime.fromisoformat)]
     assert [v["status"] for v in versions] == ["draft", "active"]
-    assert versions[0]["published_at"] is None and versions[1]["published_at"] == effects["published_at"]
+    assert (
+        versions[0]["published_at"] is None
+        and versions[1]["published_at"] == effects["published_at"]
+    )
     launch = dt.datetime.fromisoformat(effects["published_at"])
     assert START + dt.timedelta(days=20) < launch.date() < START + dt.timedelta(days=40)
     sku = effects["sku"]
-    with_launch = [o for o in company.entity("shop", "orders").records if any(li["sku"] == sku
-                                                                            for li in o["line_items"])]
-    assert with_launch and all(dt.datetime.fromisoformat(o["created_at"]) >= launch for o in with_launch)
-    tickets = [t for t in company.entity("support", "tickets").records
-               if any(f["id"] == 360002 and f["value"] == sku for f in t["custom_fields"])]
+    with_launch = [
+        o
+        for o in company.entity("shop", "orders").records
+        if any(li["sku"] == sku for li in o["line_items"])
+    ]
+    assert with_launch and all(
+        dt.datetime.fromisoformat(o["created_at"]) >= launch for o in with_launch
+    )
+    tickets = [
+        t
+        for t in company.entity("support", "tickets").records
+        if any(f["id"] == 360002 and f["value"] == sku for f in t["custom_fields"])
+    ]
     assert tickets
-    assert effects["contacts_per_100_orders"] > 2 * effects["other_products"]["contacts_per_100_orders"]
+    assert (
+        effects["contacts_per_100_orders"]
+        > 2 * effects["other_products"]["contacts_per_100_orders"]
+    )
 
 
 def test_connect_transfer_chains(company: Company) -> None:
@@ -69,7 +100,10 @@ def test_connect_transfer_chains(company: Company) -> None:
     for t in transfers:
         prev = by_id.get(t["PreviousContactId"])
         if prev is not None:  # (unless that leg's line was damaged)
-            assert prev["InitialContactId"] == t["InitialContactId"] and prev["NextContactId"] == t["ContactId"]
+            assert (
+                prev["InitialContactId"] == t["InitialContactId"]
+                and prev["NextContactId"] == t["ContactId"]
+            )
             assert prev["InitiationTimestamp"] <= t["InitiationTimestamp"]
     contained = [r for r in recs if r["Queue"] is None and r["Agent"] is None]
     abandoned = [r for r in recs if r["Queue"] is not None and r["Agent"] is None]
@@ -88,11 +122,17 @@ def test_zendesk_handoffs_reopens_automations(company: Company) -> None:
         for c in ev["child_events"]:
             if c["event_type"] == "Change":
                 changes[c["field_name"]] += 1
-                reopen += c["field_name"] == "status" and c["previous_value"] == "solved" and c["value"] == "open"
+                reopen += (
+                    c["field_name"] == "status"
+                    and c["previous_value"] == "solved"
+                    and c["value"] == "open"
+                )
                 group_handoff += c["field_name"] == "group_id" and c["previous_value"] is not None
     assert changes["status"] and changes["assignee_id"] and changes["group_id"]
     assert reopen > 0 and group_handoff > 0 and automation > 0
-    scores = {t["satisfaction_rating"]["score"] for t in company.entity("support", "tickets").records}
+    scores = {
+        t["satisfaction_rating"]["score"] for t in company.entity("support", "tickets").records
+    }
     assert {"offered", "good", "bad"} <= scores
     channels = {t["via"]["channel"] for t in company.entity("support", "tickets").records}
     assert {"email", "web", "chat", "voice"} <= channels and channels & {"twitter", "facebook"}
@@ -108,7 +148,9 @@ def test_orders_redelivered_through_fulfilment(company: Company) -> None:
         in_order += stamps == sorted(stamps)  # re-sent old versions may trail a newer one
         latest = max(vs, key=lambda v: dt.datetime.fromisoformat(v["updated_at"]))
         delivered += any(f["shipment_status"] == "delivered" for f in latest["fulfillments"])
-        assert all(dt.datetime.fromisoformat(v["created_at"]) <= s for v, s in zip(vs, stamps, strict=True))
+        assert all(
+            dt.datetime.fromisoformat(v["created_at"]) <= s for v, s in zip(vs, stamps, strict=True)
+        )
     assert in_order >= 0.95 * len(versions)
     assert max(len(v) for v in versions.values()) >= 4
     assert delivered > 50
@@ -125,7 +167,9 @@ def test_refunds_link_tickets_and_are_redelivered(company: Company) -> None:
     assert any(s[:1] == ["pending"] and s[-1] in ("succeeded", "failed") for s in statuses.values())
     tickets = {str(t["id"]) for t in company.entity("support", "tickets").records}
     linked = [r for r in refunds if r["metadata"].get("ticket_id")]
-    assert linked and sum(r["metadata"]["ticket_id"] in tickets for r in linked) >= 0.9 * len(linked)
+    assert linked and sum(r["metadata"]["ticket_id"] in tickets for r in linked) >= 0.9 * len(
+        linked
+    )
     charges = {c["id"]: c for c in company.entity("billing", "charges").records}
     assert sum(r["charge"] in charges for r in refunds) >= 0.9 * len(refunds)
     assert all(c["metadata"]["order_id"] for c in charges.values())
@@ -137,8 +181,9 @@ def test_surveys_triggers_previews_unfinished(company: Company) -> None:
     assert any(r["Status"] == "Survey Preview" for r in recs)
     unfinished = [r for r in recs if r["Finished"] == "False"]
     assert unfinished and all(int(r["Progress"]) < 100 for r in unfinished)
-    assert any(len(r["ExternalReference"]) == 15 for r in recs) and any(len(r["ExternalReference"]) == 18
-                                                                       for r in recs)
+    assert any(len(r["ExternalReference"]) == 15 for r in recs) and any(
+        len(r["ExternalReference"]) == 18 for r in recs
+    )
     tickets = {str(t["id"]) for t in company.entity("support", "tickets").records}
     solved = [r for r in recs if r["trigger"] == "ticket_solved" and r["Status"] == "IP Address"]
     assert solved and sum(r["ticket_id"] in tickets for r in solved) >= 0.9 * len(solved)
@@ -147,9 +192,17 @@ def test_surveys_triggers_previews_unfinished(company: Company) -> None:
 
 def test_marketing_events_and_unsubscribes(company: Company) -> None:
     events = Counter(r["Event"] for r in company.entity("marketing", "email_events").records)
-    assert {"Received Email", "Opened Email", "Clicked Email", "Unsubscribed", "Bounced Email"} <= set(events)
+    assert {
+        "Received Email",
+        "Opened Email",
+        "Clicked Email",
+        "Unsubscribed",
+        "Bounced Email",
+    } <= set(events)
     assert events["Received Email"] > events["Opened Email"] > events["Clicked Email"]
-    consent = {r["email_marketing_consent"]["state"] for r in company.entity("shop", "customers").records}
+    consent = {
+        r["email_marketing_consent"]["state"] for r in company.entity("shop", "customers").records
+    }
     assert "unsubscribed" in consent
 
 
@@ -174,5 +227,13 @@ def test_planted_cx_effects_point_the_right_way(company: Company) -> None:
     nps = e["nps_by_handoffs"]["buckets"]
     assert nps["0"]["expected_nps"] > nps["1"]["expected_nps"] > nps["2+"]["expected_nps"]
     assert nps["0"]["expected_nps"] - nps["2+"]["expected_nps"] > 20
-    assert set(e) >= {"design", "generation", "csat_by_hold_time", "ces_by_auth_repeats", "refund_cycle",
-                      "first_service_experience", "product_launch", "conversion_by_platform"}
+    assert set(e) >= {
+        "design",
+        "generation",
+        "csat_by_hold_time",
+        "ces_by_auth_repeats",
+        "refund_cycle",
+        "first_service_experience",
+        "product_launch",
+        "conversion_by_platform",
+    }

@@ -13,10 +13,21 @@ from simtest_support import Company, parse_entity, read_text
 
 from simulator import SimulatorConfig, generate
 
-LINE_ENTITIES = [("crm", "contacts"), ("shop", "customers"), ("shop", "orders"), ("billing", "customers"),
-                 ("billing", "charges"), ("billing", "refunds"), ("support", "users"), ("support", "tickets"),
-                 ("support", "ticket_events"), ("contact_center", "contacts"), ("digital", "events"),
-                 ("marketing", "email_events"), ("surveys", "responses")]
+LINE_ENTITIES = [
+    ("crm", "contacts"),
+    ("shop", "customers"),
+    ("shop", "orders"),
+    ("billing", "customers"),
+    ("billing", "charges"),
+    ("billing", "refunds"),
+    ("support", "users"),
+    ("support", "tickets"),
+    ("support", "ticket_events"),
+    ("contact_center", "contacts"),
+    ("digital", "events"),
+    ("marketing", "email_events"),
+    ("surveys", "responses"),
+]
 
 
 def _totals(company: Company) -> Counter[str]:
@@ -32,9 +43,14 @@ def _within(observed: int, n: int, rate: float, sigmas: float = 4.0) -> bool:
     return abs(observed - n * rate) <= sigmas * sd + 2
 
 
-@pytest.mark.parametrize("name,config_key", [("malformed_lines", "malformed_line"),
-                                             ("out_of_domain_records", "out_of_domain"),
-                                             ("duplicate_lines", "duplicate_line")])
+@pytest.mark.parametrize(
+    "name,config_key",
+    [
+        ("malformed_lines", "malformed_line"),
+        ("out_of_domain_records", "out_of_domain"),
+        ("duplicate_lines", "duplicate_line"),
+    ],
+)
 def test_line_defect_rates(company: Company, name: str, config_key: str) -> None:
     per = company.truth_json("defects.json")["per_entity"]
     n = sum(per["/".join(k)]["records"] for k in LINE_ENTITIES)
@@ -81,8 +97,12 @@ def test_exact_duplicates_within_files(company: Company) -> None:
 def test_same_record_in_several_files(company: Company) -> None:
     seen: dict[str, str] = {}
     across = 0
-    for key in [("shop", "orders"), ("digital", "events"), ("marketing", "email_events"),
-                ("support", "ticket_events")]:
+    for key in [
+        ("shop", "orders"),
+        ("digital", "events"),
+        ("marketing", "email_events"),
+        ("support", "ticket_events"),
+    ]:
         parsed = company.entity(*key)
         for line, f in zip(parsed.lines, parsed.files, strict=True):
             day = f[:10]
@@ -95,8 +115,11 @@ def test_same_record_in_several_files(company: Company) -> None:
 def test_empty_files_exist_in_both_formats(company: Company) -> None:
     empty_jsonl = [p for p in company.landing.rglob("*.jsonl") if p.stat().st_size == 0]
     assert empty_jsonl, "JSONL: zero-byte files"
-    header_only = [p for p in (company.landing / "surveys" / "responses").iterdir()
-                   if len(read_text(p).splitlines()) == 3]
+    header_only = [
+        p
+        for p in (company.landing / "surveys" / "responses").iterdir()
+        if len(read_text(p).splitlines()) == 3
+    ]
     assert header_only, "CSV: header rows only"
     assert _totals(company)["injected_empty_files"] >= 1
 
@@ -109,8 +132,10 @@ def test_schema_drift_appears_from_its_day_on(company: Company) -> None:
         assert ("Preferred_Store__c" in header) == (name[:10] >= start), name
     key = drift["digital/events"]["field"]
     parsed = company.entity("digital", "events")
-    shape = Counter((f[:10] >= drift["digital/events"]["from"], key in r)
-                    for r, f in zip(parsed.records, parsed.files, strict=True))
+    shape = Counter(
+        (f[:10] >= drift["digital/events"]["from"], key in r)
+        for r, f in zip(parsed.records, parsed.files, strict=True)
+    )
     assert shape[(False, True)] == 0  # never before its day
     assert shape[(True, True)] > 0
     # after it, only lines re-sent from the days before lack the new key
@@ -128,7 +153,9 @@ def test_one_file_misses_a_required_column(company: Company) -> None:
     if path.name.split(".")[-1 if not path.name.endswith(".gz") else -2] == "csv":
         assert m["column"] not in first_line.split(",")
     others = [p for p in path.parent.iterdir() if p != path]
-    assert all(m["column"] in read_text(p).removeprefix("\ufeff").split("\n", 1)[0] for p in others[:20])
+    assert all(
+        m["column"] in read_text(p).removeprefix("\ufeff").split("\n", 1)[0] for p in others[:20]
+    )
 
 
 def test_late_and_redelivered_files_are_recorded(company: Company) -> None:
@@ -153,6 +180,13 @@ def test_defect_scale_zero_gives_a_clean_delivery(tmp_path: Path) -> None:
         assert parse_entity(landing, system, entity).bad == 0
     per = json.loads((tmp_path / "truth" / "defects.json").read_text())["per_entity"]
     for counts in per.values():
-        for name in ("malformed_lines", "out_of_domain_records", "duplicate_lines", "resent_records",
-                     "injected_empty_files", "missing_column_files", "drift_files"):
+        for name in (
+            "malformed_lines",
+            "out_of_domain_records",
+            "duplicate_lines",
+            "resent_records",
+            "injected_empty_files",
+            "missing_column_files",
+            "drift_files",
+        ):
             assert counts[name] == 0, name

@@ -15,9 +15,13 @@ from simtest_support import CUSTOMERS, DAYS, NAME, Company, small_config
 from simulator import cli, generate
 
 ENTITIES = {
-    "crm": {"contacts"}, "shop": {"customers", "orders", "products"},
-    "billing": {"customers", "charges", "refunds"}, "support": {"users", "groups", "tickets", "ticket_events"},
-    "contact_center": {"contacts"}, "digital": {"events"}, "marketing": {"email_events"},
+    "crm": {"contacts"},
+    "shop": {"customers", "orders", "products"},
+    "billing": {"customers", "charges", "refunds"},
+    "support": {"users", "groups", "tickets", "ticket_events"},
+    "contact_center": {"contacts"},
+    "digital": {"events"},
+    "marketing": {"email_events"},
     "surveys": {"responses"},
 }
 CSV_ENTITIES = {("crm", "contacts"), ("marketing", "email_events"), ("surveys", "responses")}
@@ -41,7 +45,11 @@ def test_every_system_and_entity_delivered_every_day(company: Company) -> None:
             assert len(by_day) == DAYS, f"{system}/{entity}"
             for day, parts in by_day.items():
                 # one file per day, or parts 01..NN, never both
-                assert parts == [None] or sorted(parts) == list(range(1, len(parts) + 1)), (system, entity, day)
+                assert parts == [None] or sorted(parts) == list(range(1, len(parts) + 1)), (
+                    system,
+                    entity,
+                    day,
+                )
 
 
 def test_shards_write_parts(company: Company) -> None:
@@ -89,9 +97,22 @@ def test_different_seed_changes_output(tmp_path: Path) -> None:
     assert (tmp_path / "a" / rel).read_bytes() != (tmp_path / "b" / rel).read_bytes()
 
 
-def test_cli_runs_and_refuses_to_overwrite(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    argv = ["--out", str(tmp_path / "o"), "--customers", "120", "--days", "4", "--seed", "3",
-            "--start-date", "2026-01-10", "--quiet"]
+def test_cli_runs_and_refuses_to_overwrite(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = [
+        "--out",
+        str(tmp_path / "o"),
+        "--customers",
+        "120",
+        "--days",
+        "4",
+        "--seed",
+        "3",
+        "--start-date",
+        "2026-01-10",
+        "--quiet",
+    ]
     assert cli.main(argv) == 0
     assert "120 customers x 4 days" in capsys.readouterr().out
     assert (tmp_path / "o" / "landing" / "digital" / "events").is_dir()

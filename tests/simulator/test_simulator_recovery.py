@@ -27,8 +27,12 @@ def _handoffs_per_ticket(landing: Path) -> dict[str, int]:
     handoffs: dict[str, int] = defaultdict(int)
     for ev in parse_entity(landing, "support", "ticket_events").records:
         for c in ev.get("child_events") or []:
-            if (c.get("event_type") == "Change" and c.get("field_name") == "group_id"
-                    and c.get("previous_value") is not None and c.get("value") != c.get("previous_value")):
+            if (
+                c.get("event_type") == "Change"
+                and c.get("field_name") == "group_id"
+                and c.get("previous_value") is not None
+                and c.get("value") != c.get("previous_value")
+            ):
                 handoffs[str(ev["ticket_id"])] += 1
     legs_by_chain = defaultdict(list)
     for leg in parse_entity(landing, "contact_center", "contacts").records:
@@ -50,8 +54,13 @@ def test_nps_falls_with_handoffs_in_the_raw_extracts(bigger: Path) -> None:
     handoffs = _handoffs_per_ticket(landing)
     counts = {b: [0, 0, 0] for b in ("0", "1", "2+")}  # responses, promoters, detractors
     for r in parse_entity(landing, "surveys", "responses").records:
-        if (r["Status"] != "IP Address" or r["Finished"] != "True" or r["trigger"] != "ticket_solved"
-                or not r["Q1"].isdigit() or int(r["Q1"]) > 10):
+        if (
+            r["Status"] != "IP Address"
+            or r["Finished"] != "True"
+            or r["trigger"] != "ticket_solved"
+            or not r["Q1"].isdigit()
+            or int(r["Q1"]) > 10
+        ):
             continue
         n = handoffs.get(r["ticket_id"], 0)
         c = counts["0" if n == 0 else "1" if n == 1 else "2+"]

@@ -31,14 +31,25 @@ def _identifying(company: Company) -> dict[tuple[str, str], set[str]]:
         ("crm", "contacts"): {r["Id"] for r in e("crm", "contacts").records},
         ("shop", "customers"): {str(r["id"]) for r in e("shop", "customers").records},
         ("billing", "customers"): {r["id"] for r in e("billing", "customers").records},
-        ("support", "users"): {str(r["id"]) for r in e("support", "users").records if r["role"] == "end-user"},
+        ("support", "users"): {
+            str(r["id"]) for r in e("support", "users").records if r["role"] == "end-user"
+        },
         ("contact_center", "contacts"): {
-            r["ContactId"] for r in e("contact_center", "contacts").records
-            if r.get("CustomerEndpoint") or r["Attributes"].get("shop_customer_id")},
-        ("digital", "events"): {r["user_pseudo_id"] for r in e("digital", "events").records if r.get("user_id")},
-        ("marketing", "email_events"): {r["Profile ID"] for r in e("marketing", "email_events").records},
-        ("surveys", "responses"): {r["ResponseId"] for r in e("surveys", "responses").records
-                                   if r["Status"] == "IP Address" and (r["RecipientEmail"] or r["ExternalReference"])},
+            r["ContactId"]
+            for r in e("contact_center", "contacts").records
+            if r.get("CustomerEndpoint") or r["Attributes"].get("shop_customer_id")
+        },
+        ("digital", "events"): {
+            r["user_pseudo_id"] for r in e("digital", "events").records if r.get("user_id")
+        },
+        ("marketing", "email_events"): {
+            r["Profile ID"] for r in e("marketing", "email_events").records
+        },
+        ("surveys", "responses"): {
+            r["ResponseId"]
+            for r in e("surveys", "responses").records
+            if r["Status"] == "IP Address" and (r["RecipientEmail"] or r["ExternalReference"])
+        },
     }
     return ids
 
@@ -51,16 +62,26 @@ def test_every_identifying_record_is_linked(company: Company) -> None:
         assert ids <= set(links[key]), (key, sorted(ids - set(links[key]))[:5])
         # and links point at delivered records: only lines damaged by malformed injection are unseen
         unseen = set(links[key]) - ids
-        assert len(unseen) <= injected["/".join(key)]["malformed_lines"] + injected["/".join(key)][
-            "out_of_domain_records"], key
+        assert (
+            len(unseen)
+            <= injected["/".join(key)]["malformed_lines"]
+            + injected["/".join(key)]["out_of_domain_records"]
+        ), key
 
 
 def test_staff_and_previews_are_not_people(company: Company) -> None:
     links = _links(company)
-    staff = {str(r["id"]) for r in company.entity("support", "users").records if r["role"] in ("agent", "admin")}
+    staff = {
+        str(r["id"])
+        for r in company.entity("support", "users").records
+        if r["role"] in ("agent", "admin")
+    }
     assert staff and not staff & set(links[("support", "users")])
-    previews = {r["ResponseId"] for r in company.entity("surveys", "responses").records
-                if r["Status"] == "Survey Preview"}
+    previews = {
+        r["ResponseId"]
+        for r in company.entity("surveys", "responses").records
+        if r["Status"] == "Survey Preview"
+    }
     assert previews and not previews & set(links[("surveys", "responses")])
 
 
@@ -113,9 +134,16 @@ def test_same_name_strangers_are_different_people(company: Company) -> None:
 def test_identity_noise_is_present(company: Company, noise: str) -> None:
     crm = company.entity("crm", "contacts").records
     if noise == "nickname":
-        persons = {(p["last_name"], p["postal_code"]): p["first_name"] for p in _csv(company, "persons.csv")}
-        nick = sum(1 for r in crm if persons.get((r["LastName"], r["MailingPostalCode"]), r["FirstName"])
-                   != r["FirstName"])
+        persons = {
+            (p["last_name"], p["postal_code"]): p["first_name"]
+            for p in _csv(company, "persons.csv")
+        }
+        nick = sum(
+            1
+            for r in crm
+            if persons.get((r["LastName"], r["MailingPostalCode"]), r["FirstName"])
+            != r["FirstName"]
+        )
         assert nick > 0
     elif noise == "case":
         assert any(r["Email"] != r["Email"].strip().lower() for r in crm if r["Email"])
@@ -124,7 +152,12 @@ def test_identity_noise_is_present(company: Company, noise: str) -> None:
         assert any("+" in e for e in emails if e.lower().endswith("@gmail.com"))
     else:
         formats = {re.sub(r"\d", "9", r["Phone"]) for r in crm if r["Phone"]}
-        assert {"(999) 999-9999", "999.999.9999", "+9 999 999 9999", "9999999999"} <= formats  # "+1 ..." too
+        assert {
+            "(999) 999-9999",
+            "999.999.9999",
+            "+9 999 999 9999",
+            "9999999999",
+        } <= formats  # "+1 ..." too
 
 
 def test_orders_and_issues_truth(company: Company) -> None:
@@ -132,7 +165,9 @@ def test_orders_and_issues_truth(company: Company) -> None:
     orders = {o["order_id"] for o in _csv(company, "orders.csv")}
     shop_ids = {str(r["id"]) for r in company.entity("shop", "orders").records}
     assert orders
-    assert len(orders - shop_ids) <= injected["shop/orders"]["malformed_lines"]  # lost with a damaged line only
+    assert (
+        len(orders - shop_ids) <= injected["shop/orders"]["malformed_lines"]
+    )  # lost with a damaged line only
     issues = _csv(company, "issues.csv")
     assert {i["reason"] for i in issues} >= {"order_status", "refund", "product_help"}
     tickets = {str(r["id"]) for r in company.entity("support", "tickets").records}

@@ -22,7 +22,10 @@ def test_time_formats_match_zoneinfo() -> None:
     rnd = random.Random(3)
     # random instants plus every hour around both 2025/2026 DST changes
     instants = [rnd.randrange(1_600_000_000, 1_900_000_000) for _ in range(3000)]
-    for change in (dt.datetime(2025, 11, 2, 6, tzinfo=dt.UTC), dt.datetime(2026, 3, 8, 7, tzinfo=dt.UTC)):
+    for change in (
+        dt.datetime(2025, 11, 2, 6, tzinfo=dt.UTC),
+        dt.datetime(2026, 3, 8, 7, tzinfo=dt.UTC),
+    ):
         base = int(change.timestamp())
         instants += [base + k * 1800 - 1 for k in range(-8, 9)]
     for t in instants:
@@ -48,7 +51,10 @@ def test_clock_days_follow_new_york_midnight() -> None:
     assert clock.day_length(0) == clock.day_length(2) == 86400
     for day in range(3):
         assert dt.datetime.fromtimestamp(clock.midnight(day), NY).strftime("%H:%M") == "00:00"
-        assert clock.day_of(clock.midnight(day)) == day and clock.day_of(clock.midnight(day) - 1) == day - 1
+        assert (
+            clock.day_of(clock.midnight(day)) == day
+            and clock.day_of(clock.midnight(day) - 1) == day - 1
+        )
 
 
 def test_salesforce_ids_carry_the_case_checksum() -> None:
@@ -58,7 +64,7 @@ def test_salesforce_ids_carry_the_case_checksum() -> None:
     def checksum(id15: str) -> str:
         out = ""
         for i in range(3):
-            bits = sum(1 << j for j, ch in enumerate(id15[i * 5:i * 5 + 5]) if ch.isupper())
+            bits = sum(1 << j for j, ch in enumerate(id15[i * 5 : i * 5 + 5]) if ch.isupper())
             out += _SF_CHECK[bits]
         return out
 
@@ -77,10 +83,20 @@ def test_scrambled_ids_are_unique_and_ulids_sortable() -> None:
 
 def test_config_from_partial_json(tmp_path: Path) -> None:
     path = tmp_path / "c.json"
-    path.write_text(json.dumps({"defects": {"malformed_line": 0.02}, "effects": {"launch_at": 0.3},
-                                "behaviour": {"conversion": [0.2, 0.2, 0.2]}}))
+    path.write_text(
+        json.dumps(
+            {
+                "defects": {"malformed_line": 0.02},
+                "effects": {"launch_at": 0.3},
+                "behaviour": {"conversion": [0.2, 0.2, 0.2]},
+            }
+        )
+    )
     cfg = SimulatorConfig.from_json(path)
-    assert cfg.defects.malformed_line == 0.02 and cfg.defects.duplicate_line == SimulatorConfig().defects.duplicate_line
+    assert (
+        cfg.defects.malformed_line == 0.02
+        and cfg.defects.duplicate_line == SimulatorConfig().defects.duplicate_line
+    )
     assert cfg.effects.launch_at == 0.3 and cfg.behaviour.conversion == (0.2, 0.2, 0.2)
     with pytest.raises(ValueError, match="unknown keys"):
         SimulatorConfig.from_dict({"defects": {"malformed_lines": 0.1}})
