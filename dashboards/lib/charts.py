@@ -12,10 +12,16 @@ from dashboards.lib.metric_display import MetricDisplay, strip_unit
 GRAIN_LABELS = {"metric_time__week": "Week", "metric_time__month": "Month"}
 
 
+@st.cache_resource(max_entries=512, show_spinner=False)
 def trend_chart(
     trend: pd.DataFrame, metric: str, label: str, display: MetricDisplay, *, height: int = 260
 ) -> go.Figure:
-    """A metric's line over time, in its display unit (named once, in the axis title)."""
+    """A metric's line over time, in its display unit (named once, in the axis title).
+
+    Cached as a resource, the finished figure itself: a cached copy (`cache_data`) is unpickled
+    into a new Figure, which re-validates plotly's whole template, and with the layout updates
+    below that was about half of a warm Scorecard render (16 trend charts). Callers only show
+    the figure (`st.plotly_chart` reads it), never change it."""
     grain = trend.columns[0]
     label = strip_unit(label)
     shown = pd.DataFrame({grain: trend[grain], label: [display.value(v) for v in trend[metric]]})

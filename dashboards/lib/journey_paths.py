@@ -19,7 +19,7 @@ def path_flows(warehouse: PublishedWarehouse, filters: Filters, min_customers: i
     return warehouse.sql(
         f"""
         with steps as (
-            select customer_id, occurred_at,
+            select customer_id, occurred_at, touchpoint_id,
                    journey_stage || ' · ' || coalesce(channel, source_system) as place
             from {table("marts", "fct_touchpoint")}
             where customer_id is not null
@@ -28,10 +28,11 @@ def path_flows(warehouse: PublishedWarehouse, filters: Filters, min_customers: i
               and (len($channels) = 0 or list_contains($channels, channel))
         ), changes as (
             select *, place is distinct from lag(place) over w as is_new
-            from steps window w as (partition by customer_id order by occurred_at)
+            -- touchpoint_id breaks ties of one instant, so a page shows the same flows each time
+            from steps window w as (partition by customer_id order by occurred_at, touchpoint_id)
         ), numbered as (
             select customer_id, place, row_number() over (
-                partition by customer_id order by occurred_at) as step
+                partition by customer_id order by occurred_at, touchpoint_id) as step
             from changes where is_new
         ), links as (
             select a.step, a.place as source, b.place as target, count(*) as n
