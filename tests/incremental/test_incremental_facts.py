@@ -11,6 +11,7 @@ and the two are compared row for row. Costs two dbt runs of one model.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -145,7 +146,7 @@ def test_fct_touchpoint_equals_the_full_build_after_re_keys_and_late_records(
 EVENTS = "staging.stg_digital__events"
 SESSION_MODELS = ("int_session_inputs", "fct_session")
 TAMPERED = "tampered: not re-decided"
-CLONES = 3
+CLONES = 5
 
 
 def _first_identified_session(con: duckdb.DuckDBPyConnection) -> str:
@@ -157,7 +158,9 @@ def _first_identified_session(con: duckdb.DuckDBPyConnection) -> str:
 
 def _deliver_more_sessions(con: duckdb.DuckDBPyConnection) -> list[str]:
     """A delivery of new sessions: copies of the first identified session's events (and its
-    journey-stream activities) one, two and three days later, each under a session of its own."""
+    journey-stream activities) one to five days later, each under a session of its own;
+    on a warehouse built before fct_session kept the fingerprints it was decided from."""
+    con.execute("drop table intermediate.int_session_inputs__decided")
     session = _first_identified_session(con)
     clones = []
     for day in range(1, CLONES + 1):
@@ -185,13 +188,12 @@ def _change_the_sessions_inputs(
 ) -> dict[str, str]:
     """What deliveries, identity resolution and the passing of time do to sessions' inputs."""
     first = _first_identified_session(con)
-    dropped, rekeyed, untouched = clones
+    dropped, rekeyed, corrected, contacted, untouched = clones
     (anonymous, still_open) = con.execute(
         "select min(session_id) filter (where customer_id is null), "
         "min(session_id) filter (where not is_contact_window_complete) from marts.fct_session"
     ).fetchone()
-    # A late event, earlier than the session's first: a new platform and traffic source; and
-    # a re-delivered event of the same session with a corrected medium.
+    # A late event, earlier than the session's first: a new platform and traffic source.
     con.execute(
         f"""insert into {EVENTS}
         select * replace (event_id || ':late' as event_id, event_at - interval 1 minute as event_at,
@@ -200,10 +202,12 @@ def _change_the_sessions_inputs(
         order by event_at, event_id limit 1""",
         [first],
     )
+    # A re-delivered event with a corrected medium (the session's first event: its medium).
     con.execute(
         f"""update {EVENTS} set traffic_medium = 'corrected-medium' where event_id = (
-            select max(event_id) from {EVENTS} where session_key = ?)""",
-        [first],
+            select event_id from {EVENTS} where session_key = ?
+            order by event_at, event_id limit 1)""",
+        [corrected],
     )
     # A re-delivered file without one event of a session.
     con.execute(
@@ -227,7 +231,7 @@ def _change_the_sessions_inputs(
         from marts.fct_contact as contacts, marts.fct_session as sessions
         where contacts.is_inbound and sessions.session_id = ?
         order by contacts.contact_id limit 1""",
-        [first],
+        [contacted],
     )
     # The data's end moves: one more session three days after the last event, so the session
     # whose 24-hour window was still open closes it.
@@ -238,8 +242,8 @@ def _change_the_sessions_inputs(
         from {EVENTS} where event_at = (select max(event_at) from {EVENTS}) limit 1"""
     )
     return {
-        "first": first, "dropped": dropped, "rekeyed": rekeyed, "untouched": untouched,
-        "gone": anonymous, "closed": still_open,
+        "first": first, "dropped": dropped, "rekeyed": rekeyed, "corrected": corrected,
+        "contacted": contacted, "untouched": untouched, "gone": anonymous, "closed": still_open,
     }  # fmt: skip
 
 
@@ -254,18 +258,32 @@ def session_builds(
         tmp_path_factory.mktemp("incremental_sessions"),
         _deliver_more_sessions,
     )
-    dbt_on(incremental, "run", "--select", *SESSION_MODELS)  # the day the clones arrived
-    for database in (incremental, full):
-        con = duckdb.connect(str(database))
-        try:
-            changed = _change_the_sessions_inputs(con, clones)
-            if database == incremental:
-                con.execute(
-                    "update marts.fct_session set platform = ? where session_id = ?",
-                    [TAMPERED, changed["untouched"]],
-                )
-        finally:
-            con.close()
+    # the day the clones arrived: no fingerprints kept, so every session is re-decided
+    dbt_on(incremental, "run", "--select", *SESSION_MODELS)
+    con = duckdb.connect(str(incremental), read_only=True)
+    try:
+        arrived = con.execute(
+            "select count(*) from marts.fct_session join intermediate.int_session_inputs__decided "
+            "using (session_id) where session_id in (?, ?, ?, ?, ?)",
+            clones,
+        ).fetchone()
+        assert arrived == (CLONES,)
+    finally:
+        con.close()
+    con = duckdb.connect(str(incremental))
+    try:
+        changed = _change_the_sessions_inputs(con, clones)
+    finally:
+        con.close()
+    shutil.copy2(incremental, full)  # the same inputs for the full build
+    con = duckdb.connect(str(incremental))
+    try:
+        con.execute(
+            "update marts.fct_session set platform = ? where session_id = ?",
+            [TAMPERED, changed["untouched"]],
+        )
+    finally:
+        con.close()
     run_results = dbt_on(incremental, "run", "--select", *SESSION_MODELS)
     dbt_on(full, "run", "--select", *SESSION_MODELS, "--full-refresh")
     return incremental, full, run_results, changed, clones
@@ -293,14 +311,15 @@ def test_fct_session_equals_the_full_build_after_late_dropped_and_re_keyed_input
             row[0]: row[1:]
             for row in got.execute(
                 "select session_id, platform, traffic_source, customer_id, contacts_within_24h, "
-                "is_contact_window_complete, events from marts.fct_session"
+                "is_contact_window_complete, events, traffic_medium from marts.fct_session"
             ).fetchall()
         }
         # the new sessions arrived; the changes reached the fact
         assert set(clones) <= set(by_session)
         assert changed["gone"] not in by_session
         assert by_session[changed["first"]][:2] == ("android_app", "late-source")
-        assert by_session[changed["first"]][3] >= 1  # the contact an hour after it
+        assert by_session[changed["contacted"]][3] == 1  # the contact an hour after it
+        assert by_session[changed["corrected"]][6] == "corrected-medium"
         assert by_session[changed["dropped"]][5] == by_session[changed["untouched"]][5] - 1
         assert by_session[changed["rekeyed"]][2] == "Crekeyed-session"
         assert by_session[changed["closed"]][4] is True  # the data now runs past its window
