@@ -19,11 +19,13 @@
     a group column `group_column` and the compared columns): `changed` (changed_rows_by_group)
     and `redecided_groups` (groups_to_redecide). Nothing in a full build. Placed right after the
     input CTE's closing parenthesis (it starts with the comma). -#}
-{% macro redecided_groups_ctes(current, key, group_column, stored_group_expression, columns) -%}
+{% macro redecided_groups_ctes(
+    current, key, group_column, stored_group_expression, columns, stored=none
+) -%}
     {%- if is_incremental() %},
 
 changed as (
-    {{ changed_rows_by_group(current, key, group_column, stored_group_expression, columns) }}
+    {{ changed_rows_by_group(current, key, group_column, stored_group_expression, columns, stored) }}
 ),
 
 redecided_groups as (
@@ -56,12 +58,15 @@ where current_group is null
     {%- endif %}
 {%- endmacro %}
 
-{#- The keys whose row differs between the stored table ({{ this }}) and `current`, with the group
-    each was in (`stored_group`) and is in now (`current_group`; null when the key is gone).
-    `columns` are column expressions evaluated on both sides: they must give the stored value
-    (cast in the expression as the model stores it); `stored_group_expression` computes the
-    group from the stored columns. -#}
-{% macro changed_rows_by_group(current, key, group_column, stored_group_expression, columns) -%}
+{#- The keys whose row differs between the stored table ({{ this }}, or `stored`: a relation or a
+    parenthesised query, see decided_inputs) and `current`, with the group each was in
+    (`stored_group`) and is in now (`current_group`; null when the key is gone). `columns` are
+    column expressions evaluated on both sides: they must give the stored value (cast in the
+    expression as the model stores it); `stored_group_expression` computes the group from the
+    stored columns. -#}
+{% macro changed_rows_by_group(
+    current, key, group_column, stored_group_expression, columns, stored=none
+) -%}
     select
         coalesce(stored.{{ key }}, current_rows.{{ key }}) as {{ key }},
         stored.row_group as stored_group,
@@ -71,7 +76,7 @@ where current_group is null
             {{ key }},
             {{ stored_group_expression }} as row_group,
             {{ row_fingerprint(columns) }} as fingerprint
-        from {{ this }}
+        from {{ this if stored is none else stored }}
     ) as stored
     full outer join (
         select
@@ -94,10 +99,57 @@ where current_group is null
     select current_group as row_group from {{ changed }} where current_group is not null
 {%- endmacro %}
 
-{#- One value per row standing for the compared columns (a 64-bit hash; nulls hash too). Only
-    compiled in incremental builds, which run on DuckDB alone (incremental_materialization). -#}
+{#- One value per row standing for the compared columns (a 64-bit hash; nulls hash too). Compared
+    only in incremental builds, which run on DuckDB alone (incremental_materialization); Spark
+    computes it in a fingerprint model it builds whole (below) but never compares it. -#}
 {% macro row_fingerprint(columns) -%}
-    hash({{ columns | join(', ') }})
+    {{ return(adapter.dispatch('row_fingerprint')(columns)) }}
+{%- endmacro %}
+{% macro default__row_fingerprint(columns) -%} hash({{ columns | join(', ') }}) {%- endmacro %}
+{% macro spark__row_fingerprint(columns) -%} xxhash64({{ columns | join(', ') }}) {%- endmacro %}
+
+{#- An aggregate standing for a group's rows whatever their order: the sum of the rows'
+    fingerprints, exact (no overflow), so a row added, gone or changed changes it. -#}
+{% macro group_fingerprint(columns) -%}
+    {{ return(adapter.dispatch('group_fingerprint')(columns)) }}
+{%- endmacro %}
+{% macro default__group_fingerprint(columns) -%}
+    sum(cast({{ row_fingerprint(columns) }} as hugeint))
+{%- endmacro %}
+{% macro spark__group_fingerprint(columns) -%}
+    sum(cast({{ row_fingerprint(columns) }} as decimal(38, 0)))
+{%- endmacro %}
+
+{#- Facts whose row is decided from more than their own stored columns (fct_session: a session's
+    GA4 events, its person in the journey stream, that person's service contacts, the data's
+    end) compare a per-group input fingerprint instead: an upstream model (`inputs`) computes
+    each group's `input_fingerprint` on every run, and the fact keeps, beside it, the
+    fingerprints it was last decided from (`<inputs>__decided`, one row per key). The copy is
+    written by the fact's post-hook (keep_decided_inputs), inside the fact's own transaction, so
+    it never runs ahead of the fact: a failed build leaves both as they were, and the next run
+    re-decides from the old copy.
+
+    decided_inputs: the stored side for changed_rows_by_group (`stored`), compared on the column
+    `input_fingerprint`. Without a copy (the fact built before it kept one) every stored key
+    counts as changed: the fact is re-decided whole, and keys gone still get tombstones. -#}
+{% macro decided_inputs(inputs, key) -%}
+    {%- set decided = adapter.get_relation(
+        database=inputs.database, schema=inputs.schema, identifier=inputs.identifier ~ '__decided'
+    ) if execute and is_incremental() else none -%}
+    {%- if decided is not none -%}
+        {{ decided }}
+    {%- else -%}
+        (select {{ key }}, cast(null as ubigint) as input_fingerprint from {{ this }})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The fact's post-hook: the input fingerprints it was just decided from (every key, a full
+    build's too). Not on Spark, which builds the fact whole and never compares. -#}
+{% macro keep_decided_inputs(inputs, key) -%}
+    {%- if incremental_materialization() == 'incremental' -%}
+        create or replace table {{ inputs.incorporate(path={'identifier': inputs.identifier ~ '__decided'}) }} as
+        select {{ key }}, input_fingerprint from {{ inputs }}
+    {%- endif -%}
 {%- endmacro %}
 
 {#- merge_clauses of a model whose tombstone rows (a key that is gone) have `marker_column` null,

@@ -11,6 +11,7 @@ and the two are compared row for row. Costs two dbt runs of one model.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +136,201 @@ def test_fct_touchpoint_equals_the_full_build_after_re_keys_and_late_records(
             [changed["first"]],
         ).fetchone()
         assert gaps == (0,)
+    finally:
+        got.close()
+        want.close()
+
+
+# --- fct_session: re-decided per session from its input fingerprint (int_session_inputs) ---
+
+EVENTS = "staging.stg_digital__events"
+SESSION_MODELS = ("int_session_inputs", "fct_session")
+TAMPERED = "tampered: not re-decided"
+CLONES = 5
+
+
+def _first_identified_session(con: duckdb.DuckDBPyConnection) -> str:
+    (session,) = con.execute(
+        "select min(session_id) from marts.fct_session where customer_id is not null"
+    ).fetchone()
+    return session
+
+
+def _deliver_more_sessions(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """A delivery of new sessions: copies of the first identified session's events (and its
+    journey-stream activities) one to five days later, each under a session of its own;
+    on a warehouse built before fct_session kept the fingerprints it was decided from."""
+    con.execute("drop table intermediate.int_session_inputs__decided")
+    session = _first_identified_session(con)
+    clones = []
+    for day in range(1, CLONES + 1):
+        clone = f"{session}-clone{day}"
+        con.execute(
+            f"""insert into {EVENTS}
+            select * replace (event_id || ':clone{day}' as event_id,
+                              event_at + interval {day} day as event_at, ? as session_key)
+            from {EVENTS} where session_key = ?""",
+            [clone, session],
+        )
+        con.execute(
+            f"""insert into marts.fct_touchpoint
+            select * replace (touchpoint_id || ':clone{day}' as touchpoint_id,
+                              occurred_at + interval {day} day as occurred_at, ? as session_id)
+            from marts.fct_touchpoint where session_id = ?""",
+            [clone, session],
+        )
+        clones.append(clone)
+    return clones
+
+
+def _change_the_sessions_inputs(
+    con: duckdb.DuckDBPyConnection, clones: list[str]
+) -> dict[str, str]:
+    """What deliveries, identity resolution and the passing of time do to sessions' inputs."""
+    first = _first_identified_session(con)
+    dropped, rekeyed, corrected, contacted, untouched = clones
+    (anonymous, still_open) = con.execute(
+        "select min(session_id) filter (where customer_id is null), "
+        "min(session_id) filter (where not is_contact_window_complete) from marts.fct_session"
+    ).fetchone()
+    # A late event, earlier than the session's first: a new platform and traffic source.
+    con.execute(
+        f"""insert into {EVENTS}
+        select * replace (event_id || ':late' as event_id, event_at - interval 1 minute as event_at,
+                          'android_app' as channel, 'late-source' as traffic_source)
+        from {EVENTS} where session_key = ?
+        order by event_at, event_id limit 1""",
+        [first],
+    )
+    # A re-delivered event with a corrected medium (the session's first event: its medium).
+    con.execute(
+        f"""update {EVENTS} set traffic_medium = 'corrected-medium' where event_id = (
+            select event_id from {EVENTS} where session_key = ?
+            order by event_at, event_id limit 1)""",
+        [corrected],
+    )
+    # A re-delivered file without one event of a session.
+    con.execute(
+        f"""delete from {EVENTS} where event_id = (
+            select max(event_id) from {EVENTS} where session_key = ?)""",
+        [dropped],
+    )
+    # A session whose every event is gone (erased): its row must go.
+    con.execute(f"delete from {EVENTS} where session_key = ?", [anonymous])
+    # Identity re-keys a session's activities to another (new) customer.
+    con.execute(
+        "update marts.fct_touchpoint set customer_id = 'Crekeyed-session' where session_id = ?",
+        [rekeyed],
+    )
+    # A service contact of a session's customer an hour after the session.
+    con.execute(
+        """insert into marts.fct_contact
+        select contacts.* replace ('contact-within-24h' as contact_id,
+                                   sessions.customer_id as customer_id,
+                                   sessions.ended_at + interval 1 hour as started_at)
+        from marts.fct_contact as contacts, marts.fct_session as sessions
+        where contacts.is_inbound and sessions.session_id = ?
+        order by contacts.contact_id limit 1""",
+        [contacted],
+    )
+    # The data's end moves: one more session three days after the last event, so the session
+    # whose 24-hour window was still open closes it.
+    con.execute(
+        f"""insert into {EVENTS}
+        select * replace ('late-end-event' as event_id, event_at + interval 3 day as event_at,
+                          session_key || ':end' as session_key)
+        from {EVENTS} where event_at = (select max(event_at) from {EVENTS}) limit 1"""
+    )
+    return {
+        "first": first, "dropped": dropped, "rekeyed": rekeyed, "corrected": corrected,
+        "contacted": contacted, "untouched": untouched, "gone": anonymous, "closed": still_open,
+    }  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def session_builds(
+    handmade_run: PipelineRun, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, Path, dict[str, Any], dict[str, str], list[str]]:
+    """(incremental build, full build, the last incremental build's run results, changed
+    sessions, the sessions the first incremental build added)."""
+    incremental, full, clones = changed_copies(
+        handmade_run.build_db,
+        tmp_path_factory.mktemp("incremental_sessions"),
+        _deliver_more_sessions,
+    )
+    # the day the clones arrived: no fingerprints kept, so every session is re-decided
+    dbt_on(incremental, "run", "--select", *SESSION_MODELS)
+    con = duckdb.connect(str(incremental), read_only=True)
+    try:
+        arrived = con.execute(
+            "select count(*) from marts.fct_session join intermediate.int_session_inputs__decided "
+            "using (session_id) where session_id in (?, ?, ?, ?, ?)",
+            clones,
+        ).fetchone()
+        assert arrived == (CLONES,)
+    finally:
+        con.close()
+    con = duckdb.connect(str(incremental))
+    try:
+        changed = _change_the_sessions_inputs(con, clones)
+    finally:
+        con.close()
+    shutil.copy2(incremental, full)  # the same inputs for the full build
+    con = duckdb.connect(str(incremental))
+    try:
+        con.execute(
+            "update marts.fct_session set platform = ? where session_id = ?",
+            [TAMPERED, changed["untouched"]],
+        )
+    finally:
+        con.close()
+    run_results = dbt_on(incremental, "run", "--select", *SESSION_MODELS)
+    dbt_on(full, "run", "--select", *SESSION_MODELS, "--full-refresh")
+    return incremental, full, run_results, changed, clones
+
+
+def test_fct_session_is_merged_not_rebuilt(session_builds) -> None:
+    incremental, _, run_results, _, _ = session_builds
+    assert {r["status"] for r in run_results["results"]} == {"success"}
+    (sql,) = (incremental.parent / "target" / "run").rglob("fct_session.sql")
+    assert "merge into" in sql.read_text().lower()
+
+
+def test_fct_session_equals_the_full_build_after_late_dropped_and_re_keyed_inputs(
+    session_builds,
+) -> None:
+    incremental, full, _, changed, clones = session_builds
+    got, want = (duckdb.connect(str(path), read_only=True) for path in (incremental, full))
+    try:
+        # every session but the tampered one (which nothing changed) as a full build has it
+        query = "select * from marts.fct_session where session_id <> ?"
+        left = canonical(got.execute(query, [changed["untouched"]]).df())
+        right = canonical(want.execute(query, [changed["untouched"]]).df())
+        pd.testing.assert_frame_equal(left, right, check_dtype=False)
+        by_session = {
+            row[0]: row[1:]
+            for row in got.execute(
+                "select session_id, platform, traffic_source, customer_id, contacts_within_24h, "
+                "is_contact_window_complete, events, traffic_medium from marts.fct_session"
+            ).fetchall()
+        }
+        # the new sessions arrived; the changes reached the fact
+        assert set(clones) <= set(by_session)
+        assert changed["gone"] not in by_session
+        assert by_session[changed["first"]][:2] == ("android_app", "late-source")
+        assert by_session[changed["contacted"]][3] == 1  # the contact an hour after it
+        assert by_session[changed["corrected"]][6] == "corrected-medium"
+        assert by_session[changed["dropped"]][5] == by_session[changed["untouched"]][5] - 1
+        assert by_session[changed["rekeyed"]][2] == "Crekeyed-session"
+        assert by_session[changed["closed"]][4] is True  # the data now runs past its window
+        # only changed sessions were re-decided: the untouched session kept its stored row
+        assert by_session[changed["untouched"]][0] == TAMPERED
+        # and the fingerprints the fact was decided from are kept for the next run
+        kept = got.execute(
+            "select count(*) from intermediate.int_session_inputs__decided "
+            "join intermediate.int_session_inputs using (session_id, input_fingerprint)"
+        ).fetchone()
+        assert kept == (len(by_session),)
     finally:
         got.close()
         want.close()

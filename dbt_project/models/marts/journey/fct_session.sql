@@ -1,26 +1,37 @@
 -- One row per GA4 session (device user_pseudo_id + ga_session_id): its platform, timing, what
 -- happened in it (purchase, help articles, contact-us clicks), the person behind it as the
 -- journey stream resolved it, and whether that person contacted service within 24 hours.
+-- Incremental (macros/incremental_by_group.sql): a run re-decides only the sessions whose input
+-- fingerprint (int_session_inputs) differs from the one it last decided them from.
+{{
+    config(
+        materialized=incremental_materialization(),
+        unique_key='session_id',
+        incremental_strategy='merge',
+        on_schema_change='fail',
+        merge_clauses=merge_clauses_with_tombstones('anonymous_id'),
+        post_hook="{{ keep_decided_inputs(ref('int_session_inputs'), 'session_id') }}",
+    )
+}}
+
 with
+
+-- The session's person, window, contacts within 24 hours and whether that window has closed.
+inputs as (
+    select * from {{ ref('int_session_inputs') }}
+)
+{{- redecided_groups_ctes(
+    'inputs', 'session_id', 'session_id', 'session_id', ['input_fingerprint'],
+    stored=decided_inputs(ref('int_session_inputs'), 'session_id')) }},
 
 events as (
     select * from {{ ref('stg_digital__events') }}
-    where ga_session_id is not null
-),
-
--- The session's person comes from the journey stream (fct_touchpoint), which already resolves a
--- GA4 event to its logged-in user, else to its device's person: the latest identified activity
--- of the session decides (a mid-session login identifies the whole session).
-session_people as (
-    select
-        session_id,
-        {{ arg_max('customer_id', '(occurred_at, touchpoint_id)') }} filter (where customer_id is not null)
-            as customer_id,
-        {{ arg_max('order_id', '(occurred_at, touchpoint_id)') }} filter (where order_id is not null)
-            as order_id
-    from {{ ref('fct_touchpoint') }}
-    where source_system = 'digital' and session_id is not null
-    group by session_id
+    where
+        ga_session_id is not null
+        {%- if is_incremental() %}
+            -- only the re-decided sessions' events: the aggregation below is the model's cost
+            and session_key in (select redecided_groups.row_group from redecided_groups)
+        {%- endif %}
 ),
 
 sessions as (
@@ -29,8 +40,6 @@ sessions as (
         any_value(user_pseudo_id) as anonymous_id,
         any_value(ga_session_id) as ga_session_id,
         {{ arg_min('channel', '(event_at, event_id)') }} as platform,
-        min(event_at) as started_at,
-        max(event_at) as ended_at,
         count(*) as events,
         count(*) filter (where event_name in ('page_view', 'screen_view')) as page_views,
         count(*) filter (where event_name = 'view_help_article') as help_article_views,
@@ -44,70 +53,37 @@ sessions as (
         {{ arg_min('device_category', '(event_at, event_id)') }} as device_category
     from events
     group by session_key
-),
-
-identified as (
-    select
-        sessions.*,
-        session_people.customer_id,
-        session_people.order_id
-    from sessions
-    left join session_people
-        on sessions.session_id = session_people.session_id
-),
-
--- Inbound service contacts of the same person from the session's start to 24 hours after its
--- last event.
-followups as (
-    select
-        identified.session_id,
-        count(*) as contacts_within_24h
-    from identified
-    inner join {{ ref('fct_contact') }} as contacts
-        on
-            identified.customer_id = contacts.customer_id
-            and identified.started_at <= contacts.started_at
-            and identified.ended_at + interval {{ var('session_contact_window_hours', 24) }} hour
-            >= contacts.started_at
-    where contacts.is_inbound
-    group by identified.session_id
-),
-
-as_of as (
-    select max(event_at) as data_as_of
-    from events
 )
 
 select
-    identified.session_id,
-    identified.customer_id,
-    identified.anonymous_id,
-    identified.platform,
-    identified.started_at,
-    {{ utc_to_local_date('identified.started_at') }} as started_on,
-    identified.has_purchase,
-    identified.help_article_views > 0 as is_service_seeking,
-    coalesce(followups.contacts_within_24h, 0) > 0 as has_contact_within_24h,
-    identified.events,
-    identified.ga_session_id,
-    identified.ended_at,
-    {{ date_diff('second', 'identified.started_at', 'identified.ended_at') }} as duration_seconds,
-    identified.page_views,
-    identified.help_article_views,
-    identified.customer_id is not null as is_identified,
-    identified.is_logged_in,
-    identified.has_add_to_cart,
-    identified.has_begin_checkout,
-    identified.has_contact_us_click,
-    identified.order_id,
-    coalesce(followups.contacts_within_24h, 0) as contacts_within_24h,
-    identified.ended_at
-    + interval {{ var('session_contact_window_hours', 24) }} hour <= as_of.data_as_of
-        as is_contact_window_complete,
-    identified.traffic_source,
-    identified.traffic_medium,
-    identified.device_category
-from identified
-cross join as_of
-left join followups
-    on identified.session_id = followups.session_id
+    inputs.session_id,
+    inputs.customer_id,
+    sessions.anonymous_id,
+    sessions.platform,
+    inputs.started_at,
+    {{ utc_to_local_date('inputs.started_at') }} as started_on,
+    sessions.has_purchase,
+    sessions.help_article_views > 0 as is_service_seeking,
+    inputs.contacts_within_24h > 0 as has_contact_within_24h,
+    sessions.events,
+    sessions.ga_session_id,
+    inputs.ended_at,
+    {{ date_diff('second', 'inputs.started_at', 'inputs.ended_at') }} as duration_seconds,
+    sessions.page_views,
+    sessions.help_article_views,
+    inputs.customer_id is not null as is_identified,
+    sessions.is_logged_in,
+    sessions.has_add_to_cart,
+    sessions.has_begin_checkout,
+    sessions.has_contact_us_click,
+    inputs.order_id,
+    inputs.contacts_within_24h,
+    inputs.is_contact_window_complete,
+    sessions.traffic_source,
+    sessions.traffic_medium,
+    sessions.device_category
+-- in an incremental build `sessions` holds the re-decided sessions only
+from inputs
+inner join sessions
+    on inputs.session_id = sessions.session_id
+{{ tombstones('session_id', 25) }}
