@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -347,6 +348,50 @@ def _settings(lambda_prior: float) -> SettingsCreator:
     )
 
 
+def first_keys(first_names: pd.Series) -> list[list[str]]:
+    """The `first_keys` column the model's nickname level compares: each row's name keys."""
+    return [sorted(first_name_keys(f)) for f in first_names]
+
+
+def _trained_linker(
+    con: duckdb.DuckDBPyConnection,
+    rows: pd.DataFrame,
+    lambda_prior: float,
+    config: ProbabilisticConfig,
+) -> Linker:
+    """Splink's Linker on `rows` (`splink_rows`), its u and m trained on this data."""
+    table = pa.Table.from_pandas(rows, preserve_index=False).append_column(
+        "first_keys",
+        pa.array(first_keys(rows["first_name"]), pa.list_(pa.string())),
+    )
+    if config.threads:
+        con.execute(f"SET threads = {int(config.threads)}")
+    linker = Linker(
+        DuckDBAPI(con).register(table, dataset_display_name="identity_rows"),
+        _settings(lambda_prior),
+        log_level=logging.ERROR,  # levels the data never shows are expected (no name typos)
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=config.u_max_pairs, seed=config.seed)
+    for rule in EM_BLOCKING_RULES:
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            block_on(*rule), max_pairs=config.em_max_pairs
+        )
+    return linker
+
+
+def trained_model(rows: pd.DataFrame, config: ProbabilisticConfig) -> dict | None:
+    """The model `score_pairs` would score `rows` with (Splink's `save_model_to_json()`), or
+    None when the rows are too few to train on: for a caller that predicts elsewhere
+    (scale_out/resolve_on_spark.py, Splink's Spark backend)."""
+    if len(rows) < config.min_rows or rows["cluster"].nunique() < 2:
+        return None
+    con = connect_scratch()  # the run's memory_limit
+    try:
+        return _trained_linker(con, rows, _lambda_prior(rows), config).misc.save_model_to_json()
+    finally:
+        con.close()
+
+
 def score_pairs(
     prepared: pd.DataFrame,
     clusters: np.ndarray,
@@ -359,29 +404,9 @@ def score_pairs(
     if len(rows) < config.min_rows or rows["cluster"].nunique() < 2:
         return ScoredPairs(empty, empty, np.zeros(0), np.zeros(0), len(rows), 0.0)
     lambda_prior = _lambda_prior(rows)
-    table = pa.Table.from_pandas(rows, preserve_index=False).append_column(
-        "first_keys",
-        pa.array(
-            [sorted(first_name_keys(f)) for f in rows["first_name"]],
-            pa.list_(pa.string()),
-        ),
-    )
     con = connect_scratch()  # the run's memory_limit
-    if config.threads:
-        con.execute(f"SET threads = {int(config.threads)}")
     try:
-        linker = Linker(
-            DuckDBAPI(con).register(table, dataset_display_name="identity_rows"),
-            _settings(lambda_prior),
-            log_level=logging.ERROR,  # levels the data never shows are expected (no name typos)
-        )
-        linker.training.estimate_u_using_random_sampling(
-            max_pairs=config.u_max_pairs, seed=config.seed
-        )
-        for rule in EM_BLOCKING_RULES:
-            linker.training.estimate_parameters_using_expectation_maximisation(
-                block_on(*rule), max_pairs=config.em_max_pairs
-            )
+        linker = _trained_linker(con, rows, lambda_prior, config)
         prior_bits = float(np.log2(lambda_prior / (1 - lambda_prior)))
         predictions = linker.inference.predict(
             threshold_match_weight=config.min_evidence_bits + prior_bits, warning_mode="never"

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from identity.components import dense_labels
@@ -31,7 +33,7 @@ from identity.edges import (
 from identity.guards import CONTACT_COLUMNS, MAX_PEOPLE_PER_CONTACT, overloaded_values
 from identity.methods import match_methods
 from identity.overrides import LocatedOverrides, Override, apply_overrides, locate, mark_splits
-from identity.probabilistic import ProbabilisticConfig, merge_scored_pairs, score_pairs
+from identity.probabilistic import ProbabilisticConfig, ScoredPairs, merge_scored_pairs, score_pairs
 from identity.records import observation_order, prepare
 from identity.schema import OUTPUT_COLUMNS, PROBABILISTIC, RECORD_KEY
 from identity.stable_ids import assign_customer_ids
@@ -56,26 +58,47 @@ class Resolution:
     """`edges.EDGE_COLUMNS`: the links that joined each customer, and steward splits."""
 
 
-def resolve(
+#: Probabilistic scoring of cross-cluster pairs: (prepared, deterministic clusters, overloaded
+#: values) -> accepted pairs. `score_pairs` trains and scores on DuckDB; the Spark path
+#: (scale_out/resolve_on_spark.py) passes pairs its own prediction accepted.
+Scorer = Callable[[pd.DataFrame, np.ndarray, frozenset[str]], ScoredPairs]
+
+
+@dataclass
+class DeterministicLinks:
+    """What the rules decided before the probabilistic step (`link_deterministically`)."""
+
+    published: pd.DataFrame  # normalised records, contact values as given
+    prepared: pd.DataFrame  # the same, overloaded values blanked and steward splits marked
+    rank: np.ndarray  # observation order
+    overloaded: frozenset[str]
+    located: LocatedOverrides
+    labels: np.ndarray  # deterministic cluster per record
+    session_typos: np.ndarray
+    sign_ups: np.ndarray
+    sign_up_pairs: pd.DataFrame
+    pair_edges: list[pd.DataFrame]
+    stats: dict[str, float]
+
+
+def link_deterministically(
     records: pd.DataFrame,
-    previous: pd.DataFrame | None = None,
-    config: ResolutionConfig | None = None,
-    overrides: list[Override] | None = None,
-) -> Resolution:
-    """Resolve `records` (the `int_identity_records` layout) into customers.
+    config: ResolutionConfig,
+    overrides: list[Override],
+    overloaded: frozenset[str] | None = None,
+) -> DeterministicLinks:
+    """Normalise `records` and link them by the deterministic rules.
 
-    `previous` is the last run's output (record key + customer_id): ids carry over from it.
-    `overrides`: steward decisions (`identity.overrides`); none when not given.
-    """
-    config = config or ResolutionConfig()
-    stats: dict[str, float] = {"records": float(len(records))}
+    `overloaded`: the contact values held by too many people, when the caller counted them over
+    more records than these (the Spark path resolves one group of components at a time)."""
+    stats: dict[str, float] = {}
     clock = _Clock(stats)
-
     published = prepare(records)
     rank = observation_order(published)
-    overloaded = overloaded_values(published, config.max_people_per_contact)
+    if overloaded is None:
+        overloaded = overloaded_values(published, config.max_people_per_contact)
     prepared = _without(published, overloaded)  # linking never sees overloaded values
-    located = locate(prepared, overrides or [])
+    located = locate(prepared, overrides)
     prepared = mark_splits(prepared, located.splits)
     clock.lap("normalise_seconds")
 
@@ -102,11 +125,56 @@ def resolve(
     stats["deterministic_clusters"] = float(deterministic.max() + 1) if len(strong) else 0.0
     stats["shared_contact_values"] = float(len(shared_values))
     stats["overloaded_contact_values"] = float(len(overloaded))
-    shared_values |= overloaded
+    return DeterministicLinks(
+        published,
+        prepared,
+        rank,
+        overloaded,
+        located,
+        deterministic,
+        session_typos,
+        sign_ups,
+        sign_up_pairs,
+        pair_edges,
+        stats,
+    )
+
+
+def resolve(
+    records: pd.DataFrame,
+    previous: pd.DataFrame | None = None,
+    config: ResolutionConfig | None = None,
+    overrides: list[Override] | None = None,
+    *,
+    overloaded: frozenset[str] | None = None,
+    scorer: Scorer | None = None,
+) -> Resolution:
+    """Resolve `records` (the `int_identity_records` layout) into customers.
+
+    `previous` is the last run's output (record key + customer_id): ids carry over from it.
+    `overrides`: steward decisions (`identity.overrides`); none when not given.
+    `overloaded` and `scorer`: for a caller that resolves a group of whole components of a
+    larger set (scale_out/resolve_on_spark.py): the overloaded values counted over the whole
+    set, and the pairs its probabilistic step accepted; by default both come from `records`.
+    """
+    config = config or ResolutionConfig()
+    linked = link_deterministically(records, config, overrides or [], overloaded)
+    stats: dict[str, float] = {"records": float(len(records)), **linked.stats}
+    clock = _Clock(stats)
+    published, prepared, rank = linked.published, linked.prepared, linked.rank
+    overloaded, located, deterministic = linked.overloaded, linked.located, linked.labels
+    session_typos, sign_ups, sign_up_pairs = (
+        linked.session_typos,
+        linked.sign_ups,
+        linked.sign_up_pairs,
+    )
+    pair_edges = linked.pair_edges
 
     final, absorbed = deterministic, {}
     if config.probabilistic is not None and len(prepared):
-        pairs = score_pairs(prepared, deterministic, config.probabilistic, overloaded)
+        probabilistic = config.probabilistic
+        score = scorer or (lambda p, d, o: score_pairs(p, d, probabilistic, o))
+        pairs = score(prepared, deterministic, overloaded)
         final, absorbed, joined = merge_scored_pairs(prepared, deterministic, pairs)
         final = dense_labels(final)
         pair_edges.append(

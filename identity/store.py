@@ -77,8 +77,13 @@ def read_records(con: duckdb.DuckDBPyConnection, relation: str = DEFAULT_SOURCE)
     return table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
 
 
+def has_previous(con: duckdb.DuckDBPyConnection) -> bool:
+    """Has an earlier run written its resolution (whose customer ids this run carries over)?"""
+    return _table_exists(con, "resolved_records")
+
+
 def read_previous(con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
-    if not _table_exists(con, "resolved_records"):
+    if not has_previous(con):
         return None
     keys = ", ".join(RECORD_KEY)
     return con.execute(f"select {keys}, customer_id from {RESOLVED_RECORDS}").df()
@@ -87,43 +92,76 @@ def read_previous(con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
 def write_resolution(con: duckdb.DuckDBPyConnection, resolution: Resolution) -> None:
     """Replace `resolved_records` and `resolved_edges`, extend the aliases and the run history,
     in one transaction."""
-    out = resolution.records.loc[:, list(OUTPUT_COLUMNS)]
-    aliases = resolution.aliases
+    frames = {
+        _OUT: resolution.records.loc[:, list(OUTPUT_COLUMNS)],
+        _EDGES: resolution.edges.loc[:, list(EDGE_COLUMNS)],
+        _ALIASES: resolution.aliases,
+    }
+    # (a statement first: it finishes any result the caller left open, which register refuses)
     con.execute(f"create schema if not exists {SCHEMA}")
+    for view, frame in frames.items():
+        con.register(view, frame)
+    try:
+        _write_registered(con)
+    finally:
+        for view in frames:
+            con.unregister(view)
+
+
+def write_resolution_files(
+    con: duckdb.DuckDBPyConnection, records: str, edges: str, aliases: str
+) -> None:
+    """`write_resolution` from Parquet files (paths or globs) another engine wrote, in the same
+    layouts: DuckDB reads them, no row passes through Python (scale_out/identity_step.py)."""
+    sources = {_OUT: records, _EDGES: edges, _ALIASES: aliases}
+    con.execute(f"create schema if not exists {SCHEMA}")
+    for view, path in sources.items():
+        literal = path.replace("'", "''")
+        con.execute(
+            f"create or replace temp view {view} as select * from read_parquet('{literal}')"
+        )
+    try:
+        _write_registered(con)
+    finally:
+        for view in sources:
+            con.execute(f"drop view if exists {view}")
+
+
+_OUT, _EDGES, _ALIASES = "_identity_out", "_identity_edges", "_identity_aliases"
+
+
+def _write_registered(con: duckdb.DuckDBPyConnection) -> None:
+    """The write itself, from the relations `_OUT`, `_EDGES` and `_ALIASES`."""
+    records = ", ".join(OUTPUT_COLUMNS)
+    edges = ", ".join(EDGE_COLUMNS)
     con.execute("begin transaction")
     try:
         con.execute(f"drop table if exists {RESOLVED_RECORDS}")
         con.execute(_RESOLVED_DDL)
-        con.register("_identity_out", out)
-        con.execute(f"insert into {RESOLVED_RECORDS} select * from _identity_out")
+        con.execute(f"insert into {RESOLVED_RECORDS} select {records} from {_OUT}")
         con.execute(f"drop table if exists {RESOLVED_EDGES}")
         con.execute(_EDGES_DDL)
-        con.register("_identity_edges", resolution.edges.loc[:, list(EDGE_COLUMNS)])
-        con.execute(f"insert into {RESOLVED_EDGES} select * from _identity_edges")
+        con.execute(f"insert into {RESOLVED_EDGES} select {edges} from {_EDGES}")
         con.execute(_RUNS_DDL)
-        sizes = out.groupby("customer_id").size()
-        con.execute(
-            f"insert into {RUNS} values (current_timestamp::timestamp, ?, ?, ?)",
-            [len(out), len(sizes), int(sizes.max()) if len(sizes) else 0],
-        )
+        con.execute(f"""
+            insert into {RUNS}
+            select current_timestamp::timestamp, coalesce(sum(n), 0), count(*),
+                coalesce(max(n), 0)
+            from (select count(*) as n from {RESOLVED_RECORDS} group by customer_id)""")
         con.execute(_ALIASES_DDL)
-        con.register("_identity_aliases", aliases)
         # an id that absorbed others earlier and is now retired itself hands its aliases on
         con.execute(f"""
             update {ALIASES} set customer_id = new.customer_id
-            from _identity_aliases as new
+            from {_ALIASES} as new
             where {ALIASES}.customer_id = new.retired_customer_id""")
         con.execute(f"""
             insert or replace into {ALIASES}
             select retired_customer_id, customer_id, current_timestamp::timestamp
-            from _identity_aliases""")
+            from {_ALIASES}""")
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
-    finally:
-        for view in ("_identity_out", "_identity_aliases", "_identity_edges"):
-            con.unregister(view)
 
 
 def resolve_in_warehouse(

@@ -8,12 +8,17 @@ steps of one run (tests/identity/test_dagster_wiring.py proves it).
 """
 
 import dagster as dg
+import duckdb
+import pandas as pd
 from dagster_dbt import get_asset_key_for_model
 
 from identity import RESOLVED_EDGES, RESOLVED_RECORDS, resolve_in_warehouse
-from identity.overrides import overrides_path
+from identity.overrides import load_overrides, overrides_path
 from orchestration.defs.transform.assets import touchpoint_dbt_models
+from orchestration.lib.engine import Engine, selected_engine
 from orchestration.lib.resources import DUCKDB_WRITER_POOL, WarehouseResource
+from orchestration.lib.spark_dbt_step import spark_paths
+from scale_out.identity_step import ResolutionSummary
 
 RESOLVED_RECORDS_KEY = dg.AssetKey(["identity", "resolved_records"])
 RESOLVED_EDGES_KEY = dg.AssetKey(["identity", "resolved_edges"])
@@ -53,21 +58,18 @@ GROUP = "intermediate_identity"
 )
 def resolved_records(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     with warehouse.connect() as con:
-        resolution = resolve_in_warehouse(con)
-    stats = resolution.stats
-    methods = resolution.records["match_method"].value_counts().to_dict()
+        summary = _resolve(con, warehouse)
+    stats = summary.stats
     context.log.info(f"identity resolution: {stats}")
     selected = context.selected_asset_keys
     if RESOLVED_RECORDS_KEY in selected:
         yield dg.MaterializeResult(
             asset_key=RESOLVED_RECORDS_KEY,
             metadata={
-                "dagster/row_count": len(resolution.records),
+                "dagster/row_count": summary.records,
                 "customers": int(stats.get("customers", 0)),
-                "records_by_match_method": dg.MetadataValue.json(
-                    {str(k): int(v) for k, v in methods.items()}
-                ),
-                "ids_retired_by_merges": len(resolution.aliases),
+                "records_by_match_method": dg.MetadataValue.json(summary.records_by_match_method),
+                "ids_retired_by_merges": summary.aliases,
                 "splink_pairs_merged": int(stats.get("splink_pairs_merged", 0)),
                 "overloaded_contact_values": int(stats.get("overloaded_contact_values", 0)),
                 "seconds": dg.MetadataValue.json(
@@ -75,14 +77,42 @@ def resolved_records(context: dg.AssetExecutionContext, warehouse: WarehouseReso
                 ),
             },
         )
-    rules = resolution.edges["rule"].value_counts().to_dict()
     if RESOLVED_EDGES_KEY in selected:
         yield dg.MaterializeResult(
             asset_key=RESOLVED_EDGES_KEY,
             metadata={
-                "dagster/row_count": len(resolution.edges),
-                "edges_by_rule": dg.MetadataValue.json({str(k): int(v) for k, v in rules.items()}),
+                "dagster/row_count": summary.edges,
+                "edges_by_rule": dg.MetadataValue.json(summary.edges_by_rule),
                 "steward_overrides_file": str(overrides_path()),
                 "steward_overrides_unmatched": int(stats.get("overrides_unmatched", 0)),
             },
         )
+
+
+def _resolve(con: duckdb.DuckDBPyConnection, warehouse: WarehouseResource) -> ResolutionSummary:
+    """Resolve where the engine builds (orchestration/lib/engine.py): in this process on
+    DuckDB, or on Spark (scale_out/identity_step.py), in the run's SparkSession."""
+    if selected_engine() is Engine.SPARK:
+        from pyspark.sql import SparkSession
+
+        from scale_out.identity_step import resolve_into_warehouse_on_spark
+
+        return resolve_into_warehouse_on_spark(
+            SparkSession.builder.getOrCreate(),
+            con,
+            spark_paths(warehouse.paths.build_dir),
+            overrides=load_overrides(),
+        )
+    resolution = resolve_in_warehouse(con)
+    return ResolutionSummary(
+        records=len(resolution.records),
+        records_by_match_method=_counts(resolution.records["match_method"]),
+        aliases=len(resolution.aliases),
+        edges=len(resolution.edges),
+        edges_by_rule=_counts(resolution.edges["rule"]),
+        stats=resolution.stats,
+    )
+
+
+def _counts(column: pd.Series) -> dict[str, int]:
+    return {str(k): int(v) for k, v in column.value_counts().items()}
