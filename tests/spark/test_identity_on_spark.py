@@ -1,14 +1,11 @@
-"""Identity resolution's Spark parts give what the DuckDB identity gives on the same records
-(docs/scale-out.md, "Identity on Spark"):
+"""Splink's prediction on Spark (scale_out/splink_on_spark.py), with the model identity's own
+probabilistic step trained on DuckDB, scores every blocked pair as Splink on DuckDB does, and
+accepts exactly the pairs identity.probabilistic.score_pairs accepts (docs/scale-out.md,
+"Identity on Spark"). Finer than tests/spark/test_resolve_on_spark.py, which compares the whole
+resolution: here every pair's weight, whatever its level, so a comparison that lands differently
+on Spark shows even where it changes no customer.
 
-- the explicit-id rules with connected components in Spark (scale_out/identity_on_spark.py)
-  make the partition identity.deterministic.strong_components makes, on the hand-made landing
-  folder's and the small simulated company's int_identity_records;
-- Splink's prediction on Spark (scale_out/splink_on_spark.py), with the model identity's own
-  probabilistic step trained on DuckDB, scores every blocked pair as Splink on DuckDB does, and
-  accepts exactly the pairs identity.probabilistic.score_pairs accepts.
-
-The records are those the DuckDB builds resolved (`handmade_run`, `small_company_run`).
+The records are those the small company's DuckDB build resolved (`small_company_run`).
 """
 
 from __future__ import annotations
@@ -24,7 +21,6 @@ import pytest
 import identity.probabilistic as probabilistic
 from identity.deterministic import link_contact_points, strong_components
 from identity.records import observation_order, prepare
-from identity.schema import RECORD_KEY
 from identity.store import read_records
 from tests.helpers import PipelineRun
 from tests.spark.frames import Table, differences
@@ -37,44 +33,6 @@ pytestmark = [pytest.mark.spark, pytest.mark.slow]
 def _records(build_db: Path) -> pd.DataFrame:
     with duckdb.connect(str(build_db), read_only=True) as con:
         return read_records(con)
-
-
-def _partition(keys: list[tuple], labels: list[Any]) -> set[frozenset[tuple]]:
-    groups: dict[Any, set[tuple]] = {}
-    for key, label in zip(keys, labels, strict=True):
-        groups.setdefault(label, set()).add(key)
-    return {frozenset(group) for group in groups.values()}
-
-
-def _assert_same_id_components(build: PipelineRun, spark) -> None:
-    from scale_out.identity_on_spark import strong_components_on_spark
-
-    records = _records(build.build_db)
-    prepared = prepare(records)
-    keys = [tuple(row) for row in prepared.loc[:, list(RECORD_KEY)].itertuples(index=False)]
-    expected = _partition(keys, strong_components(prepared).tolist())
-
-    on_spark = strong_components_on_spark(spark.createDataFrame(records.astype(object)))
-    rows = on_spark.collect()
-    built = _partition([tuple(r[c] for c in RECORD_KEY) for r in rows], [r.component for r in rows])
-
-    assert len(rows) == len(records)
-    assert built == expected
-    # Not a trivial partition: ids link some records, others stay alone.
-    sizes = sorted(len(group) for group in expected)
-    assert sizes[0] == 1 and sizes[-1] > 1
-
-
-def test_explicit_id_components_on_spark_on_the_hand_made_records(
-    handmade_run: PipelineRun, spark
-) -> None:
-    _assert_same_id_components(handmade_run, spark)
-
-
-def test_explicit_id_components_on_spark_on_a_simulated_company(
-    small_company_run: PipelineRun, spark
-) -> None:
-    _assert_same_id_components(small_company_run, spark)
 
 
 @pytest.fixture(scope="module")
