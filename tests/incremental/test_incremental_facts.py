@@ -144,6 +144,10 @@ def test_fct_touchpoint_equals_the_full_build_after_re_keys_and_late_records(
 # --- fct_session: re-decided per session from its input fingerprint (int_session_inputs) ---
 
 EVENTS = "staging.stg_digital__events"
+# What int_session_inputs reads besides the events: the journey stream's input (whose digital
+# rows fct_touchpoint copies) and the service contacts (which fct_contact publishes).
+STREAM = "intermediate.int_touchpoints_unioned"
+CONTACTS = "intermediate.int_service_issues_grouped"
 SESSION_MODELS = ("int_session_inputs", "fct_session")
 TAMPERED = "tampered: not re-decided"
 CLONES = 5
@@ -173,10 +177,10 @@ def _deliver_more_sessions(con: duckdb.DuckDBPyConnection) -> list[str]:
             [clone, session],
         )
         con.execute(
-            f"""insert into marts.fct_touchpoint
+            f"""insert into {STREAM}
             select * replace (touchpoint_id || ':clone{day}' as touchpoint_id,
                               occurred_at + interval {day} day as occurred_at, ? as session_id)
-            from marts.fct_touchpoint where session_id = ?""",
+            from {STREAM} where session_id = ?""",
             [clone, session],
         )
         clones.append(clone)
@@ -219,16 +223,16 @@ def _change_the_sessions_inputs(
     con.execute(f"delete from {EVENTS} where session_key = ?", [anonymous])
     # Identity re-keys a session's activities to another (new) customer.
     con.execute(
-        "update marts.fct_touchpoint set customer_id = 'Crekeyed-session' where session_id = ?",
+        f"update {STREAM} set customer_id = 'Crekeyed-session' where session_id = ?",
         [rekeyed],
     )
     # A service contact of a session's customer an hour after the session.
     con.execute(
-        """insert into marts.fct_contact
+        f"""insert into {CONTACTS}
         select contacts.* replace ('contact-within-24h' as contact_id,
                                    sessions.customer_id as customer_id,
                                    sessions.ended_at + interval 1 hour as started_at)
-        from marts.fct_contact as contacts, marts.fct_session as sessions
+        from {CONTACTS} as contacts, marts.fct_session as sessions
         where contacts.is_inbound and sessions.session_id = ?
         order by contacts.contact_id limit 1""",
         [contacted],

@@ -13,9 +13,10 @@ events as (
     where ga_session_id is not null
 ),
 
--- The session's person comes from the journey stream (fct_touchpoint), which already resolves a
--- GA4 event to its logged-in user, else to its device's person: the latest identified activity
--- of the session decides (a mid-session login identifies the whole session).
+-- The session's person comes from the journey stream's input (int_touchpoints_unioned, whose
+-- digital rows fct_touchpoint copies), which already resolves a GA4 event to its logged-in user,
+-- else to its device's person: the latest identified activity of the session decides (a
+-- mid-session login identifies the whole session). Read below the marts, as this layer must.
 session_people as (
     select
         session_id,
@@ -23,7 +24,7 @@ session_people as (
             as customer_id,
         {{ arg_max('order_id', '(occurred_at, touchpoint_id)') }} filter (where order_id is not null)
             as order_id
-    from {{ ref('fct_touchpoint') }}
+    from {{ ref('int_touchpoints_unioned') }}
     where source_system = 'digital' and session_id is not null
     group by session_id
 ),
@@ -53,13 +54,13 @@ identified as (
 ),
 
 -- Inbound service contacts of the same person from the session's start to 24 hours after its
--- last event.
+-- last event (int_service_issues_grouped: one row per contact, which fct_contact publishes).
 followups as (
     select
         identified.session_id,
         count(*) as contacts_within_24h
     from identified
-    inner join {{ ref('fct_contact') }} as contacts
+    inner join {{ ref('int_service_issues_grouped') }} as contacts
         on
             identified.customer_id = contacts.customer_id
             and identified.started_at <= contacts.started_at
