@@ -382,20 +382,60 @@ def test_a_sign_up_spelling_the_name_more_fully_than_the_record_joins_it() -> No
     assert not same(ids, "0035", "K5")  # two letters between the initial and the family name
 
 
+def _julie_butlers_contact(observed_at: str) -> dict[str, str]:
+    """A CRM contact staff opened under the family address."""
+    return dict(
+        system="crm",
+        id="003A",
+        first_name="Julie",
+        last_name="Butler",
+        email="butlerfamily@x.com",
+        salesforce_contact_id="003A",
+        observed_at=observed_at,
+    )
+
+
+def test_a_campaign_hour_is_not_a_visit() -> None:
+    """Klaviyo's first campaign to an imported list gives every profile on it one first-seen
+    hour: a profile spelling the name of someone whose contact staff opened in that hour did
+    not sign up in their visit (at 1,000,000 customers such namesakes are thousands)."""
+    julie = _julie_butlers_contact("2025-10-02T14:10:00")
+    sign_up = dict(
+        system="marketing", id="K1", email="julie_butler@y.com", observed_at="2025-10-02T14:20:00"
+    )
+    # the rest of the list, first seen in the campaign's hour, and a few profiles on other days
+    campaign = [
+        dict(
+            system="marketing",
+            id=f"L{i}",
+            email=f"reader{i}@z.com",
+            observed_at=f"2025-10-02T14:{i % 60:02d}:00",
+        )
+        for i in range(300)
+    ]
+    other_days = [
+        dict(
+            system="marketing",
+            id=f"D{d}",
+            email=f"early{d}@z.com",
+            observed_at=f"2025-09-{d:02d}T10:00:00",
+        )
+        for d in range(1, 6)
+    ]
+    alone = customers(resolve(records(julie, sign_up, *other_days), config=DETERMINISTIC).records)
+    assert same(alone, "003A", "K1")  # a sign-up in her visit
+    in_campaign = customers(
+        resolve(records(julie, sign_up, *campaign, *other_days), config=DETERMINISTIC).records
+    )
+    assert not same(in_campaign, "003A", "K1")
+
+
 def test_a_sign_up_in_the_same_session_joins_the_person_its_address_spells() -> None:
     """A newsletter sign-up with the person's own address during the visit that opened their
     CRM contact under the family address; not a relative's address, not a name that merely
     contains theirs, not hours later."""
     recs = records(
-        dict(
-            system="crm",
-            id="003A",
-            first_name="Julie",
-            last_name="Butler",
-            email="butlerfamily@x.com",
-            salesforce_contact_id="003A",
-            observed_at="2025-11-29T22:39:00",
-        ),
+        _julie_butlers_contact("2025-11-29T22:39:00"),
         dict(
             system="marketing",
             id="K1",
