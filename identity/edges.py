@@ -89,14 +89,18 @@ def build_edges(
         spaces.append((key_space(prepared, columns), columns))
     for name, space in zip(CONTACT_POINTS, contact_point_key_spaces(prepared), strict=True):
         spaces.append((space, [name] * len(space)))  # a mobile here is the phone there
-    # record pairs already explained by a stronger key, as one integer per pair (left * n + right)
+    # strongest key first: an edge is named after its strongest key, so a record pair (one
+    # integer, left * n + right) is dropped where a stronger key already explains it; one hash
+    # pass over all pairs (sorted set unions per key cost a third of the run at 1M records)
     n = np.int64(len(prepared))
-    seen = np.zeros(0, dtype=np.int64)
-    for space, names in spaces:  # strongest first: an edge is named after its strongest key
-        edges = shared_key_edges(labels, space, names, rank)
-        pairs = edges["left"].to_numpy(np.int64) * n + edges["right"].to_numpy(np.int64)
-        parts.append(edges[~np.isin(pairs, seen)].assign(linked=True))
-        seen = np.union1d(seen, pairs)
+    key_edges = [shared_key_edges(labels, space, names, rank) for space, names in spaces]
+    pairs = np.concatenate(
+        [e["left"].to_numpy(np.int64) * n + e["right"].to_numpy(np.int64) for e in key_edges]
+    )
+    strength = np.repeat(np.arange(len(key_edges)), [len(e) for e in key_edges])
+    strongest = pd.Series(strength).groupby(pairs).transform("min").to_numpy()
+    keep = np.split(strength == strongest, np.cumsum([len(e) for e in key_edges])[:-1])
+    parts += [e[k].assign(linked=True) for e, k in zip(key_edges, keep, strict=True)]
     parts += [p for p in pair_edges if len(p)]
     edges = (
         pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["left", "right"])

@@ -34,8 +34,8 @@ def test_demo_company_resolves_with_f1_of_at_least_099_and_no_trap(
     assert scores.missing_from_resolution <= 0.01 * len(truth)
     if mode == "full":
         assert scores.f1 >= MIN_F1, scores.summary()
-        assert scores.precision >= 0.999, scores.summary()
-        # resolved customers within 1 % of the real people (target); measured +0.50 %
+        assert scores.precision >= 0.9995, scores.summary()  # measured 1.0000
+        # resolved customers within 1 % of the real people (target); measured +0.57 %
         result = evaluate(resolution.records, truth, traps)
         assert abs(result.customer_excess) <= 0.006, result.summary()
 

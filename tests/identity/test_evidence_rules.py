@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from identity import ResolutionConfig, resolve
+from identity.deterministic import spells_names
 from identity.guards import is_name_form, merge_profiles, overloaded_values
 from identity.records import prepare
 from tests.identity.builders import customers, named, records, same
@@ -206,6 +207,66 @@ def test_typod_sign_up_joins_its_only_one_edit_neighbour_but_not_a_substitution(
     assert set(typo["right_source_record_id"]) == {"K1", "K3"}
 
 
+def test_an_address_spells_names_when_its_letters_are_known_names() -> None:
+    names = frozenset({"sara", "smith", "ryan", "the", "family"})
+    assert spells_names("sarasmith@x.com", names)
+    assert spells_names("sara.smith84@x.com", names)  # digits and separators are no letters
+    assert spells_names("ssmith@x.com", names)  # one initial
+    assert spells_names("theryans@x.com", names)  # a family's plural
+    assert spells_names("smithfamily@x.com", names)
+    assert not spells_names("sarasmiht@x.com", names)  # a misspelled name
+    assert not spells_names("kjsmith@x.com", names)  # two initials
+    assert not spells_names("thedsmiths@x.com", names)  # an initial beside an address word
+    assert not spells_names("@x.com", names)
+
+
+def _shop(id_: str, first: str, last: str, email: str) -> dict[str, str]:
+    return dict(
+        system="shop",
+        id=id_,
+        first_name=first,
+        last_name=last,
+        email=email,
+        shop_customer_id=id_,
+        observed_at="2025-01-01",
+    )
+
+
+def test_a_typod_sign_up_is_not_a_namesakes_address() -> None:
+    """What separates a typo from another person's address one edit away (at 100,000 customers
+    most such neighbours were another person's): a typo misspells a name; namesakes' addresses
+    differ by a separator, by the provider, or by a name that is itself a name."""
+    recs = records(
+        _shop("1", "Sarah", "Smith", "sarahsmith@x.com"),
+        _shop("2", "Sara", "Lee", "saralee@x.com"),
+        _shop("3", "Sara", "Ray", "sararay@x.com"),
+        _shop("4", "Tom", "Smith", "tomsmith@x.com"),
+        _shop("5", "John", "Garza", "johngarza@x.com"),
+        _shop("6", "Ann", "Roe", "annroe@roe.org"),
+        _shop("7", "Joel", "Robbins", "joel_robbins@x.com"),
+        _shop("8", "Joel", "Robbins", "jrobbins@y.com"),  # a namesake: both names are known
+        # staff dropped a letter of Stephanie Davis's address; `stephani` is a name here too
+        _shop("9", "Stephanie", "Davis", "stephani_davis@x.com"),
+        _shop("10", "Stephani", "Ray", "stephaniray@x.com"),
+        _shop("11", "Stephani", "Cole", "stephanicole@x.com"),
+        _shop("12", "Ann", "Davis", "anndavis@x.com"),
+        dict(system="marketing", id="K1", email="sarasmith@x.com", observed_at="2025-06-01"),
+        dict(system="marketing", id="K2", email="john_garza@x.com", observed_at="2025-06-01"),
+        dict(system="marketing", id="K3", email="annroe@rose.org", observed_at="2025-06-01"),
+        dict(system="marketing", id="K4", email="sarahsmiht@x.com", observed_at="2025-06-01"),
+        dict(system="marketing", id="K5", email="joel__robbins@x.com", observed_at="2025-06-01"),
+        dict(system="marketing", id="K6", email="stephanie_davis@x.com", observed_at="2025-06-01"),
+    )
+    ids = customers(resolve(recs, config=DETERMINISTIC).records)
+    assert not same(ids, "1", "K1")  # Sara Smith's address: `sara` is a name here
+    assert not same(ids, "5", "K2")  # a separator: how namesakes' addresses differ
+    assert not same(ids, "6", "K3")  # another domain: the same handle is someone else's
+    assert same(ids, "1", "K4")  # a misspelled name: Sarah Smith's typo
+    assert same(ids, "7", "K5")  # a doubled separator is a typo
+    # both spell names, but only the sign-up's spells the holder's: the typo is the holder's
+    assert same(ids, "9", "K6")
+
+
 def test_a_typod_family_address_joins_its_one_named_holder_only_after_they_used_it() -> None:
     """As for the exact address: a family address's one named holder owns it when they used it
     first; a typo of it from before their first use may be another member's."""
@@ -321,20 +382,60 @@ def test_a_sign_up_spelling_the_name_more_fully_than_the_record_joins_it() -> No
     assert not same(ids, "0035", "K5")  # two letters between the initial and the family name
 
 
+def _julie_butlers_contact(observed_at: str) -> dict[str, str]:
+    """A CRM contact staff opened under the family address."""
+    return dict(
+        system="crm",
+        id="003A",
+        first_name="Julie",
+        last_name="Butler",
+        email="butlerfamily@x.com",
+        salesforce_contact_id="003A",
+        observed_at=observed_at,
+    )
+
+
+def test_a_campaign_hour_is_not_a_visit() -> None:
+    """Klaviyo's first campaign to an imported list gives every profile on it one first-seen
+    hour: a profile spelling the name of someone whose contact staff opened in that hour did
+    not sign up in their visit (at 1,000,000 customers such namesakes are thousands)."""
+    julie = _julie_butlers_contact("2025-10-02T14:10:00")
+    sign_up = dict(
+        system="marketing", id="K1", email="julie_butler@y.com", observed_at="2025-10-02T14:20:00"
+    )
+    # the rest of the list, first seen in the campaign's hour, and a few profiles on other days
+    campaign = [
+        dict(
+            system="marketing",
+            id=f"L{i}",
+            email=f"reader{i}@z.com",
+            observed_at=f"2025-10-02T14:{i % 60:02d}:00",
+        )
+        for i in range(300)
+    ]
+    other_days = [
+        dict(
+            system="marketing",
+            id=f"D{d}",
+            email=f"early{d}@z.com",
+            observed_at=f"2025-09-{d:02d}T10:00:00",
+        )
+        for d in range(1, 6)
+    ]
+    alone = customers(resolve(records(julie, sign_up, *other_days), config=DETERMINISTIC).records)
+    assert same(alone, "003A", "K1")  # a sign-up in her visit
+    in_campaign = customers(
+        resolve(records(julie, sign_up, *campaign, *other_days), config=DETERMINISTIC).records
+    )
+    assert not same(in_campaign, "003A", "K1")
+
+
 def test_a_sign_up_in_the_same_session_joins_the_person_its_address_spells() -> None:
     """A newsletter sign-up with the person's own address during the visit that opened their
     CRM contact under the family address; not a relative's address, not a name that merely
     contains theirs, not hours later."""
     recs = records(
-        dict(
-            system="crm",
-            id="003A",
-            first_name="Julie",
-            last_name="Butler",
-            email="butlerfamily@x.com",
-            salesforce_contact_id="003A",
-            observed_at="2025-11-29T22:39:00",
-        ),
+        _julie_butlers_contact("2025-11-29T22:39:00"),
         dict(
             system="marketing",
             id="K1",
