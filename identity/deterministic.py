@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -362,7 +363,10 @@ def spells_names(address: str, vocabulary: frozenset[str]) -> bool:
 
 
 def link_typo_neighbours(
-    prepared: pd.DataFrame, labels: np.ndarray, unusable: frozenset[str] = frozenset()
+    prepared: pd.DataFrame,
+    labels: np.ndarray,
+    unusable: frozenset[str] = frozenset(),
+    vocabulary: frozenset[str] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
     """Attach a nameless cluster whose e-mail is one typo away from the e-mail of exactly one
     named person (a newsletter sign-up `deborahgiffin@` of `deborahgriffin@`'s customer).
@@ -455,7 +459,8 @@ def link_typo_neighbours(
     # two people's, one letter apart as their names are; unless the sign-up's spells the
     # holder's name and the holder's own does not (`jessica.patrick@` beside Jessica Patrick's
     # contact that staff typed `jessic.apatrick@`): then the typo is the holder's
-    vocabulary = name_vocabulary(prepared)
+    if vocabulary is None:  # else counted over more records than these (`WholeDataFacts`)
+        vocabulary = name_vocabulary(prepared)
     usable = [
         (
             address_names(email[r], first[r], last[r])
@@ -540,7 +545,10 @@ def link_session_typos(
 
 
 def link_session_sign_ups(
-    prepared: pd.DataFrame, labels: np.ndarray, unusable: frozenset[str] = frozenset()
+    prepared: pd.DataFrame,
+    labels: np.ndarray,
+    unusable: frozenset[str] = frozenset(),
+    mass: frozenset[tuple[str, pd.Timestamp]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
     """Attach a nameless cluster whose e-mail spells the whole name of exactly one named record
     first seen within the hour (`SAME_SESSION`): a newsletter or survey sign-up with the
@@ -574,7 +582,9 @@ def link_session_sign_ups(
     named_emails = set(email[present & has_name])
     left_idx = np.flatnonzero(present & ~named_cluster[labels])
     left_idx = left_idx[~pd.Series(email[left_idx]).isin(named_emails).to_numpy()]
-    left_idx = left_idx[~in_a_mass_hour(prepared, observed)[left_idx]]
+    if mass is None:  # else counted over more records than these (`WholeDataFacts`)
+        mass = mass_hours(prepared)
+    left_idx = left_idx[~in_a_mass_hour(prepared, mass)[left_idx]]
     whole_name = has_name & prepared["last_name_norm"].notna().to_numpy()
     right_idx = np.flatnonzero(whole_name & ~np.isnat(observed))
     none = pd.DataFrame({"left_rec": [], "right_rec": []}, dtype=np.int64)
@@ -654,22 +664,45 @@ def link_session_sign_ups(
 MASS_HOUR_FACTOR = 100
 
 
-def in_a_mass_hour(prepared: pd.DataFrame, observed: np.ndarray) -> np.ndarray:
-    """Per record: was it first seen in an hour in which its system first saw more than
-    `MASS_HOUR_FACTOR` times the records of its median hour? Klaviyo's first campaign to an
-    imported list gives every profile on it the same first-seen hour (25,203 profiles in one
-    hour at 100,000 customers, the median hour 9): no sign-up happened in a visit then."""
-    cells = pd.DataFrame(
-        {"system": prepared["source_system"].to_numpy(dtype=object), "hour": observed}
-    )
-    cells["hour"] = cells["hour"].dt.floor("h")
-    per_hour = cells.groupby(["system", "hour"]).size()
+def mass_hours(prepared: pd.DataFrame) -> frozenset[tuple[str, pd.Timestamp]]:
+    """(system, hour) in which the system first saw more than `MASS_HOUR_FACTOR` times the
+    records of its median hour. Klaviyo's first campaign to an imported list gives every profile
+    on it the same first-seen hour (25,203 profiles in one hour at 100,000 customers, the median
+    hour 9): no sign-up happened in a visit then."""
+    per_hour = _first_seen_hours(prepared).groupby(["system", "hour"]).size()
     typical = per_hour.groupby(level="system").median()
     limit = typical.reindex(per_hour.index.get_level_values("system")).to_numpy()
-    mass = per_hour[per_hour.to_numpy() > MASS_HOUR_FACTOR * limit].index
-    if mass.empty:
+    return frozenset(per_hour[per_hour.to_numpy() > MASS_HOUR_FACTOR * limit].index.tolist())
+
+
+def in_a_mass_hour(prepared: pd.DataFrame, mass: frozenset[tuple[str, pd.Timestamp]]) -> np.ndarray:
+    """Per record: was it first seen in one of the `mass` hours (`mass_hours`)?"""
+    if not mass:
         return np.zeros(len(prepared), dtype=bool)
-    return pd.MultiIndex.from_frame(cells).isin(mass)
+    return pd.MultiIndex.from_frame(_first_seen_hours(prepared)).isin(list(mass))
+
+
+def _first_seen_hours(prepared: pd.DataFrame) -> pd.DataFrame:
+    observed = pd.Series(prepared["observed_at"].to_numpy(dtype="datetime64[ns]"))
+    return pd.DataFrame(
+        {"system": prepared["source_system"].to_numpy(dtype=object), "hour": observed.dt.floor("h")}
+    )
+
+
+@dataclass(frozen=True)
+class WholeDataFacts:
+    """What two rules count over all records, not over the records they link: the names people
+    are called in the data (`name_vocabulary`) and the systems' mass hours (`mass_hours`). One
+    process computes them from the records it resolves; a caller that resolves one group of
+    connected components at a time (scale_out/resolve_on_spark.py) counts them over every
+    record first and passes them in, so each group decides as the whole would."""
+
+    name_vocabulary: frozenset[str]
+    mass_hours: frozenset[tuple[str, pd.Timestamp]]
+
+    @classmethod
+    def of(cls, prepared: pd.DataFrame) -> WholeDataFacts:
+        return cls(name_vocabulary(prepared), mass_hours(prepared))
 
 
 def _keys_of_three_letters_or_more(first_names: np.ndarray) -> list[list[str]]:

@@ -16,6 +16,7 @@ import pandas as pd
 
 from identity.components import dense_labels
 from identity.deterministic import (
+    WholeDataFacts,
     link_contact_points,
     link_session_sign_ups,
     link_session_typos,
@@ -86,11 +87,13 @@ def link_deterministically(
     config: ResolutionConfig,
     overrides: list[Override],
     overloaded: frozenset[str] | None = None,
+    whole_data: WholeDataFacts | None = None,
 ) -> DeterministicLinks:
     """Normalise `records` and link them by the deterministic rules.
 
-    `overloaded`: the contact values held by too many people, when the caller counted them over
-    more records than these (the Spark path resolves one group of components at a time)."""
+    `overloaded` (the contact values held by too many people) and `whole_data` (the names and
+    mass hours two rules count): when the caller counted them over more records than these (the
+    Spark path resolves one group of components at a time)."""
     stats: dict[str, float] = {}
     clock = _Clock(stats)
     published = prepare(records)
@@ -102,14 +105,15 @@ def link_deterministically(
     prepared = mark_splits(prepared, located.splits)
     clock.lap("normalise_seconds")
 
+    whole_data = whole_data or WholeDataFacts.of(prepared)
     strong = strong_components(prepared)
     deterministic, shared_values = link_contact_points(prepared, strong, rank)
     deterministic, session_typos, session_pairs = link_session_typos(prepared, deterministic)
     deterministic, neighbour_typos, neighbour_pairs = link_typo_neighbours(
-        prepared, deterministic, shared_values
+        prepared, deterministic, shared_values, whole_data.name_vocabulary
     )
     deterministic, sign_ups, sign_up_pairs = link_session_sign_ups(
-        prepared, deterministic, shared_values | overloaded
+        prepared, deterministic, shared_values | overloaded, whole_data.mass_hours
     )
     session_typos |= neighbour_typos
     pair_edges = [
@@ -147,18 +151,20 @@ def resolve(
     overrides: list[Override] | None = None,
     *,
     overloaded: frozenset[str] | None = None,
+    whole_data: WholeDataFacts | None = None,
     scorer: Scorer | None = None,
 ) -> Resolution:
     """Resolve `records` (the `int_identity_records` layout) into customers.
 
     `previous` is the last run's output (record key + customer_id): ids carry over from it.
     `overrides`: steward decisions (`identity.overrides`); none when not given.
-    `overloaded` and `scorer`: for a caller that resolves a group of whole components of a
-    larger set (scale_out/resolve_on_spark.py): the overloaded values counted over the whole
-    set, and the pairs its probabilistic step accepted; by default both come from `records`.
+    `overloaded`, `whole_data` and `scorer`: for a caller that resolves a group of whole
+    components of a larger set (scale_out/resolve_on_spark.py): the overloaded values and the
+    rules' whole-data counts over the whole set, and the pairs its probabilistic step accepted;
+    by default all come from `records`.
     """
     config = config or ResolutionConfig()
-    linked = link_deterministically(records, config, overrides or [], overloaded)
+    linked = link_deterministically(records, config, overrides or [], overloaded, whole_data)
     stats: dict[str, float] = {"records": float(len(records)), **linked.stats}
     clock = _Clock(stats)
     published, prepared, rank = linked.published, linked.prepared, linked.rank

@@ -44,7 +44,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from identity.deterministic import SESSION_SECONDS, not_a_substitution, one_typo
+from identity.deterministic import (
+    ADDRESS_WORDS,
+    MASS_HOUR_FACTOR,
+    SESSION_SECONDS,
+    WholeDataFacts,
+    not_a_substitution,
+    one_typo,
+)
 from identity.edges import EDGE_COLUMNS
 from identity.guards import CONTACT_COLUMNS
 from identity.normalise import first_name_keys
@@ -79,6 +86,7 @@ RECORDS_PER_GROUP = 20_000
 #: The columns of the normalised records the candidate edges are made from.
 _GRAPH_COLUMNS = (
     "rec",
+    "source_system",
     "email_key",
     "phone_e164",
     "secondary_phone_e164",
@@ -89,7 +97,7 @@ _GRAPH_COLUMNS = (
     "first_keys",
 )
 _GRAPH_SCHEMA = (
-    "rec long, email_key string, phone_e164 string, secondary_phone_e164 string, "
+    "rec long, source_system string, email_key string, phone_e164 string, secondary_phone_e164 string, "
     "first_name_norm string, last_name_norm string, first_name_class string, "
     "observed_at timestamp, first_keys array<string>"
 )
@@ -153,6 +161,7 @@ def resolve_on_spark(
     groups = max(1, math.ceil(total / max(1, records_per_group)))
     normalised = _normalised(keyed).localCheckpoint()
     overloaded = _overloaded_values(normalised, config.max_people_per_contact)
+    whole_data = _whole_data_facts(normalised)
     override_edges = _override_edges(spark, keyed, overrides)
 
     graph = _without(normalised, overloaded)
@@ -166,7 +175,9 @@ def resolve_on_spark(
     splink_input = (
         pass_one.select("group", "rec", *INPUT_COLUMNS)
         .groupBy("group")
-        .applyInPandas(_deterministic_rows(config, overrides, overloaded), _SPLINK_ROWS_SCHEMA)
+        .applyInPandas(
+            _deterministic_rows(config, overrides, overloaded, whole_data), _SPLINK_ROWS_SCHEMA
+        )
         .localCheckpoint()
     )
 
@@ -215,7 +226,7 @@ def resolve_on_spark(
         .groupBy("group")
         .cogroup(group_pairs.groupBy("pair_group"))
         .applyInPandas(
-            _resolved_groups(config, overrides, overloaded, len(rows), lambda_prior),
+            _resolved_groups(config, overrides, overloaded, whole_data, len(rows), lambda_prior),
             _OUT_SCHEMA,
         )
         .localCheckpoint()
@@ -341,6 +352,41 @@ def _overloaded_values(normalised: DataFrame, max_people: int) -> frozenset[str]
         .where(F.col("people") > max_people)
     )
     return frozenset(row["value"] for row in overloaded.collect())
+
+
+def _whole_data_facts(normalised: DataFrame) -> WholeDataFacts:
+    """identity.deterministic.WholeDataFacts over every record, as group-bys: the names at least
+    two named records carry (thousands of names come back) and each system's mass hours (its
+    first-seen hours of more than MASS_HOUR_FACTOR times its median hour's records: a handful).
+    `percentile` is exact and interpolates, as pandas' median."""
+    from pyspark.sql import functions as F
+
+    names = (
+        normalised.select(F.col("first_name_norm").alias("name"))
+        .unionAll(normalised.select(F.col("last_name_norm").alias("name")))
+        .where(F.col("name").isNotNull())
+        .groupBy("name")
+        .count()
+        .where((F.col("count") >= 2) & (F.length("name") >= 2))
+    )
+    per_hour = (
+        normalised.where(F.col("observed_at").isNotNull() & F.col("source_system").isNotNull())
+        .groupBy("source_system", F.date_trunc("hour", "observed_at").alias("hour"))
+        .count()
+    )
+    typical = per_hour.groupBy("source_system").agg(
+        F.expr("percentile(count, 0.5)").alias("median")
+    )
+    mass = per_hour.join(typical, "source_system").where(
+        F.col("count") > MASS_HOUR_FACTOR * F.col("median")
+    )
+    return WholeDataFacts(
+        frozenset(row["name"] for row in names.collect()) | ADDRESS_WORDS,
+        frozenset(
+            (row["source_system"], pd.Timestamp(row["hour"]))
+            for row in mass.select("source_system", "hour").collect()
+        ),
+    )
 
 
 def _without(normalised: DataFrame, overloaded: frozenset[str]) -> DataFrame:
@@ -539,7 +585,10 @@ def _group_of(component: str, groups: int):  # -> Column
 
 
 def _deterministic_rows(
-    config: ResolutionConfig, overrides: list[Override], overloaded: frozenset[str]
+    config: ResolutionConfig,
+    overrides: list[Override],
+    overloaded: frozenset[str],
+    whole_data: WholeDataFacts,
 ):  # -> Callable[[pd.DataFrame], pd.DataFrame]
     """Pass 1 per group: the deterministic rules, then Splink's rows of the group's clusters
     with global record numbers (`rec`) as unique ids and each cluster named by its first."""
@@ -547,7 +596,11 @@ def _deterministic_rows(
     def rows_of_group(group: pd.DataFrame) -> pd.DataFrame:
         group = group.sort_values("rec", ignore_index=True)
         linked = link_deterministically(
-            group.loc[:, list(INPUT_COLUMNS)], config, _overrides_in(group, overrides), overloaded
+            group.loc[:, list(INPUT_COLUMNS)],
+            config,
+            _overrides_in(group, overrides),
+            overloaded,
+            whole_data,
         )
         rows = splink_rows(linked.prepared, linked.labels, overloaded)
         recs = group["rec"].to_numpy(np.int64)
@@ -581,6 +634,7 @@ def _resolved_groups(
     config: ResolutionConfig,
     overrides: list[Override],
     overloaded: frozenset[str],
+    whole_data: WholeDataFacts,
     rows_compared: int,
     lambda_prior: float,
 ):  # -> Callable[[pd.DataFrame, pd.DataFrame], pd.DataFrame]
@@ -617,6 +671,7 @@ def _resolved_groups(
             config,
             located,
             overloaded=overloaded,
+            whole_data=whole_data,
             scorer=scorer,
         )
         stats = {**resolution.stats, "overrides_located": float(len(located))}

@@ -24,8 +24,13 @@ def records(*rows: dict[str, Any]) -> pd.DataFrame:
 
 
 _ENTITY = {
-    "crm": "contacts", "shop": "customers", "billing": "customers", "support": "users",
-    "contact_center": "contacts", "digital": "events", "marketing": "email_events",
+    "crm": "contacts",
+    "shop": "customers",
+    "billing": "customers",
+    "support": "users",
+    "contact_center": "contacts",
+    "digital": "events",
+    "marketing": "email_events",
     "surveys": "responses",
 }
 

@@ -29,8 +29,7 @@ def test_shared_keys_link_across_columns_of_one_space_only() -> None:
 
 
 def test_union_find_consults_the_guards() -> None:
-    uf = GuardedUnionFind([named("bill"), named("william"),
-                           named("mary"), Profile()])
+    uf = GuardedUnionFind([named("bill"), named("william"), named("mary"), Profile()])
     assert uf.union(0, 1)
     assert not uf.union(1, 2)
     assert uf.union(3, 2)
@@ -48,16 +47,22 @@ def _random_households(seed: int, n: int) -> pd.DataFrame:
         household = rnd.randrange(n // 3 + 1)
         system = rnd.choice(["shop", "crm", "billing", "support", "marketing", "contact_center"])
         named = system not in ("marketing", "contact_center")
-        rows.append(dict(
-            system=system, id=f"r{i}",
-            first_name=rnd.choice(firsts) if named else None,
-            last_name=f"fam{household}" if named else None,
-            email=rnd.choice([f"fam{household}@mail.com", f"p{rnd.randrange(n)}@mail.com", None]),
-            phone=rnd.choice([f"212555{household:04d}", None]),
-            shop_customer_id=f"s{rnd.randrange(n // 2)}" if system == "shop" and rnd.random() < .3
-            else None,
-            observed_at=f"2025-01-{1 + rnd.randrange(28):02d} {rnd.randrange(24):02d}:00",
-        ))
+        rows.append(
+            dict(
+                system=system,
+                id=f"r{i}",
+                first_name=rnd.choice(firsts) if named else None,
+                last_name=f"fam{household}" if named else None,
+                email=rnd.choice(
+                    [f"fam{household}@mail.com", f"p{rnd.randrange(n)}@mail.com", None]
+                ),
+                phone=rnd.choice([f"212555{household:04d}", None]),
+                shop_customer_id=f"s{rnd.randrange(n // 2)}"
+                if system == "shop" and rnd.random() < 0.3
+                else None,
+                observed_at=f"2025-01-{1 + rnd.randrange(28):02d} {rnd.randrange(24):02d}:00",
+            )
+        )
     return records(*rows)
 
 
@@ -80,6 +85,8 @@ def test_fast_path_equals_the_sequential_pass_everywhere() -> None:
 
 
 def _same_partition(a: np.ndarray, b: np.ndarray) -> bool:
-    return len(set(zip(a.tolist(), b.tolist(), strict=True))) == len(set(a.tolist())) == len(
-        set(b.tolist())
+    return (
+        len(set(zip(a.tolist(), b.tolist(), strict=True)))
+        == len(set(a.tolist()))
+        == len(set(b.tolist()))
     )

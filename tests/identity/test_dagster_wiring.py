@@ -33,8 +33,12 @@ def identity_definitions(
     from orchestration.defs.transform.assets import touchpoint_dbt_models
 
     paths = TouchpointPaths.resolve(HANDMADE_LANDING, tmp_path / "warehouse.duckdb")
-    for name, value in ((ENV_LANDING_DIR, paths.landing_dir), (ENV_WAREHOUSE, paths.warehouse),
-                        (ENV_BUILD_DIR, paths.build_dir), (ENV_BUILD_DB, paths.build_db)):
+    for name, value in (
+        (ENV_LANDING_DIR, paths.landing_dir),
+        (ENV_WAREHOUSE, paths.warehouse),
+        (ENV_BUILD_DIR, paths.build_dir),
+        (ENV_BUILD_DB, paths.build_db),
+    ):
         monkeypatch.setenv(name, str(value))
     # A split dbt multi-asset runs `dbt build --select <its part>`. With dbt's default (eager)
     # indirect selection a singular test runs as soon as one of its models is in the part, even
@@ -45,14 +49,19 @@ def identity_definitions(
     # and CLV), not the rest of the warehouse. Without Dagster's checks: a check of a mart in the
     # slice may read a mart outside it (fct_survey_response -> fct_service_issue); dbt's
     # buildable selection still runs every dbt test whose models the slice builds.
-    marts = [get_asset_key_for_model([touchpoint_dbt_models], m)
-             for m in ("customer_identity_map", "dim_customer")]
+    marts = [
+        get_asset_key_for_model([touchpoint_dbt_models], m)
+        for m in ("customer_identity_map", "dim_customer")
+    ]
     selection = dg.AssetSelection.assets(*marts).upstream() - dg.AssetSelection.checks_for_assets(
         touchpoint_dbt_models
     )
     job = dg.define_asset_job("identity_slice", selection=selection)
     defs = dg.Definitions.merge(
-        ingestion.defs, transform.defs, identity.defs, clv.defs,
+        ingestion.defs,
+        transform.defs,
+        identity.defs,
+        clv.defs,
         dg.Definitions(resources={"warehouse": WarehouseResource.from_paths(paths)}, jobs=[job]),
     )
     return defs, paths
@@ -103,8 +112,12 @@ def test_one_job_runs_dbt_then_identity_then_dbt(
     assert any(s.startswith("touchpoint_dbt_models") for s in started[clv_step + 1 :])
 
     materialized = {e.asset_key.path[-1] for e in result.get_asset_materialization_events()}
-    assert {"int_identity_records", "resolved_records", "customer_identity_map",
-            "dim_customer"} <= materialized
+    assert {
+        "int_identity_records",
+        "resolved_records",
+        "customer_identity_map",
+        "dim_customer",
+    } <= materialized
     assert RESOLVED_RECORDS_KEY.path[-1] == "resolved_records"
 
     con = duckdb.connect(str(paths.build_db), read_only=True)

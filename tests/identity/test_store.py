@@ -20,8 +20,15 @@ def _load(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> None:
 
 def test_resolution_round_trip_keeps_ids_and_records_aliases() -> None:
     con = duckdb.connect()
-    ann_a = dict(system="shop", id="1", first_name="Ann", last_name="Lee", email="ann@x.com",
-                 shop_customer_id="1", observed_at="2025-01-01")
+    ann_a = dict(
+        system="shop",
+        id="1",
+        first_name="Ann",
+        last_name="Lee",
+        email="ann@x.com",
+        shop_customer_id="1",
+        observed_at="2025-01-01",
+    )
     ann_b = dict(system="marketing", id="2", email="ann.lee@y.com", observed_at="2025-02-01")
     _load(con, records(ann_a, ann_b))
     first = resolve_in_warehouse(con, config=DETERMINISTIC)
@@ -30,8 +37,16 @@ def test_resolution_round_trip_keeps_ids_and_records_aliases() -> None:
     assert stored["customer_id"].nunique() == 2
 
     # a CRM contact of Ann's shop account with her second address merges the two clusters
-    crm = dict(system="crm", id="003", first_name="Ann", last_name="Lee", email="ann.lee@y.com",
-               salesforce_contact_id="003", shop_customer_id="1", observed_at="2025-03-01")
+    crm = dict(
+        system="crm",
+        id="003",
+        first_name="Ann",
+        last_name="Lee",
+        email="ann.lee@y.com",
+        salesforce_contact_id="003",
+        shop_customer_id="1",
+        observed_at="2025-03-01",
+    )
     _load(con, records(ann_a, ann_b, crm))
     resolve_in_warehouse(con, config=DETERMINISTIC)
     after = con.execute(f"select source_record_id, customer_id from {RESOLVED_RECORDS}").df()

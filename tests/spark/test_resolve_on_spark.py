@@ -135,3 +135,30 @@ def test_identity_on_spark_resolves_a_simulated_company_as_identity_does(
     # them on Spark too) and previous ids were retired by merges (10).
     assert expected.stats["splink_pairs_accepted"] > 0
     assert len(expected.aliases) > 0
+
+
+def test_the_rules_whole_data_counts_on_spark_are_identitys(
+    small_company_run: PipelineRun, spark
+) -> None:
+    """Two rules count over all records, not one component's (the names the data knows, each
+    system's mass hours): Spark's group-bys give what identity counts in one process, so every
+    group of components decides as the whole would. A mass hour is planted (a list import: 400
+    profiles first seen in one hour), so that count is not empty."""
+    from identity.deterministic import WholeDataFacts
+    from identity.records import prepare
+    from scale_out.resolve_on_spark import _normalised, _numbered, _whole_data_facts
+
+    records = _records(small_company_run.build_db)
+    system = records["source_system"].mode()[0]
+    burst = records[records["source_system"] == system].head(1)
+    burst = burst.loc[burst.index.repeat(400)].reset_index(drop=True)
+    burst["source_record_id"] = [f"burst-{n}" for n in range(len(burst))]
+    burst["observed_at"] = pd.Timestamp("2026-01-15 09:30:00")
+    records = pd.concat([records, burst], ignore_index=True)
+
+    expected = WholeDataFacts.of(prepare(records))
+    built = _whole_data_facts(_normalised(_numbered(_spark_frame(spark, records))))
+
+    assert (system, pd.Timestamp("2026-01-15 09:00:00")) in expected.mass_hours
+    assert len(expected.name_vocabulary) > 50
+    assert built == expected
