@@ -9,6 +9,8 @@ customers per run, kept across runs: the asset check on the day-to-day change re
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import duckdb
 import pandas as pd
 import pyarrow as pa
@@ -162,6 +164,34 @@ def _write_registered(con: duckdb.DuckDBPyConnection) -> None:
     except BaseException:
         con.execute("rollback")
         raise
+
+
+@dataclass(frozen=True)
+class ResolutionSummary:
+    """What the identity asset reports about a resolution, on either engine (on Spark the
+    counts are group-bys there, scale_out/identity_step.py: the records stay in Spark)."""
+
+    records: int
+    records_by_match_method: dict[str, int]
+    aliases: int
+    edges: int
+    edges_by_rule: dict[str, int]
+    stats: dict[str, float]
+
+    @classmethod
+    def of(cls, resolution: Resolution) -> ResolutionSummary:
+        return cls(
+            records=len(resolution.records),
+            records_by_match_method=_value_counts(resolution.records["match_method"]),
+            aliases=len(resolution.aliases),
+            edges=len(resolution.edges),
+            edges_by_rule=_value_counts(resolution.edges["rule"]),
+            stats=resolution.stats,
+        )
+
+
+def _value_counts(column: pd.Series) -> dict[str, int]:
+    return {str(k): int(v) for k, v in column.value_counts().items()}
 
 
 def resolve_in_warehouse(

@@ -1,4 +1,5 @@
-"""Connected components in Spark: the deterministic identity stage's graph step at cluster scale.
+"""Connected components in Spark: identity's candidate graph at cluster scale
+(scale_out/resolve_on_spark.py).
 
 identity/components.py solves the same problem in one process (scipy) for DuckDB builds. Here the
 graph never leaves Spark: min-label propagation over the edge list, each round a join and a group
@@ -52,21 +53,3 @@ def connected_components(edges: DataFrame, max_rounds: int = MAX_ROUNDS) -> Data
         if changed == 0:
             return labels
     raise RuntimeError(f"connected components did not settle in {max_rounds} rounds")
-
-
-def shared_key_components(keys: DataFrame) -> DataFrame:
-    """(record, component) for records linked by sharing a key value: `keys(record, space, value)`
-    holds one row per record and identifier it carries (e.g. space `email`, the normalised address).
-    As in identity.components.shared_key_components, records attach to key nodes (one edge per
-    record and value, not one per pair of records); a record without keys is its own component."""
-    from pyspark.sql import functions as F
-
-    record_node = F.concat(F.lit("r:"), F.col("record").cast("string"))
-    key_node = F.concat(F.lit("k:"), F.col("space"), F.lit(":"), F.col("value").cast("string"))
-    with_value = keys.where(F.col("value").isNotNull())
-    edges = with_value.select(record_node.alias("src"), key_node.alias("dst"))
-    lonely = keys.select(record_node.alias("src"), record_node.alias("dst"))
-    components = connected_components(edges.unionByName(lonely))
-    return components.where(F.col("node").startswith("r:")).select(
-        F.expr("substring(node, 3)").alias("record"), "component"
-    )

@@ -11,13 +11,18 @@ DuckDB with COPY, the resolution leaves Spark with its writer, and DuckDB reads 
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from identity.overrides import Override
 from identity.resolve import ResolutionConfig
 from identity.schema import RECORD_KEY
-from identity.store import DEFAULT_SOURCE, RESOLVED_RECORDS, has_previous, write_resolution_files
+from identity.store import (
+    DEFAULT_SOURCE,
+    RESOLVED_RECORDS,
+    ResolutionSummary,
+    has_previous,
+    write_resolution_files,
+)
 from scale_out.publish import spark_table_folder
 from scale_out.resolve_on_spark import resolve_on_spark
 from scale_out.settings import SparkPaths
@@ -25,19 +30,6 @@ from scale_out.settings import SparkPaths
 if TYPE_CHECKING:
     import duckdb
     from pyspark.sql import DataFrame, SparkSession
-
-
-@dataclass(frozen=True)
-class ResolutionSummary:
-    """What the identity asset reports about a resolution, on either engine (on Spark the
-    counts are group-bys there: the records stay in Spark)."""
-
-    records: int
-    records_by_match_method: dict[str, int]
-    aliases: int
-    edges: int
-    edges_by_rule: dict[str, int]
-    stats: dict[str, float]
 
 
 def resolve_into_warehouse_on_spark(

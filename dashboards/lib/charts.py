@@ -25,8 +25,7 @@ def trend_chart(
     grain = trend.columns[0]
     label = strip_unit(label)
     shown = pd.DataFrame({grain: trend[grain], label: [display.value(v) for v in trend[metric]]})
-    figure = plot(
-        "line",
+    figure = px.line(  # not `plot`: this whole function is cached, a second cache would copy
         shown,
         x=grain,
         y=label,

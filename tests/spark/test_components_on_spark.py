@@ -1,5 +1,6 @@
-"""The deterministic identity stage's graph step in Spark (scale_out/components.py) gives the same
-partition as the one-process solver DuckDB builds use (identity/components.py)."""
+"""Connected components in Spark (scale_out/components.py) give the partition the one-process
+solver of DuckDB builds gives (identity/components.py) on a graph of records and shared key
+values, the shape of identity's candidate graph (records joined to a node per value)."""
 
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ def _partition(labels_by_record: dict[int, object]) -> set[frozenset[int]]:
     return {frozenset(g) for g in groups.values()}
 
 
-def test_shared_key_components_match_the_in_process_solver(spark) -> None:
-    from scale_out.components import shared_key_components
+def test_connected_components_match_the_in_process_solver(spark) -> None:
+    from scale_out.components import connected_components
 
     rng = np.random.default_rng(17)
     n_records = 400
@@ -31,10 +32,13 @@ def test_shared_key_components_match_the_in_process_solver(spark) -> None:
     phones = np.where(rng.random(n_records) < 0.5, rng.integers(0, 150, n_records), -1)
     expected = shared_key_components_in_process(n_records, [[emails], [phones]])
 
-    rows = [(r, "email", int(emails[r]) if emails[r] >= 0 else None) for r in range(n_records)]
-    rows += [(r, "phone", int(phones[r]) if phones[r] >= 0 else None) for r in range(n_records)]
-    keys = spark.createDataFrame(rows, "record long, space string, value long")
-    built = {int(row.record): row.component for row in shared_key_components(keys).collect()}
+    edges = [(f"r:{r}", f"r:{r}") for r in range(n_records)]  # a record without keys too
+    edges += [(f"r:{r}", f"k:email:{emails[r]}") for r in range(n_records) if emails[r] >= 0]
+    edges += [(f"r:{r}", f"k:phone:{phones[r]}") for r in range(n_records) if phones[r] >= 0]
+    labels = connected_components(spark.createDataFrame(edges, "src string, dst string"))
+    built = {
+        int(row.node[2:]): row.component for row in labels.collect() if row.node.startswith("r:")
+    }
 
     assert len(built) == n_records
     assert _partition(built) == _partition(dict(enumerate(expected.tolist())))

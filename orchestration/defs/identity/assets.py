@@ -9,16 +9,15 @@ steps of one run (tests/identity/test_dagster_wiring.py proves it).
 
 import dagster as dg
 import duckdb
-import pandas as pd
 from dagster_dbt import get_asset_key_for_model
 
 from identity import RESOLVED_EDGES, RESOLVED_RECORDS, resolve_in_warehouse
 from identity.overrides import load_overrides, overrides_path
+from identity.store import ResolutionSummary
 from orchestration.defs.transform.assets import touchpoint_dbt_models
 from orchestration.lib.engine import Engine, selected_engine
 from orchestration.lib.resources import DUCKDB_WRITER_POOL, WarehouseResource
 from orchestration.lib.spark_dbt_step import spark_paths
-from scale_out.identity_step import ResolutionSummary
 
 RESOLVED_RECORDS_KEY = dg.AssetKey(["identity", "resolved_records"])
 RESOLVED_EDGES_KEY = dg.AssetKey(["identity", "resolved_edges"])
@@ -103,16 +102,4 @@ def _resolve(con: duckdb.DuckDBPyConnection, warehouse: WarehouseResource) -> Re
             spark_paths(warehouse.paths.build_dir),
             overrides=load_overrides(),
         )
-    resolution = resolve_in_warehouse(con)
-    return ResolutionSummary(
-        records=len(resolution.records),
-        records_by_match_method=_counts(resolution.records["match_method"]),
-        aliases=len(resolution.aliases),
-        edges=len(resolution.edges),
-        edges_by_rule=_counts(resolution.edges["rule"]),
-        stats=resolution.stats,
-    )
-
-
-def _counts(column: pd.Series) -> dict[str, int]:
-    return {str(k): int(v) for k, v in column.value_counts().items()}
+    return ResolutionSummary.of(resolve_in_warehouse(con))
