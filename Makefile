@@ -12,7 +12,7 @@ export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 export TOUCHPOINT_DBT_TARGET := published
-# A machine may forbid writing bytecode (PYTHONDONTWRITEBYTECODE=1, as the project's CI machine
+# A machine may forbid writing bytecode (PYTHONDONTWRITEBYTECODE=1, as the development machine
 # does): every Python process then compiles each module it imports from source again, a sixth
 # of `touchpoint run`'s CPU on the hand-made folder (61.9 -> 49.3 CPU s, D065). The verbs
 # below let Python keep its .pyc files (in .venv and in the ignored __pycache__ folders).
