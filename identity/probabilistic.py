@@ -166,6 +166,10 @@ class ProbabilisticConfig:
     #: prediction use all of them.
     max_training_rows: int = 100_000
 
+    def __post_init__(self) -> None:
+        if self.max_training_rows < 2:
+            raise ValueError(f"max_training_rows must be at least 2, not {self.max_training_rows}")
+
 
 @dataclass(frozen=True)
 class ScoredPairs:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from identity.probabilistic import ProbabilisticConfig, RowCounts, training_sample
 
@@ -66,3 +67,8 @@ def test_the_prior_counts_all_rows() -> None:
     assert counts.trainable(ProbabilisticConfig(min_rows=6))
     assert not counts.trainable(ProbabilisticConfig(min_rows=7))
     assert not RowCounts.of(rows.assign(cluster=1)).trainable(ProbabilisticConfig(min_rows=0))
+
+
+def test_a_bound_too_small_to_train_on_is_refused() -> None:
+    with pytest.raises(ValueError, match="max_training_rows must be at least 2, not 0"):
+        ProbabilisticConfig(max_training_rows=0)
