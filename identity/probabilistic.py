@@ -4,9 +4,15 @@ Records with a first or a family name take part (a name is what a typo'd e-mail 
 surname leaves to compare), one row per distinct identity within a deterministic cluster, and
 predictions only compare rows of *different* clusters. The Fellegi-Sunter parameters come from the data:
 
-- lambda (the prior that two random rows match) from the deterministic clusters themselves;
+- lambda (the prior that two random rows match) from the deterministic clusters themselves
+  (counts over all rows: `RowCounts`);
 - u by random sampling of row pairs (`estimate_u_using_random_sampling`, seeded);
 - m by expectation maximisation on two blocking rules (`estimate_parameters_using_...`).
+
+u and m are trained on at most `max_training_rows` rows (`training_sample`: whole deterministic
+clusters chosen by a seeded hash), so that training holds a bounded table whatever the size of
+the company, and another engine (scale_out/resolve_on_spark.py) picks the same rows and trains
+the same model; prediction compares all rows.
 
 A pair is accepted when its evidence (match weight without the prior) reaches the threshold and
 it agrees on a personal identifier or the whole name at one place (`ACCEPTANCE`); accepted pairs
@@ -156,6 +162,13 @@ class ProbabilisticConfig:
     threads: int | None = None  # DuckDB threads for Splink; None = DuckDB's default
     #: Below this many rows there are too few pairs to estimate m and u: the step is skipped.
     min_rows: int = 1000
+    #: u and m are trained on at most this many rows (`training_sample`); the prior and the
+    #: prediction use all of them.
+    max_training_rows: int = 100_000
+
+    def __post_init__(self) -> None:
+        if self.max_training_rows < 2:
+            raise ValueError(f"max_training_rows must be at least 2, not {self.max_training_rows}")
 
 
 @dataclass(frozen=True)
@@ -231,13 +244,52 @@ def splink_rows(
     return rows.reset_index(drop=True)
 
 
-def _lambda_prior(rows: pd.DataFrame) -> float:
-    """P(two random rows match), estimated as the share of row pairs inside one cluster."""
-    sizes = rows.groupby("cluster").size().to_numpy(dtype=np.float64)
-    within = float((sizes * (sizes - 1) / 2).sum())
-    n = float(len(rows))
-    total = n * (n - 1) / 2
-    return min(max(within / total, 1e-9), 0.5) if total else 1e-6
+@dataclass(frozen=True)
+class RowCounts:
+    """What the minimum size and the prior need of all of Splink's rows: three counts, which
+    another engine computes with a group-by instead of collecting the rows."""
+
+    rows: int
+    clusters: int
+    pairs_within_clusters: int
+
+    @classmethod
+    def of(cls, rows: pd.DataFrame) -> RowCounts:
+        sizes = rows.groupby("cluster").size().to_numpy(dtype=np.int64)
+        return cls(len(rows), len(sizes), int((sizes * (sizes - 1) // 2).sum()))
+
+    def trainable(self, config: ProbabilisticConfig) -> bool:
+        return self.rows >= config.min_rows and self.clusters >= 2
+
+    def lambda_prior(self) -> float:
+        """P(two random rows match), estimated as the share of row pairs inside one cluster."""
+        n = float(self.rows)
+        total = n * (n - 1) / 2
+        return min(max(self.pairs_within_clusters / total, 1e-9), 0.5) if total else 1e-6
+
+
+def training_keys(rows: pd.DataFrame, seed: int) -> np.ndarray:
+    """Each row's rank key for the training sample (`training_sample`): a seeded hash of the
+    smallest unique id of its deterministic cluster, as int64.
+
+    A cluster is in or out whole (the pairs EM learns m from are mostly a cluster's identities),
+    its members are a random draw of the people (random pairs of them give u as all rows do; a
+    key made of a family name would not: a sample of the names makes namesakes more common), and
+    the key depends on the grouping only, not on how an engine numbers the clusters.
+    """
+    first_ids = rows.groupby("cluster")["unique_id"].transform("min").to_numpy(dtype=np.int64)
+    return pd.util.hash_array(first_ids + np.int64(seed)).view(np.int64)
+
+
+def training_sample(rows: pd.DataFrame, config: ProbabilisticConfig) -> pd.DataFrame:
+    """The rows u and m are trained on, in unique-id order: all of them up to
+    `config.max_training_rows`, else that many, the smallest (training key, unique id): whole
+    clusters but the last. The same rows whatever order `rows` come in."""
+    if len(rows) > config.max_training_rows:
+        keys = training_keys(rows, config.seed)
+        rank = np.lexsort((rows["unique_id"].to_numpy(dtype=np.int64), keys))
+        rows = rows.iloc[rank[: config.max_training_rows]]
+    return rows.sort_values("unique_id", ignore_index=True)
 
 
 def _exact_or_one_typo(
@@ -353,24 +405,36 @@ def first_keys(first_names: pd.Series) -> list[list[str]]:
     return [sorted(first_name_keys(f)) for f in first_names]
 
 
+def _splink_connection(config: ProbabilisticConfig) -> duckdb.DuckDBPyConnection:
+    con = connect_scratch()  # the run's memory_limit
+    if config.threads:
+        con.execute(f"SET threads = {int(config.threads)}")
+    return con
+
+
+def _linker(
+    con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, settings: SettingsCreator | dict
+) -> Linker:
+    """Splink's Linker on `rows` (`splink_rows`) with a model's settings."""
+    table = pa.Table.from_pandas(rows, preserve_index=False).append_column(
+        "first_keys",
+        pa.array(first_keys(rows["first_name"]), pa.list_(pa.string())),
+    )
+    return Linker(
+        DuckDBAPI(con).register(table, dataset_display_name="identity_rows"),
+        settings,
+        log_level=logging.ERROR,  # levels the data never shows are expected (no name typos)
+    )
+
+
 def _trained_linker(
     con: duckdb.DuckDBPyConnection,
     rows: pd.DataFrame,
     lambda_prior: float,
     config: ProbabilisticConfig,
 ) -> Linker:
-    """Splink's Linker on `rows` (`splink_rows`), its u and m trained on this data."""
-    table = pa.Table.from_pandas(rows, preserve_index=False).append_column(
-        "first_keys",
-        pa.array(first_keys(rows["first_name"]), pa.list_(pa.string())),
-    )
-    if config.threads:
-        con.execute(f"SET threads = {int(config.threads)}")
-    linker = Linker(
-        DuckDBAPI(con).register(table, dataset_display_name="identity_rows"),
-        _settings(lambda_prior),
-        log_level=logging.ERROR,  # levels the data never shows are expected (no name typos)
-    )
+    """Splink's Linker on `rows`, its u and m trained on them."""
+    linker = _linker(con, rows, _settings(lambda_prior))
     linker.training.estimate_u_using_random_sampling(max_pairs=config.u_max_pairs, seed=config.seed)
     for rule in EM_BLOCKING_RULES:
         linker.training.estimate_parameters_using_expectation_maximisation(
@@ -379,15 +443,19 @@ def _trained_linker(
     return linker
 
 
-def trained_model(rows: pd.DataFrame, config: ProbabilisticConfig) -> dict | None:
-    """The model `score_pairs` would score `rows` with (Splink's `save_model_to_json()`), or
-    None when the rows are too few to train on: for a caller that predicts elsewhere
-    (scale_out/resolve_on_spark.py, Splink's Spark backend)."""
-    if len(rows) < config.min_rows or rows["cluster"].nunique() < 2:
+def trained_model(
+    sample: pd.DataFrame, counts: RowCounts, config: ProbabilisticConfig
+) -> dict | None:
+    """The model `score_pairs` scores with (Splink's `save_model_to_json()`): u and m trained on
+    `sample` (`training_sample` of the rows `counts` counts), the prior of all rows; None when
+    the rows are too few to train on. A caller that predicts elsewhere
+    (scale_out/resolve_on_spark.py, Splink's Spark backend) passes the same sample and counts."""
+    if not counts.trainable(config):
         return None
-    con = connect_scratch()  # the run's memory_limit
+    con = _splink_connection(config)
     try:
-        return _trained_linker(con, rows, _lambda_prior(rows), config).misc.save_model_to_json()
+        linker = _trained_linker(con, sample, counts.lambda_prior(), config)
+        return linker.misc.save_model_to_json()
     finally:
         con.close()
 
@@ -400,13 +468,15 @@ def score_pairs(
 ) -> ScoredPairs:
     """Train the model on this data and score cross-cluster pairs above the threshold."""
     rows = splink_rows(prepared, clusters, shared_values)
-    empty = np.zeros(0, dtype=np.int64)
-    if len(rows) < config.min_rows or rows["cluster"].nunique() < 2:
+    counts = RowCounts.of(rows)
+    model = trained_model(training_sample(rows, config), counts, config)
+    if model is None:
+        empty = np.zeros(0, dtype=np.int64)
         return ScoredPairs(empty, empty, np.zeros(0), np.zeros(0), len(rows), 0.0)
-    lambda_prior = _lambda_prior(rows)
-    con = connect_scratch()  # the run's memory_limit
+    lambda_prior = counts.lambda_prior()
+    con = _splink_connection(config)
     try:
-        linker = _trained_linker(con, rows, lambda_prior, config)
+        linker = _linker(con, rows, model)
         prior_bits = float(np.log2(lambda_prior / (1 - lambda_prior)))
         predictions = linker.inference.predict(
             threshold_match_weight=config.min_evidence_bits + prior_bits, warning_mode="never"

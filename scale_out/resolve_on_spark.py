@@ -19,8 +19,10 @@ Two passes, because Splink's rows depend on the deterministic clusters:
    test, without its "exactly one candidate", which the component then decides), and the
    steward overrides' pairs. Per group: the deterministic rules
    (`identity.resolve.link_deterministically`) and Splink's rows of each cluster.
-2. Splink's model is trained on those rows (identity.probabilistic.trained_model: DuckDB, in
-   this process, u and m from bounded samples); its prediction runs on Spark
+2. Splink's model is trained on a bounded sample of those rows (identity.probabilistic.
+   trained_model: DuckDB, in this process): the rows of identity.probabilistic.training_sample,
+   chosen on Spark by the same key (`orderBy` and `limit`: at most `max_training_rows` rows
+   come back), and the prior from counts of all rows (a group-by). Its prediction runs on Spark
    (scale_out/splink_on_spark.py). The accepted pairs and the previous run's customer ids (all
    records that held one id: its claim is decided among them) join pass 1's components; per
    group, identity.resolve runs whole with the group's accepted pairs passed in as its scorer.
@@ -58,10 +60,13 @@ from identity.normalise import first_name_keys
 from identity.overrides import Override
 from identity.probabilistic import (
     ACCEPTANCE,
+    ProbabilisticConfig,
+    RowCounts,
     ScoredPairs,
     first_keys,
     splink_rows,
     trained_model,
+    training_keys,
 )
 from identity.records import prepare
 from identity.resolve import ResolutionConfig, link_deterministically, resolve
@@ -101,13 +106,14 @@ _GRAPH_SCHEMA = (
     "first_name_norm string, last_name_norm string, first_name_class string, "
     "observed_at timestamp, first_keys array<string>"
 )
-#: identity.probabilistic.splink_rows' columns (in its order), and the nickname keys.
+#: identity.probabilistic.splink_rows' columns (in its order), the nickname keys and each row's
+#: key for the training sample (identity.probabilistic.training_keys).
 _SPLINK_ROWS_SCHEMA = (
     "unique_id long, cluster long, first_name string, first_class string, last_name string, "
     "email string, email_local string, email_domain string, email_initial string, "
     "email_uses double, phone string, phone2 string, postal_code string, street string, "
     "city string, first_seen long, session_even long, session_odd long, birth_date string, "
-    "first_keys array<string>"
+    "first_keys array<string>, training_key long"
 )
 _NULLABLE_INTEGERS = ("first_seen", "session_even", "session_odd")
 _TEXT = "string"
@@ -181,14 +187,21 @@ def resolve_on_spark(
         .localCheckpoint()
     )
 
-    rows = _pandas_rows(splink_input)
     probabilistic = config.probabilistic
-    model = trained_model(rows, probabilistic) if probabilistic is not None else None
-    lambda_prior = float(model["probability_two_random_records_match"]) if model else 0.0
+    counts = _row_counts(splink_input)
+    model, training_rows = None, 0
+    if probabilistic is not None and counts.trainable(probabilistic):
+        sample = _training_sample(splink_input, probabilistic.max_training_rows)
+        model, training_rows = trained_model(sample, counts, probabilistic), len(sample)
+    lambda_prior = counts.lambda_prior() if model else 0.0
     pairs_schema = "unique_id_l long, unique_id_r long, match_probability double, evidence double"
     if model is not None and probabilistic is not None:
         accepted = accepted_pairs_on_spark(
-            spark, splink_input, model, probabilistic.min_evidence_bits, ACCEPTANCE
+            spark,
+            splink_input.drop("training_key"),
+            model,
+            probabilistic.min_evidence_bits,
+            ACCEPTANCE,
         ).localCheckpoint()
     else:
         accepted = spark.createDataFrame([], pairs_schema)
@@ -226,7 +239,7 @@ def resolve_on_spark(
         .groupBy("group")
         .cogroup(group_pairs.groupBy("pair_group"))
         .applyInPandas(
-            _resolved_groups(config, overrides, overloaded, whole_data, len(rows), lambda_prior),
+            _resolved_groups(config, overrides, overloaded, whole_data, counts.rows, lambda_prior),
             _OUT_SCHEMA,
         )
         .localCheckpoint()
@@ -245,7 +258,8 @@ def resolve_on_spark(
         records=float(total),
         overloaded_contact_values=float(len(overloaded)),
         overrides_unmatched=float(len(overrides)) - located,
-        splink_rows=float(len(rows)),
+        splink_rows=float(counts.rows),
+        splink_training_rows=float(training_rows),
         splink_lambda=lambda_prior,
         component_groups=float(groups),
     )
@@ -591,7 +605,9 @@ def _deterministic_rows(
     whole_data: WholeDataFacts,
 ):  # -> Callable[[pd.DataFrame], pd.DataFrame]
     """Pass 1 per group: the deterministic rules, then Splink's rows of the group's clusters
-    with global record numbers (`rec`) as unique ids and each cluster named by its first."""
+    with global record numbers (`rec`) as unique ids, each cluster named by its first, and
+    their training keys (a group holds whole clusters: the keys are the whole set's)."""
+    seed = (config.probabilistic or ProbabilisticConfig()).seed
 
     def rows_of_group(group: pd.DataFrame) -> pd.DataFrame:
         group = group.sort_values("rec", ignore_index=True)
@@ -608,15 +624,35 @@ def _deterministic_rows(
         rows["unique_id"] = recs[rows["unique_id"].to_numpy()]
         rows["cluster"] = first_of_cluster.reindex(rows["cluster"]).to_numpy(np.int64)
         rows["first_keys"] = _lists(first_keys(rows["first_name"]), rows.index)
+        rows["training_key"] = training_keys(rows, seed)
         return rows
 
     return rows_of_group
 
 
-def _pandas_rows(splink_input: DataFrame) -> pd.DataFrame:
-    """Splink's rows in one frame for training, as identity.probabilistic.splink_rows makes
-    them: sorted by unique id, its column types (the one collect of the plan: see docs)."""
-    rows = splink_input.drop("first_keys").toPandas()
+def _row_counts(splink_input: DataFrame) -> RowCounts:
+    """identity.probabilistic.RowCounts of all of Splink's rows, as a group-by."""
+    from pyspark.sql import functions as F
+
+    row = (
+        splink_input.groupBy("cluster")
+        .count()
+        .agg(
+            F.coalesce(F.sum("count"), F.lit(0)).alias("rows"),
+            F.count("*").alias("clusters"),
+            F.coalesce(F.expr("sum(count * (count - 1) div 2)"), F.lit(0)).alias("within"),
+        )
+        .first()
+    )
+    return RowCounts(int(row["rows"]), int(row["clusters"]), int(row["within"]))
+
+
+def _training_sample(splink_input: DataFrame, max_rows: int) -> pd.DataFrame:
+    """identity.probabilistic.training_sample of Splink's rows: the `max_rows` smallest
+    (training key, unique id), collected (the plan's one collect of rows: bounded), in the
+    frame splink_rows makes (unique-id order, its column types)."""
+    chosen = splink_input.orderBy("training_key", "unique_id").limit(max_rows)
+    rows = chosen.drop("first_keys", "training_key").toPandas()
     for column in _NULLABLE_INTEGERS:
         rows[column] = rows[column].astype("Int64")
     return rows.sort_values("unique_id", ignore_index=True)

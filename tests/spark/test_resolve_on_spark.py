@@ -6,19 +6,27 @@ simulated company's int_identity_records (the DuckDB builds `handmade_run`, `sma
 Each is resolved against a previous run (the records without every fifth one, so that clusters
 grow and merge and ids are claimed, carried and retired), with two steward overrides (a
 force-merge of two customers, a force-split inside a third) and Splink's step on (its minimum
-size lifted: 200 customers are below it). The Spark side cuts
+size lifted: 200 customers are below it), its model trained on a sample of 60 % of its rows
+(identity.probabilistic.training_sample): both engines must train on the same rows, and Spark
+must collect no more than the bound. The Spark side cuts
 the records into groups of about 10 records: many groups, so a rule that looked beyond its
 component would show.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
 import pytest
 
+import identity.probabilistic as probabilistic
 from identity.edges import EDGE_COLUMNS
 from identity.overrides import Override
 from identity.probabilistic import ProbabilisticConfig
@@ -80,22 +88,95 @@ def _overrides(resolved: pd.DataFrame) -> list[Override]:
     ]
 
 
+def _sampled(config: ResolutionConfig, splink_rows: float) -> ResolutionConfig:
+    """`config` with Splink's training bounded to 60 % of its rows."""
+    assert config.probabilistic is not None
+    bound = math.floor(0.6 * splink_rows)
+    return replace(config, probabilistic=replace(config.probabilistic, max_training_rows=bound))
+
+
+Training = Callable[[pd.DataFrame, probabilistic.RowCounts, ProbabilisticConfig], dict | None]
+
+
+@contextmanager
+def _training_recorded() -> Iterator[dict[str, list[dict[str, Any]]]]:
+    """What each engine hands identity.probabilistic.trained_model (the rows of the sample, the
+    counts of all rows) and the model it gets back."""
+    import scale_out.resolve_on_spark as on_spark
+
+    seen: dict[str, list[dict[str, Any]]] = {"duckdb": [], "spark": []}
+
+    def recording(engine: str, train: Training) -> Training:
+        def record(
+            sample: pd.DataFrame, counts: probabilistic.RowCounts, config: ProbabilisticConfig
+        ) -> dict | None:
+            model = train(sample, counts, config)
+            ids = sample["unique_id"].tolist()
+            seen[engine].append({"ids": ids, "counts": counts, "model": model})
+            return model
+
+        return record
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            probabilistic, "trained_model", recording("duckdb", probabilistic.trained_model)
+        )
+        patch.setattr(on_spark, "trained_model", recording("spark", on_spark.trained_model))
+        yield seen
+
+
+def _parameters(model: dict[str, Any]) -> list[tuple[str, str, float | None, float | None]]:
+    return [
+        (
+            c["output_column_name"],
+            level["sql_condition"],
+            level.get("m_probability"),
+            level.get("u_probability"),
+        )
+        for c in model["comparisons"]
+        for level in c["comparison_levels"]
+    ]
+
+
+def _assert_trained_alike(seen: dict[str, list[dict[str, Any]]], bound: int) -> None:
+    """Both engines trained once, on the same sample of at most `bound` rows (fewer than all),
+    with the same counts, and got the same model (EM's sums in DuckDB's threads may differ in
+    the last bit from run to run)."""
+    (duckdb_training,), (spark_training,) = seen["duckdb"], seen["spark"]
+    assert spark_training["ids"] == duckdb_training["ids"]
+    assert spark_training["counts"] == duckdb_training["counts"]
+    assert len(spark_training["ids"]) == bound < spark_training["counts"].rows
+    prior = "probability_two_random_records_match"
+    assert spark_training["model"][prior] == duckdb_training["model"][prior]
+    for ours, theirs in zip(
+        _parameters(spark_training["model"]), _parameters(duckdb_training["model"]), strict=True
+    ):
+        assert ours[:2] == theirs[:2]
+        for a, b in zip(ours[2:], theirs[2:], strict=True):
+            assert (a is None and b is None) or a == pytest.approx(b, rel=1e-9), ours
+
+
 def _assert_resolves_as_identity_does(build: PipelineRun, spark) -> Resolution:
     from scale_out.resolve_on_spark import resolve_on_spark
 
     records = _records(build.build_db)
     previous = _previous_run(records)
-    overrides = _overrides(resolve(records, config=CONFIG).records)
-    expected = resolve(records, previous, CONFIG, overrides)
-
-    built = resolve_on_spark(
-        spark,
-        _spark_frame(spark, records),
-        _spark_frame(spark, previous),
-        CONFIG,
-        overrides,
-        records_per_group=RECORDS_PER_GROUP,
-    )
+    unsampled = resolve(records, config=CONFIG)
+    overrides = _overrides(unsampled.records)
+    config = _sampled(CONFIG, unsampled.stats["splink_rows"])
+    with _training_recorded() as seen:
+        expected = resolve(records, previous, config, overrides)
+        built = resolve_on_spark(
+            spark,
+            _spark_frame(spark, records),
+            _spark_frame(spark, previous),
+            config,
+            overrides,
+            records_per_group=RECORDS_PER_GROUP,
+        )
+    assert config.probabilistic is not None
+    _assert_trained_alike(seen, config.probabilistic.max_training_rows)
+    assert built.stats["splink_training_rows"] == config.probabilistic.max_training_rows
 
     assert built.stats["component_groups"] > 1
     for name, columns, ours in (
@@ -113,6 +194,8 @@ def _assert_resolves_as_identity_does(build: PipelineRun, spark) -> Resolution:
         "overrides_merged",
         "overrides_split",
         "overrides_unmatched",
+        "splink_rows",
+        "splink_lambda",
     ):
         assert built.stats[stat] == expected.stats[stat], stat
     return expected
