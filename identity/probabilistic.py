@@ -60,6 +60,21 @@ _SPLINK_COLUMNS = [
     "birth_date",
 ]
 
+#: The prepared records' columns `splink_rows` reads.
+_PREPARED_COLUMNS = [
+    "first_name_norm",
+    "first_name_class",
+    "last_name_norm",
+    "email_key",
+    "phone_e164",
+    "secondary_phone_e164",
+    "postal_code5",
+    "street_key",
+    "city_norm",
+    "observed_at",
+    "birth_date",
+]
+
 # Predictions compare rows of different deterministic clusters only: within a cluster the
 # question is already answered.
 _PREDICTION_BLOCKS = (
@@ -182,15 +197,17 @@ def splink_rows(
     the guards refuse any merge of two different first names.
     """
     named = (prepared["first_name_norm"].notna() | prepared["last_name_norm"].notna()).to_numpy()
-    records = prepared.loc[named]
+    records = prepared.loc[named, _PREPARED_COLUMNS]  # not every column: millions of rows
     personal = {
         c: records[c].where(~records[c].isin(shared_values))
         for c in ("email_key", "phone_e164", "secondary_phone_e164")
     }
     email = pa.array(personal["email_key"], type=pa.string(), from_pandas=True)
     email_parts = pc.split_pattern(email, "@", max_splits=1)
-    all_emails = prepared["email_key"]
-    uses = all_emails.value_counts()
+    # records per e-mail (all records, named or not), counted on integer codes
+    email_codes = pd.factorize(prepared["email_key"], use_na_sentinel=True)[0]
+    uses = np.append(np.bincount(email_codes[email_codes >= 0]), 0)[email_codes[named]]
+    email_uses = np.where(personal["email_key"].notna().to_numpy(), uses, np.nan)
     # seconds since the epoch (null: unknown); two records first seen within an hour share a
     # two-hour bucket of one of the two offsets, which is what the blocking rules join on
     observed = records["observed_at"].to_numpy(dtype="datetime64[s]")
@@ -207,7 +224,7 @@ def splink_rows(
             "email_local": pc.list_element(email_parts, 0).to_numpy(zero_copy_only=False),
             "email_domain": pc.list_element(email_parts, 1).to_numpy(zero_copy_only=False),
             "email_initial": pc.utf8_slice_codeunits(email, 0, 1).to_numpy(zero_copy_only=False),
-            "email_uses": personal["email_key"].map(uses).to_numpy(),
+            "email_uses": email_uses if np.isnan(email_uses).any() else uses,
             "phone": personal["phone_e164"]
             .where(personal["phone_e164"].notna(), personal["secondary_phone_e164"])
             .to_numpy(),
