@@ -32,6 +32,7 @@ the guarded result equals the plain connected component (`_needs_guarded_pass`).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from identity import processes
 from identity.components import (
     GuardedUnionFind,
     components,
@@ -47,6 +49,7 @@ from identity.components import (
 )
 from identity.guards import EMPTY, profiles_by_label, suspect_components
 from identity.normalise import first_name_keys
+from identity.processes import in_processes
 from identity.schema import CONTACT_POINTS, ID_RULES, OWNERSHIP_SYSTEMS
 from warehouse.connections import connect_scratch
 
@@ -172,16 +175,47 @@ def link_contact_points(
     labels = unguarded.copy()
     shared: frozenset[str] = frozenset()
     if in_suspect.any():
-        idx = np.flatnonzero(in_suspect)
-        position = np.full(n, -1, dtype=np.int64)
-        position[idx] = np.arange(len(idx))
-        sub_edges = edges[in_suspect[edges["record"].to_numpy()]].copy()
-        sub_edges["record"] = position[sub_edges["record"].to_numpy()]
-        guarded, shared = _guarded_union(
-            prepared.iloc[idx].reset_index(drop=True), strong[idx], sub_edges
+        parts = _suspect_parts(unguarded, in_suspect)
+        results = in_processes(
+            [functools.partial(_guarded_part, prepared, strong, edges, part) for part in parts]
         )
-        labels[idx] = guarded + int(labels.max()) + 1
+        offset = int(labels.max()) + 1
+        for part, (guarded, part_shared) in zip(parts, results, strict=True):
+            labels[part] = guarded + offset
+            offset += int(guarded.max()) + 1 if len(guarded) else 0
+            shared |= part_shared
+    # numbered by first appearance: the same labels however the suspect parts were split
     return dense_labels(labels), shared
+
+
+def _suspect_parts(unguarded: np.ndarray, in_suspect: np.ndarray) -> list[np.ndarray]:
+    """The suspect records in one part, or (when there are many and a second core and `fork`
+    exist) in two parts of whole components with about as many records each. The guarded pass
+    never joins two components, so each part can be decided on its own."""
+    idx = np.flatnonzero(in_suspect)
+    if len(idx) < processes.PARALLEL_MIN_RECORDS or not processes.can_fork():
+        return [idx]
+    component = unguarded[idx]
+    size = np.bincount(component)
+    # components, largest first, each to the part with fewer records so far
+    load = [0, 0]
+    part_of = np.zeros(len(size), dtype=np.int64)
+    for c in np.argsort(-size, kind="stable")[: np.count_nonzero(size)].tolist():
+        lighter = int(load[1] < load[0])
+        part_of[c] = lighter
+        load[lighter] += int(size[c])
+    return [part for p in (0, 1) if len(part := idx[part_of[component] == p])]
+
+
+def _guarded_part(
+    prepared: pd.DataFrame, strong: np.ndarray, edges: pd.DataFrame, part: np.ndarray
+) -> tuple[np.ndarray, frozenset[str]]:
+    """`_guarded_union` on the records `part` (whole components), edges renumbered to them."""
+    position = np.full(len(prepared), -1, dtype=np.int64)
+    position[part] = np.arange(len(part))
+    sub_edges = edges[position[edges["record"].to_numpy()] >= 0].copy()
+    sub_edges["record"] = position[sub_edges["record"].to_numpy()]
+    return _guarded_union(prepared.iloc[part].reset_index(drop=True), strong[part], sub_edges)
 
 
 def _components_through_values(n: int, strong: np.ndarray, edges: pd.DataFrame) -> np.ndarray:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from identity.deterministic import contact_point_key_spaces, key_space
 from identity.schema import CONTACT_POINTS, ID_RULES, PROBABILISTIC, RECORD_KEY
@@ -43,32 +44,26 @@ def shared_key_edges(
     """Per (customer, key value) held by several records: oldest holder -> every other, named
     after the column through which the other record holds the value. `space`: one code array
     per column of one key namespace (equal values share a code across its columns)."""
-    parts = []
-    for order, (codes, name) in enumerate(zip(space, names, strict=True)):
-        has = np.flatnonzero(codes >= 0)
-        parts.append(
-            pd.DataFrame(
-                {
-                    "record": has,
-                    "label": labels[has],
-                    "code": codes[has],
-                    "rank": rank[has],
-                    "order": order,
-                    "rule": name,
-                }
-            )
-        )
-    frame = pd.concat(parts, ignore_index=True).sort_values(
-        ["label", "code", "rank", "order"], kind="stable"
-    )
-    frame = frame.drop_duplicates(["label", "code", "record"])
-    first = frame.groupby(["label", "code"])["record"].transform("first")
-    edges = frame[frame["record"].to_numpy() != first.to_numpy()]
+    has = [np.flatnonzero(codes >= 0) for codes in space]
+    record = np.concatenate(has)
+    code = np.concatenate([codes[h] for codes, h in zip(space, has, strict=True)])
+    column = np.repeat(np.arange(len(space)), [len(h) for h in has])
+    label = labels[record]
+    # numpy, not a frame sort and group-by: millions of rows per namespace at 1M customers
+    by_key = np.lexsort((column, rank[record], code, label))  # stable: ties keep column order
+    record, code, column, label = record[by_key], code[by_key], column[by_key], label[by_key]
+    new_key = np.ones(len(record), dtype=bool)
+    new_key[1:] = (label[1:] != label[:-1]) | (code[1:] != code[:-1])
+    # a record holding the value through two columns counts once, through the first
+    repeated = np.zeros(len(record), dtype=bool)
+    repeated[1:] = ~new_key[1:] & (record[1:] == record[:-1])
+    first = record[np.flatnonzero(new_key)[np.cumsum(new_key) - 1]]
+    edge = ~repeated & (record != first)
     return pd.DataFrame(
         {
-            "left": first[edges.index].to_numpy(),
-            "right": edges["record"].to_numpy(),
-            "rule": edges["rule"].to_numpy(),
+            "left": first[edge],
+            "right": record[edge],
+            "rule": np.asarray(names, dtype=object)[column[edge]],
         }
     )
 
@@ -115,9 +110,13 @@ def build_edges(
             edges[column] = default
     left, right = edges["left"].to_numpy(np.int64), edges["right"].to_numpy(np.int64)
     out = pd.DataFrame({"customer_id": customer_ids[left]})
-    for side, idx in (("left", left), ("right", right)):
-        for column in RECORD_KEY:
-            out[f"{side}_{column}"] = prepared[column].to_numpy(dtype=object)[idx]
+    # record keys taken as Arrow strings: Python strings converted per edge cost 7 % at 1M
+    for column in RECORD_KEY:
+        keys = pa.array(
+            prepared[column].to_numpy(dtype=object), pa.large_string(), from_pandas=True
+        )
+        for side, idx in (("left", left), ("right", right)):
+            out[f"{side}_{column}"] = pd.array(keys.take(idx), dtype=out["customer_id"].dtype)
     out["rule"] = edges["rule"].to_numpy(dtype=object)
     out["linked"] = edges["linked"].astype(bool).to_numpy()
     out["evidence_bits"] = edges["evidence_bits"].astype(float).to_numpy()

@@ -10,10 +10,12 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from identity import processes
 from identity.components import dense_labels
 from identity.deterministic import (
     WholeDataFacts,
@@ -35,6 +37,7 @@ from identity.guards import CONTACT_COLUMNS, MAX_PEOPLE_PER_CONTACT, overloaded_
 from identity.methods import match_methods
 from identity.overrides import LocatedOverrides, Override, apply_overrides, locate, mark_splits
 from identity.probabilistic import ProbabilisticConfig, ScoredPairs, merge_scored_pairs, score_pairs
+from identity.processes import in_processes
 from identity.records import observation_order, prepare
 from identity.schema import OUTPUT_COLUMNS, PROBABILISTIC, RECORD_KEY
 from identity.stable_ids import assign_customer_ids
@@ -211,20 +214,30 @@ def resolve(
     )
     stats["customers"] = float(final.max() + 1) if len(final) else 0.0
 
-    ids, aliases = assign_customer_ids(prepared, final, rank, previous)
-    method, probability = match_methods(
-        prepared,
-        deterministic,
-        final,
-        rank,
-        absorbed,
-        session_typos,
-        sign_ups,
-        sign_up_pairs["right_rec"].to_numpy(),
+    def ids_and_edges() -> tuple[np.ndarray, pd.DataFrame, pd.DataFrame]:
+        ids, aliases = assign_customer_ids(prepared, final, rank, previous)
+        return ids, aliases, build_edges(prepared, final, ids, rank, pair_edges)
+
+    def methods() -> tuple[np.ndarray, np.ndarray]:
+        return match_methods(
+            prepared,
+            deterministic,
+            final,
+            rank,
+            absorbed,
+            session_typos,
+            sign_ups,
+            sign_up_pairs["right_rec"].to_numpy(),
+        )
+
+    # independent of each other: at a million records, the methods in a second process
+    tasks: list[Callable[[], Any]] = [ids_and_edges, methods]
+    parallel = len(prepared) >= processes.PARALLEL_MIN_RECORDS and processes.can_fork()
+    (ids, aliases, edges), (method, probability) = (
+        in_processes(tasks) if parallel else [task() for task in tasks]
     )
     method[moved] = STEWARD_FORCE_MERGE
     probability[moved] = 1.0
-    edges = build_edges(prepared, final, ids, rank, pair_edges)
     clock.lap("assign_seconds")
 
     out = prepared.loc[:, list(RECORD_KEY)].copy()

@@ -84,6 +84,51 @@ def test_fast_path_equals_the_sequential_pass_everywhere() -> None:
         assert _same_partition(fast, slow), seed
 
 
+def test_guarded_pass_in_two_processes_gives_the_same_labels(monkeypatch) -> None:
+    """The suspect components split over two processes (as at a million records): the same
+    labels, numbered alike, and the same shared values as in one process."""
+    import identity.deterministic as det
+    import identity.processes
+
+    tasks_run: list[int] = []
+    in_processes = det.in_processes
+    monkeypatch.setattr(
+        det, "in_processes", lambda tasks: tasks_run.append(len(tasks)) or in_processes(tasks)
+    )
+    for seed in range(3):
+        prepared = prepare(_random_households(seed, 600))
+        rank = observation_order(prepared)
+        strong = strong_components(prepared)
+        monkeypatch.setattr(identity.processes, "PARALLEL_MIN_RECORDS", 10**9)
+        one, one_shared = link_contact_points(prepared, strong, rank)
+        monkeypatch.setattr(identity.processes, "PARALLEL_MIN_RECORDS", 0)
+        parts = det._suspect_parts(np.arange(len(prepared)), np.ones(len(prepared), dtype=bool))
+        assert len(parts) == 2 and sum(len(p) for p in parts) == len(prepared)
+        tasks_run.clear()
+        two, two_shared = link_contact_points(prepared, strong, rank)
+        assert tasks_run == [2], "the guarded pass did not run in two processes"
+        assert two.tolist() == one.tolist(), seed
+        assert two_shared == one_shared and one_shared, seed
+
+
+def test_resolution_in_two_processes_is_the_same(monkeypatch) -> None:
+    """Every step that splits its work over two processes at a million records (the guarded
+    pass, the match methods beside the ids and edges), forced here: the same records, methods
+    and edge table as in one process."""
+    import identity.processes
+    from identity import ResolutionConfig, resolve
+
+    households = _random_households(7, 600)
+    config = ResolutionConfig(probabilistic=None)
+    monkeypatch.setattr(identity.processes, "PARALLEL_MIN_RECORDS", 10**9)
+    one = resolve(households, config=config)
+    monkeypatch.setattr(identity.processes, "PARALLEL_MIN_RECORDS", 0)
+    two = resolve(households, config=config)
+    pd.testing.assert_frame_equal(two.records, one.records)
+    pd.testing.assert_frame_equal(two.edges, one.edges)
+    assert one.records["customer_id"].nunique() < len(households)
+
+
 def _same_partition(a: np.ndarray, b: np.ndarray) -> bool:
     return (
         len(set(zip(a.tolist(), b.tolist(), strict=True)))
