@@ -36,14 +36,50 @@ BUILD_GROUPS = {
 }
 
 
+# tryfirst: pytest-xdist reads the `xdist_group` marks in its own collection hook (it suffixes
+# each test's node id with its group), so they must be on the items before it runs. (Under
+# pytest 9.2 that suffix was lost, and every group with it: pyproject.toml pins pytest < 9.2.)
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    groups_of = {item.nodeid: _build_groups(item) for item in items}
+    # A module-scoped fixture is built once per worker: left to `--dist loadgroup`, a module's
+    # tests spread over both workers and each built it (the three-delivery same-answer build
+    # twice, 134 s each). Such a module's tests join one group: the build they use, if one;
+    # a module that spans builds (the Spark ones) keeps its builds' groups on their own workers.
+    module_groups: dict[str, set[str]] = {}
     for item in items:
-        groups = {
-            BUILD_GROUPS[name] for name in getattr(item, "fixturenames", ()) if name in BUILD_GROUPS
-        }
+        if _uses_a_module_fixture(item):
+            module_groups.setdefault(_module_of(item), set()).update(groups_of[item.nodeid])
+    module_groups = {module: groups for module, groups in module_groups.items() if len(groups) <= 1}
+    for item in items:
+        groups = groups_of[item.nodeid]
         if groups:
             item.add_marker(pytest.mark.slow)
+        if _module_of(item) in module_groups and not item.get_closest_marker("xdist_group"):
+            groups = module_groups[_module_of(item)] or {_module_of(item).replace("/", ".")}
+        if groups:
             item.add_marker(pytest.mark.xdist_group("+".join(sorted(groups))))
+
+
+def _build_groups(item: pytest.Item) -> set[str]:
+    return {
+        BUILD_GROUPS[name] for name in getattr(item, "fixturenames", ()) if name in BUILD_GROUPS
+    }
+
+
+def _module_of(item: pytest.Item) -> str:
+    return item.nodeid.split("::")[0]
+
+
+def _uses_a_module_fixture(item: pytest.Item) -> bool:
+    fixture_info = getattr(item, "_fixtureinfo", None)  # pytest's own record of the closure
+    if fixture_info is None:
+        return False
+    return any(
+        definition.scope == "module"
+        for definitions in fixture_info.name2fixturedefs.values()
+        for definition in definitions
+    )
 
 
 @pytest.fixture(scope="session")
