@@ -49,7 +49,6 @@ from identity.components import (
 )
 from identity.guards import EMPTY, profiles_by_label, suspect_components
 from identity.normalise import first_name_keys
-from identity.processes import in_processes
 from identity.schema import CONTACT_POINTS, ID_RULES, OWNERSHIP_SYSTEMS
 from warehouse.connections import connect_scratch
 
@@ -176,7 +175,7 @@ def link_contact_points(
     shared: frozenset[str] = frozenset()
     if in_suspect.any():
         parts = _suspect_parts(unguarded, in_suspect)
-        results = in_processes(
+        results = processes.in_processes(
             [functools.partial(_guarded_part, prepared, strong, edges, part) for part in parts]
         )
         offset = int(labels.max()) + 1

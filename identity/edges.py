@@ -116,7 +116,7 @@ def build_edges(
             prepared[column].to_numpy(dtype=object), pa.large_string(), from_pandas=True
         )
         for side, idx in (("left", left), ("right", right)):
-            out[f"{side}_{column}"] = pd.array(keys.take(idx), dtype=out["customer_id"].dtype)
+            out[f"{side}_{column}"] = pd.array(keys.take(idx), dtype="str")  # pandas' string
     out["rule"] = edges["rule"].to_numpy(dtype=object)
     out["linked"] = edges["linked"].astype(bool).to_numpy()
     out["evidence_bits"] = edges["evidence_bits"].astype(float).to_numpy()

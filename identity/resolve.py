@@ -37,7 +37,6 @@ from identity.guards import CONTACT_COLUMNS, MAX_PEOPLE_PER_CONTACT, overloaded_
 from identity.methods import match_methods
 from identity.overrides import LocatedOverrides, Override, apply_overrides, locate, mark_splits
 from identity.probabilistic import ProbabilisticConfig, ScoredPairs, merge_scored_pairs, score_pairs
-from identity.processes import in_processes
 from identity.records import observation_order, prepare
 from identity.schema import OUTPUT_COLUMNS, PROBABILISTIC, RECORD_KEY
 from identity.stable_ids import assign_customer_ids
@@ -234,7 +233,7 @@ def resolve(
     tasks: list[Callable[[], Any]] = [ids_and_edges, methods]
     parallel = len(prepared) >= processes.PARALLEL_MIN_RECORDS and processes.can_fork()
     (ids, aliases, edges), (method, probability) = (
-        in_processes(tasks) if parallel else [task() for task in tasks]
+        processes.in_processes(tasks) if parallel else [task() for task in tasks]
     )
     method[moved] = STEWARD_FORCE_MERGE
     probability[moved] = 1.0

@@ -91,9 +91,11 @@ def test_guarded_pass_in_two_processes_gives_the_same_labels(monkeypatch) -> Non
     import identity.processes
 
     tasks_run: list[int] = []
-    in_processes = det.in_processes
+    in_processes = identity.processes.in_processes
     monkeypatch.setattr(
-        det, "in_processes", lambda tasks: tasks_run.append(len(tasks)) or in_processes(tasks)
+        identity.processes,
+        "in_processes",
+        lambda tasks: tasks_run.append(len(tasks)) or in_processes(tasks),
     )
     for seed in range(3):
         prepared = prepare(_random_households(seed, 600))
