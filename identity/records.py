@@ -23,34 +23,20 @@ from identity.normalise import (
 )
 from identity.schema import ID_COLUMNS, INPUT_COLUMNS, RECORD_KEY
 
-#: normalised column <- (raw column, normaliser of a whole column), in two groups of about the
-#: same work (Arrow kernels for e-mails and phones, Python once per distinct value for the rest;
-#: streets have the most distinct values), run in two processes at a million records
-_NORMALISED = (
-    {
-        "email_key": ("email", normalise_emails),
-        "phone_e164": ("phone", normalise_phones),
-        "secondary_phone_e164": ("secondary_phone", normalise_phones),
-        "street_key": ("street", lambda v: map_unique(v, normalise_street)),
-    },
-    {
-        "postal_code5": ("postal_code", lambda v: map_unique(v, normalise_postal_code)),
-        "city_norm": ("city", lambda v: map_unique(v, normalise_city)),
-        "first_name_norm": ("first_name", lambda v: map_unique(v, normalise_name)),
-        "last_name_norm": ("last_name", lambda v: map_unique(v, normalise_name)),
-    },
-)
-#: the columns' order in the prepared frame
-_NORMALISED_ORDER = (
-    "email_key",
-    "phone_e164",
-    "secondary_phone_e164",
-    "postal_code5",
-    "street_key",
-    "city_norm",
-    "first_name_norm",
-    "last_name_norm",
-)
+#: normalised column <- (raw column, normaliser of a whole column, group). The two groups take
+#: about as long (Arrow kernels for e-mails and phones, and streets, which have the most distinct
+#: values; Python once per distinct value for the rest) and run in two processes at a million
+#: records.
+_NORMALISED = {
+    "email_key": ("email", normalise_emails, 0),
+    "phone_e164": ("phone", normalise_phones, 0),
+    "secondary_phone_e164": ("secondary_phone", normalise_phones, 0),
+    "postal_code5": ("postal_code", lambda v: map_unique(v, normalise_postal_code), 1),
+    "street_key": ("street", lambda v: map_unique(v, normalise_street), 0),
+    "city_norm": ("city", lambda v: map_unique(v, normalise_city), 1),
+    "first_name_norm": ("first_name", lambda v: map_unique(v, normalise_name), 1),
+    "last_name_norm": ("last_name", lambda v: map_unique(v, normalise_name), 1),
+}
 
 
 def prepare(records: pd.DataFrame) -> pd.DataFrame:
@@ -94,20 +80,19 @@ def _normalise(frame: pd.DataFrame) -> None:
     holds (text in Arrow buffers, which pickle as they are; a column of Python strings would be
     converted in this process)."""
 
-    def group(
-        columns: dict[str, tuple[str, Callable]],
-    ) -> Callable[[], dict[str, pd.api.extensions.ExtensionArray]]:
+    def group(number: int) -> Callable[[], dict[str, pd.api.extensions.ExtensionArray]]:
         return lambda: {
             target: pd.Series(normalise(frame[source])).array
-            for target, (source, normalise) in columns.items()
+            for target, (source, normalise, group) in _NORMALISED.items()
+            if group == number
         }
 
-    tasks = [group(columns) for columns in _NORMALISED]
+    tasks = [group(0), group(1)]
     parallel = processes.parallel(len(frame))
     normalised: dict = {}
     for part in processes.in_processes(tasks) if parallel else [task() for task in tasks]:
         normalised.update(part)
-    for target in _NORMALISED_ORDER:
+    for target in _NORMALISED:  # in this order
         frame[target] = normalised[target]
 
 

@@ -90,13 +90,7 @@ def test_guarded_pass_in_two_processes_gives_the_same_labels(monkeypatch) -> Non
     import identity.deterministic as det
     import identity.processes
 
-    tasks_run: list[int] = []
-    in_processes = identity.processes.in_processes
-    monkeypatch.setattr(
-        identity.processes,
-        "in_processes",
-        lambda tasks: tasks_run.append(len(tasks)) or in_processes(tasks),
-    )
+    tasks_run = _count_forks(monkeypatch)
     for seed in range(3):
         prepared = prepare(_random_households(seed, 600))
         rank = observation_order(prepared)
@@ -172,13 +166,7 @@ def test_every_two_process_path_gives_the_same_resolution(monkeypatch) -> None:
     config = ResolutionConfig(probabilistic=None)
     monkeypatch.setattr(identity.processes, "PARALLEL_MIN_RECORDS", 10**9)
     one = resolve(records_, config=config)
-    forks: list[int] = []
-    in_processes = identity.processes.in_processes
-    monkeypatch.setattr(
-        identity.processes,
-        "in_processes",
-        lambda tasks: forks.append(len(tasks)) or in_processes(tasks),
-    )
+    forks = _count_forks(monkeypatch)
     monkeypatch.setattr(identity.processes, "PARALLEL_MIN_RECORDS", 0)
     two = resolve(records_, config=config)
     # normalise, the rules beside their candidates, the guarded pass inside them, ids beside
@@ -197,6 +185,20 @@ def test_normalisation_in_two_processes_is_the_same(monkeypatch) -> None:
     one = prepare(households)
     monkeypatch.setattr(identity.processes, "PARALLEL_MIN_RECORDS", 0)
     pd.testing.assert_frame_equal(prepare(households), one)
+
+
+def _count_forks(monkeypatch) -> list[int]:
+    """The number of tasks of each `processes.in_processes` call from now on."""
+    import identity.processes
+
+    calls: list[int] = []
+    in_processes = identity.processes.in_processes
+    monkeypatch.setattr(
+        identity.processes,
+        "in_processes",
+        lambda tasks: calls.append(len(tasks)) or in_processes(tasks),
+    )
+    return calls
 
 
 def _same_partition(a: np.ndarray, b: np.ndarray) -> bool:
