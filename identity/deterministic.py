@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -421,10 +421,10 @@ def link_typo_neighbours(
     has_name = prepared["first_name_norm"].notna().to_numpy()
     named_cluster = pd.Series(has_name).groupby(labels).any().to_numpy()
     email = prepared["email_key"].to_numpy(dtype=object)
-    present = pd.notna(email) & ~pd.Series(email).isin(unusable).to_numpy()
+    present = pd.notna(email) & ~_isin(email, unusable)
     named_emails = set(email[present & has_name])
     left_idx = np.flatnonzero(present & ~named_cluster[labels])
-    left_idx = left_idx[~pd.Series(email[left_idx]).isin(named_emails).to_numpy()]
+    left_idx = left_idx[~_isin(email[left_idx], named_emails)]
     right_idx = np.flatnonzero(present & has_name)
     none = pd.DataFrame({"left_rec": [], "right_rec": []}, dtype=np.int64)
     if not len(left_idx) or not len(right_idx):
@@ -508,7 +508,7 @@ def typo_neighbours(prepared: pd.DataFrame, labels: np.ndarray) -> pd.DataFrame:
     named_emails = pd.unique(email[present & has_name])
     nameless = email[present & ~named_cluster[labels]]
     frames = {
-        "l": pd.DataFrame({"email": pd.unique(nameless[~pd.Series(nameless).isin(named_emails)])}),
+        "l": pd.DataFrame({"email": pd.unique(nameless[~_isin(nameless, named_emails)])}),
         "r": pd.DataFrame({"email": named_emails}),
     }
     con = connect_scratch()  # the run's memory_limit
@@ -639,7 +639,7 @@ def link_session_sign_ups(
     has_name = prepared["first_name_norm"].notna().to_numpy()
     named_cluster = pd.Series(has_name).groupby(labels).any().to_numpy()
     email = prepared["email_key"].to_numpy(dtype=object)
-    usable = ~named_cluster[labels[left]] & ~pd.Series(email[left]).isin(unusable).to_numpy()
+    usable = ~named_cluster[labels[left]] & ~_isin(email[left], unusable)
     spelled = pd.DataFrame({"left_rec": left[usable], "right_rec": right[usable]})
     spelled["cluster"] = labels[spelled["right_rec"].to_numpy()]
     # one named person spelled, or the record stays apart
@@ -671,7 +671,7 @@ def session_sign_up_pairs(
     present = pd.notna(email) & ~np.isnat(observed)
     named_emails = set(email[present & has_name])
     left_idx = np.flatnonzero(present & ~named_cluster[labels])
-    left_idx = left_idx[~pd.Series(email[left_idx]).isin(named_emails).to_numpy()]
+    left_idx = left_idx[~_isin(email[left_idx], named_emails)]
     if mass is None:  # else counted over more records than these (`WholeDataFacts`)
         mass = mass_hours(prepared)
     left_idx = left_idx[~in_a_mass_hour(prepared, mass)[left_idx]]
@@ -789,6 +789,13 @@ def _keys_of_three_letters_or_more(first_names: np.ndarray) -> list[list[str]]:
     codes, names = pd.factorize(pd.Series(first_names, dtype=object))
     keys = [sorted(k for k in first_name_keys(f) if len(k) >= 3) for f in names]
     return [keys[c] for c in codes]
+
+
+def _isin(values: np.ndarray, among: Collection[str]) -> np.ndarray:
+    """Per value (an array of strings and None): is it one of `among`? On object values: pandas'
+    own `isin` of text in Arrow (its default string dtype) converts `among` one value at a time
+    (seconds for the named addresses of 100,000 customers)."""
+    return pd.Series(values, dtype=object).isin(among).to_numpy()
 
 
 def _attach_pairs(
