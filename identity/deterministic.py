@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -400,6 +400,7 @@ def link_typo_neighbours(
     labels: np.ndarray,
     unusable: frozenset[str] = frozenset(),
     vocabulary: frozenset[str] | None = None,
+    neighbours: pd.DataFrame | None = None,
 ) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
     """Attach a nameless cluster whose e-mail is one typo away from the e-mail of exactly one
     named person (a newsletter sign-up `deborahgiffin@` of `deborahgriffin@`'s customer).
@@ -412,63 +413,36 @@ def link_typo_neighbours(
     that is a family address (`thehoods@`) is its one named holder's only when they used it
     before the nameless record did (as for an exact value): otherwise another member may have
     registered it.
-    Candidates come from a symmetric-deletion index (each address and its one-character
-    deletions; two strings one edit apart share an entry), so no pair of distant addresses is
-    ever compared. `unusable`: shared or placeholder values, which identify nobody.
+    `unusable`: shared or placeholder values, which identify nobody. `neighbours`: the address
+    pairs `typo_neighbours` found on these labels or on labels these refine (computed by
+    another process while the first pass ran); by default found here.
     Returns the new labels, the attached records, and the (nameless, named) record pairs.
     """
     has_name = prepared["first_name_norm"].notna().to_numpy()
     named_cluster = pd.Series(has_name).groupby(labels).any().to_numpy()
     email = prepared["email_key"].to_numpy(dtype=object)
-    present = pd.notna(email) & ~pd.Series(email).isin(unusable).to_numpy()
+    present = pd.notna(email) & ~_isin(email, unusable)
     named_emails = set(email[present & has_name])
     left_idx = np.flatnonzero(present & ~named_cluster[labels])
-    left_idx = left_idx[~pd.Series(email[left_idx]).isin(named_emails).to_numpy()]
+    left_idx = left_idx[~_isin(email[left_idx], named_emails)]
     right_idx = np.flatnonzero(present & has_name)
     none = pd.DataFrame({"left_rec": [], "right_rec": []}, dtype=np.int64)
     if not len(left_idx) or not len(right_idx):
         return labels, np.zeros(len(prepared), dtype=bool), none
-    # The answer depends on the addresses only: each distinct nameless address, and each named
-    # (address, cluster) with its first record, is expanded once (at a million customers the
-    # deletion index is tens of millions of rows otherwise).
+    if neighbours is None:
+        neighbours = typo_neighbours(prepared, labels)
+    # per nameless address: its named neighbours' clusters (one, or it stays apart) and the
+    # first record of that cluster with a neighbouring address
+    holders = pd.DataFrame(
+        {"neighbour": email[right_idx], "cluster": labels[right_idx], "right_rec": right_idx}
+    )
+    by_address = (
+        neighbours.merge(holders, on="neighbour")
+        .groupby("email", sort=False)
+        .agg(clusters=("cluster", "nunique"), right_rec=("right_rec", "min"))
+    )
+    by_address = by_address.loc[by_address["clusters"] == 1, ["right_rec"]].reset_index()
     left_records = pd.DataFrame({"left_rec": left_idx, "email": email[left_idx]})
-    frames = {
-        "l": left_records.drop_duplicates("email").rename(columns={"left_rec": "rec"}),
-        "r": pd.DataFrame(
-            {"rec": right_idx, "email": email[right_idx], "cluster": labels[right_idx]}
-        )
-        .groupby(["email", "cluster"], as_index=False, sort=False)["rec"]
-        .min(),
-    }
-    con = connect_scratch()  # the run's memory_limit
-    try:
-        for name, frame in frames.items():
-            con.register(f"{name}_frame", frame)
-            columns = "rec, email, cluster" if name == "r" else "rec, email"
-            con.execute(f"""
-                create temp table {name} as
-                select {columns}, email as variant from {name}_frame
-                union all
-                select {columns}, email[:i - 1] || email[i + 1:]
-                from {name}_frame, range(1, 65) as positions(i)
-                where i <= length(email) and email[i] <> '@'""")
-        by_address = con.execute(f"""
-            with candidates as (
-                select distinct l.email as le, r.rec as right_rec, r.email as re,
-                    r.cluster as right_cluster
-                from l join r using (variant)
-                where l.email <> r.email
-            ), neighbours as (
-                select * from candidates
-                where {one_typo("le", "re")} and {not_a_substitution("le", "re")}
-                    and {a_typo_of_the_same_mailbox("le", "re")}
-            )
-            select le as email, min(right_rec) as right_rec
-            from neighbours
-            group by le
-            having count(distinct right_cluster) = 1""").df()
-    finally:
-        con.close()
     pairs = (
         left_records.merge(by_address, on="email")
         .loc[:, ["left_rec", "right_rec"]]
@@ -513,6 +487,52 @@ def link_typo_neighbours(
     pairs = pairs[usable]
     left, right = pairs["left_rec"].to_numpy(np.int64), pairs["right_rec"].to_numpy(np.int64)
     return _attach_pairs(prepared, labels, left, right)
+
+
+def typo_neighbours(prepared: pd.DataFrame, labels: np.ndarray) -> pd.DataFrame:
+    """(email, neighbour): each address of a nameless cluster (under `labels`) that no named
+    record uses, and each named record's address one typo from it that `link_typo_neighbours`
+    accepts as a typo of the same mailbox. Addresses only: which cluster holds a neighbour is
+    looked up under the labels of the moment, so labels that merge clusters later (the rules
+    after the first pass) only remove addresses, and these pairs serve them too.
+
+    Candidates come from a symmetric-deletion index (each address and its one-character
+    deletions; two strings one edit apart share an entry), so no pair of distant addresses is
+    ever compared; each distinct address is expanded once (at a million customers the deletion
+    index is tens of millions of rows otherwise).
+    """
+    has_name = prepared["first_name_norm"].notna().to_numpy()
+    named_cluster = pd.Series(has_name).groupby(labels).any().to_numpy()
+    email = prepared["email_key"].to_numpy(dtype=object)
+    present = pd.notna(email)
+    named_emails = pd.unique(email[present & has_name])
+    nameless = email[present & ~named_cluster[labels]]
+    frames = {
+        "l": pd.DataFrame({"email": pd.unique(nameless[~_isin(nameless, named_emails)])}),
+        "r": pd.DataFrame({"email": named_emails}),
+    }
+    con = connect_scratch()  # the run's memory_limit
+    try:
+        for name, frame in frames.items():
+            con.register(f"{name}_frame", frame)
+            con.execute(f"""
+                create temp table {name} as
+                select email, email as variant from {name}_frame
+                union all
+                select email, email[:i - 1] || email[i + 1:]
+                from {name}_frame, range(1, 65) as positions(i)
+                where i <= length(email) and email[i] <> '@'""")
+        return con.execute(f"""
+            with candidates as (
+                select distinct l.email as le, r.email as re
+                from l join r using (variant)
+                where l.email <> r.email
+            )
+            select le as email, re as neighbour from candidates
+            where {one_typo("le", "re")} and {not_a_substitution("le", "re")}
+                and {a_typo_of_the_same_mailbox("le", "re")}""").df()
+    finally:
+        con.close()
 
 
 def link_session_typos(
@@ -582,6 +602,7 @@ def link_session_sign_ups(
     labels: np.ndarray,
     unusable: frozenset[str] = frozenset(),
     mass: frozenset[tuple[str, pd.Timestamp]] | None = None,
+    candidates: pd.DataFrame | None = None,
 ) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
     """Attach a nameless cluster whose e-mail spells the whole name of exactly one named record
     first seen within the hour (`SAME_SESSION`): a newsletter or survey sign-up with the
@@ -604,25 +625,60 @@ def link_session_sign_ups(
     candidates leave the record alone. Candidates: named records in the same or a neighbouring
     hour whose given or family name starts with the address's first letter (no pair of
     distant records is compared).
+    `candidates`: the pairs `session_sign_up_pairs` found on these labels or on labels these
+    refine (computed by another process while the first pass ran); by default found here.
     Returns the new labels, the attached records, and the (nameless, named) record pairs.
     """
+    none = pd.DataFrame({"left_rec": [], "right_rec": []}, dtype=np.int64)
+    if candidates is None:
+        candidates = session_sign_up_pairs(prepared, labels, mass)
+    left = candidates["left_rec"].to_numpy(np.int64)
+    right = candidates["right_rec"].to_numpy(np.int64)
+    # the nameless side as these labels and values see it: still a nameless cluster (a rule
+    # since the candidates were found may have attached it), its address no shared value
+    has_name = prepared["first_name_norm"].notna().to_numpy()
+    named_cluster = pd.Series(has_name).groupby(labels).any().to_numpy()
+    email = prepared["email_key"].to_numpy(dtype=object)
+    usable = ~named_cluster[labels[left]] & ~_isin(email[left], unusable)
+    spelled = pd.DataFrame({"left_rec": left[usable], "right_rec": right[usable]})
+    spelled["cluster"] = labels[spelled["right_rec"].to_numpy()]
+    # one named person spelled, or the record stays apart
+    pairs = spelled.groupby("left_rec").agg(
+        clusters=("cluster", "nunique"), right_rec=("right_rec", "min")
+    )
+    pairs = pairs.loc[pairs["clusters"] == 1, ["right_rec"]].reset_index()
+    if pairs.empty:
+        return labels, np.zeros(len(prepared), dtype=bool), none
+    left, right = pairs["left_rec"].to_numpy(np.int64), pairs["right_rec"].to_numpy(np.int64)
+    return _attach_pairs(prepared, labels, left, right)
+
+
+def session_sign_up_pairs(
+    prepared: pd.DataFrame,
+    labels: np.ndarray,
+    mass: frozenset[tuple[str, pd.Timestamp]] | None = None,
+) -> pd.DataFrame:
+    """(left_rec, right_rec): a record of a nameless cluster (under `labels`) whose address no
+    named record uses, first seen outside a mass hour, and a named record first seen within the
+    hour whose whole name the address spells (`link_session_sign_ups` says how). Which cluster
+    the named record is in, and which values are shared, `link_session_sign_ups` looks up when
+    it decides, so labels that merge clusters later only remove nameless records, and these
+    pairs serve them too."""
     has_name = prepared["first_name_norm"].notna().to_numpy()
     named_cluster = pd.Series(has_name).groupby(labels).any().to_numpy()
     email = prepared["email_key"].to_numpy(dtype=object)
     observed = prepared["observed_at"].to_numpy(dtype="datetime64[ns]")
     present = pd.notna(email) & ~np.isnat(observed)
-    present &= ~pd.Series(email).isin(unusable).to_numpy()
     named_emails = set(email[present & has_name])
     left_idx = np.flatnonzero(present & ~named_cluster[labels])
-    left_idx = left_idx[~pd.Series(email[left_idx]).isin(named_emails).to_numpy()]
+    left_idx = left_idx[~_isin(email[left_idx], named_emails)]
     if mass is None:  # else counted over more records than these (`WholeDataFacts`)
         mass = mass_hours(prepared)
     left_idx = left_idx[~in_a_mass_hour(prepared, mass)[left_idx]]
     whole_name = has_name & prepared["last_name_norm"].notna().to_numpy()
     right_idx = np.flatnonzero(whole_name & ~np.isnat(observed))
-    none = pd.DataFrame({"left_rec": [], "right_rec": []}, dtype=np.int64)
     if not len(left_idx) or not len(right_idx):
-        return labels, np.zeros(len(prepared), dtype=bool), none
+        return pd.DataFrame({"left_rec": [], "right_rec": []}, dtype=np.int64)
     first = prepared["first_name_norm"].to_numpy(dtype=object)
     con = connect_scratch()  # the run's memory_limit
     try:
@@ -635,7 +691,6 @@ def link_session_sign_ups(
             pd.DataFrame(
                 {
                     "rec": right_idx,
-                    "cluster": labels[right_idx],
                     "t": observed[right_idx],
                     "first": first[right_idx],
                     "last": prepared["last_name_norm"].to_numpy(dtype=object)[right_idx],
@@ -652,44 +707,34 @@ def link_session_sign_ups(
             where length(letters) >= 4""")
         con.execute(f"""
             create temp table r as
-            select rec, cluster, t, first, last, first_keys,
+            select rec, t, first, last, first_keys,
                 floor(epoch(t) / {SESSION_SECONDS})::bigint as hour,
                 unnest(list_distinct([left(first, 1), left(last, 1)])) as initial
             from r_frame
             where length(last) >= 3""")
-        pairs = con.execute(f"""
+        return con.execute(f"""
             with candidates as (
-                select l.rec as left_rec, r.rec as right_rec, r.cluster, l.letters, r.first,
-                    r.last, r.first_keys
+                select l.rec as left_rec, r.rec as right_rec, l.letters, r.first, r.last,
+                    r.first_keys
                 from l join r using (hour, initial)
                 where abs(epoch(l.t) - epoch(r.t)) <= {SESSION_SECONDS}
-            ), spelled as (
-                select distinct left_rec, right_rec, cluster from candidates
-                where list_contains(
-                    list_transform(first_keys, lambda k: k || last)
-                    || list_transform(first_keys, lambda k: last || k)
-                    || [left(first, 1) || last, last || left(first, 1)],
-                    letters)
-                    -- a short form of the given name the address spells in full
-                    or (length(first) >= 3 and length(letters) > length(first) + length(last)
-                        and ((suffix(letters, last) and starts_with(letters, first))
-                             or (starts_with(letters, last)
-                                 and starts_with(substr(letters, length(last) + 1), first))))
-                    -- the initials of given and middle name, then the family name
-                    or (length(letters) = length(last) + 2 and left(letters, 1) = left(first, 1)
-                        and suffix(letters, last))
             )
-            select left_rec, min(right_rec) as right_rec
-            from spelled
-            group by left_rec
-            having count(distinct cluster) = 1
-            order by left_rec""").df()
+            select distinct left_rec, right_rec from candidates
+            where list_contains(
+                list_transform(first_keys, lambda k: k || last)
+                || list_transform(first_keys, lambda k: last || k)
+                || [left(first, 1) || last, last || left(first, 1)],
+                letters)
+                -- a short form of the given name the address spells in full
+                or (length(first) >= 3 and length(letters) > length(first) + length(last)
+                    and ((suffix(letters, last) and starts_with(letters, first))
+                         or (starts_with(letters, last)
+                             and starts_with(substr(letters, length(last) + 1), first))))
+                -- the initials of given and middle name, then the family name
+                or (length(letters) = length(last) + 2 and left(letters, 1) = left(first, 1)
+                    and suffix(letters, last))""").df()
     finally:
         con.close()
-    if pairs.empty:
-        return labels, np.zeros(len(prepared), dtype=bool), none
-    left, right = pairs["left_rec"].to_numpy(np.int64), pairs["right_rec"].to_numpy(np.int64)
-    return _attach_pairs(prepared, labels, left, right)
 
 
 #: An hour in which a system first saw this many times its typical hour's records is a mass
@@ -746,6 +791,13 @@ def _keys_of_three_letters_or_more(first_names: np.ndarray) -> list[list[str]]:
     return [keys[c] for c in codes]
 
 
+def _isin(values: np.ndarray, among: Collection[str]) -> np.ndarray:
+    """Per value (an array of strings and None): is it one of `among`? On object values: pandas'
+    own `isin` of text in Arrow (its default string dtype) converts `among` one value at a time
+    (seconds for the named addresses of 100,000 customers)."""
+    return pd.Series(values, dtype=object).isin(among).to_numpy()
+
+
 def _attach_pairs(
     prepared: pd.DataFrame, labels: np.ndarray, left: np.ndarray, right: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
@@ -783,3 +835,68 @@ def _attach(
     attached_labels = left_labels[joined]
     attached = np.isin(labels, attached_labels)
     return dense_labels(merged), attached
+
+
+@dataclass(frozen=True)
+class RuleLinks:
+    """What the deterministic rules decided (`link_by_rules`)."""
+
+    strong: np.ndarray  # component per record through explicit ids
+    labels: np.ndarray  # deterministic cluster per record
+    shared_values: frozenset[str]  # household values the guards refused (`link_contact_points`)
+    typos: np.ndarray  # records attached through a typo'd e-mail (in a session, or a neighbour)
+    sign_ups: np.ndarray  # records attached as a sign-up spelling a name
+    session_typo_pairs: pd.DataFrame  # (left_rec, right_rec) that joined, per rule
+    neighbour_pairs: pd.DataFrame
+    sign_up_pairs: pd.DataFrame
+
+
+def link_by_rules(
+    prepared: pd.DataFrame,
+    rank: np.ndarray,
+    overloaded: frozenset[str],
+    whole_data: WholeDataFacts,
+) -> RuleLinks:
+    """Every deterministic rule, in order: explicit ids, guarded contact points, same-session
+    typos, typo'd neighbours, sign-ups in a visit.
+
+    At a million records, the last two rules' candidate joins (DuckDB, a third of the rules'
+    time) run in a second process while this one runs the first pass: found on the explicit-id
+    components, a superset of the nameless clusters they look for, and decided on the labels
+    of their turn (`typo_neighbours`, `session_sign_up_pairs`)."""
+    strong = strong_components(prepared)
+
+    def first_pass() -> tuple[np.ndarray, frozenset[str]]:
+        return link_contact_points(prepared, strong, rank)
+
+    def candidates() -> tuple[pd.DataFrame, pd.DataFrame]:
+        return (
+            typo_neighbours(prepared, strong),
+            session_sign_up_pairs(prepared, strong, whole_data.mass_hours),
+        )
+
+    neighbours: pd.DataFrame | None = None
+    sign_up_candidates: pd.DataFrame | None = None
+    if processes.parallel(len(prepared)):
+        (labels, shared), (neighbours, sign_up_candidates) = processes.in_processes(
+            [first_pass, candidates]
+        )
+    else:  # found below on each rule's own labels
+        labels, shared = first_pass()
+    labels, session_typos, session_pairs = link_session_typos(prepared, labels)
+    labels, neighbour_typos, neighbour_pairs = link_typo_neighbours(
+        prepared, labels, shared, whole_data.name_vocabulary, neighbours
+    )
+    labels, sign_ups, sign_up_pairs = link_session_sign_ups(
+        prepared, labels, shared | overloaded, whole_data.mass_hours, sign_up_candidates
+    )
+    return RuleLinks(
+        strong,
+        labels,
+        shared,
+        session_typos | neighbour_typos,
+        sign_ups,
+        session_pairs,
+        neighbour_pairs,
+        sign_up_pairs,
+    )

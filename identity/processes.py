@@ -3,6 +3,7 @@ machine identity resolution is sized for has two (docs/identity.md, section 8)."
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 from collections.abc import Callable
@@ -18,11 +19,20 @@ def can_fork() -> bool:
     return (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods()
 
 
-_FORKED_TASKS: list[Callable[[], Any]] = []
+def parallel(records: int) -> bool:
+    """Is `records` records' work worth a second process (and can one be forked)?"""
+    return records >= PARALLEL_MIN_RECORDS and can_fork()
 
 
-def _run_forked_task(n: int) -> Any:
-    return _FORKED_TASKS[n]()
+#: The tasks of each running `in_processes` call, by call: a task run in this process may itself
+#: split its work (the guarded pass inside the rules' first pass), and each fork copies the
+#: tasks of the calls running when it happens.
+_FORKED_TASKS: dict[int, list[Callable[[], Any]]] = {}
+_CALLS = itertools.count()
+
+
+def _run_forked_task(call: int, n: int) -> Any:
+    return _FORKED_TASKS[call][n]()
 
 
 def in_processes(tasks: list[Callable[[], Any]]) -> list[Any]:
@@ -30,13 +40,16 @@ def in_processes(tasks: list[Callable[[], Any]]) -> list[Any]:
     same time. Only the other tasks' results are pickled; their inputs are inherited."""
     if len(tasks) == 1:
         return [tasks[0]()]
-    _FORKED_TASKS[:] = tasks
+    call = next(_CALLS)
+    _FORKED_TASKS[call] = tasks
     try:
+        # with `fork`, the pool starts all its workers at the first submit, before this process
+        # runs the first task
         with ProcessPoolExecutor(
             len(tasks) - 1, mp_context=multiprocessing.get_context("fork")
         ) as pool:
-            others = [pool.submit(_run_forked_task, n) for n in range(1, len(tasks))]
+            others = [pool.submit(_run_forked_task, call, n) for n in range(1, len(tasks))]
             first = tasks[0]()
             return [first, *(f.result() for f in others)]
     finally:
-        _FORKED_TASKS.clear()
+        del _FORKED_TASKS[call]

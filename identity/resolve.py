@@ -17,14 +17,7 @@ import pandas as pd
 
 from identity import processes
 from identity.components import dense_labels
-from identity.deterministic import (
-    WholeDataFacts,
-    link_contact_points,
-    link_session_sign_ups,
-    link_session_typos,
-    link_typo_neighbours,
-    strong_components,
-)
+from identity.deterministic import WholeDataFacts, link_by_rules
 from identity.edges import (
     EDGE_COLUMNS,
     EMAIL_NAMES_PERSON,
@@ -107,29 +100,20 @@ def link_deterministically(
     prepared = mark_splits(prepared, located.splits)
     clock.lap("normalise_seconds")
 
-    whole_data = whole_data or WholeDataFacts.of(prepared)
-    strong = strong_components(prepared)
-    deterministic, shared_values = link_contact_points(prepared, strong, rank)
-    deterministic, session_typos, session_pairs = link_session_typos(prepared, deterministic)
-    deterministic, neighbour_typos, neighbour_pairs = link_typo_neighbours(
-        prepared, deterministic, shared_values, whole_data.name_vocabulary
-    )
-    deterministic, sign_ups, sign_up_pairs = link_session_sign_ups(
-        prepared, deterministic, shared_values | overloaded, whole_data.mass_hours
-    )
-    session_typos |= neighbour_typos
+    rules = link_by_rules(prepared, rank, overloaded, whole_data or WholeDataFacts.of(prepared))
     pair_edges = [
         pd.DataFrame({"left": p["right_rec"], "right": p["left_rec"], "rule": rule})
         for p, rule in (
-            (session_pairs, EMAIL_TYPO),
-            (neighbour_pairs, EMAIL_TYPO),
-            (sign_up_pairs, EMAIL_NAMES_PERSON),
+            (rules.session_typo_pairs, EMAIL_TYPO),
+            (rules.neighbour_pairs, EMAIL_TYPO),
+            (rules.sign_up_pairs, EMAIL_NAMES_PERSON),
         )
     ]
     clock.lap("deterministic_seconds")
+    strong, deterministic = rules.strong, rules.labels
     stats["strong_components"] = float(strong.max() + 1) if len(strong) else 0.0
     stats["deterministic_clusters"] = float(deterministic.max() + 1) if len(strong) else 0.0
-    stats["shared_contact_values"] = float(len(shared_values))
+    stats["shared_contact_values"] = float(len(rules.shared_values))
     stats["overloaded_contact_values"] = float(len(overloaded))
     return DeterministicLinks(
         published,
@@ -138,9 +122,9 @@ def link_deterministically(
         overloaded,
         located,
         deterministic,
-        session_typos,
-        sign_ups,
-        sign_up_pairs,
+        rules.typos,
+        rules.sign_ups,
+        rules.sign_up_pairs,
         pair_edges,
         stats,
     )

@@ -90,13 +90,7 @@ def test_guarded_pass_in_two_processes_gives_the_same_labels(monkeypatch) -> Non
     import identity.deterministic as det
     import identity.processes
 
-    tasks_run: list[int] = []
-    in_processes = identity.processes.in_processes
-    monkeypatch.setattr(
-        identity.processes,
-        "in_processes",
-        lambda tasks: tasks_run.append(len(tasks)) or in_processes(tasks),
-    )
+    tasks_run = _count_forks(monkeypatch)
     for seed in range(3):
         prepared = prepare(_random_households(seed, 600))
         rank = observation_order(prepared)
@@ -129,6 +123,82 @@ def test_resolution_in_two_processes_is_the_same(monkeypatch) -> None:
     pd.testing.assert_frame_equal(two.records, one.records)
     pd.testing.assert_frame_equal(two.edges, one.edges)
     assert one.records["customer_id"].nunique() < len(households)
+
+
+def _households_with_sign_ups(seed: int, n: int) -> pd.DataFrame:
+    """`_random_households` and, for some named records, a nameless sign-up in the same visit:
+    with a typo of their e-mail (`fm12@`), or with an address that spells their name
+    (`williamfam12@`), so that every deterministic rule links something; every third one with
+    the record's phone too, so that the first pass links it already."""
+    households = _random_households(seed, n)
+    named = households[households["first_name"].notna() & households["email"].notna()]
+    sign_ups = []
+    for i, row in enumerate(named.head(n // 10).itertuples()):
+        local, _, domain = row.email.partition("@")
+        seen = pd.Timestamp(row.observed_at) + pd.Timedelta(minutes=10)
+        email = (
+            f"{local[0]}{local[2:]}@{domain}"  # a dropped letter
+            if i % 2
+            else f"{row.first_name}{row.last_name}@signup.com"
+        )
+        phone = row.phone if i % 3 == 0 else None
+        sign_ups.append(
+            dict(
+                system="marketing",
+                id=f"k{i}",
+                email=email,
+                phone=phone,
+                observed_at=seen.isoformat(),
+            )
+        )
+    return pd.concat([households, records(*sign_ups)], ignore_index=True)
+
+
+def test_every_two_process_path_gives_the_same_resolution(monkeypatch) -> None:
+    """Normalisation in two processes, the rules' candidate joins in a second process beside
+    the first pass (found on the explicit-id components, decided on each rule's labels), the
+    guarded pass and the match methods: the same records, methods and edge table as in one
+    process, with every rule linking something."""
+    import identity.processes
+    from identity import ResolutionConfig, resolve
+
+    records_ = _households_with_sign_ups(3, 600)
+    config = ResolutionConfig(probabilistic=None)
+    monkeypatch.setattr(identity.processes, "PARALLEL_MIN_RECORDS", 10**9)
+    one = resolve(records_, config=config)
+    forks = _count_forks(monkeypatch)
+    monkeypatch.setattr(identity.processes, "PARALLEL_MIN_RECORDS", 0)
+    two = resolve(records_, config=config)
+    # normalise, the rules beside their candidates, the guarded pass inside them, ids beside
+    # methods
+    assert forks == [2, 2, 2, 2]
+    pd.testing.assert_frame_equal(two.records, one.records)
+    pd.testing.assert_frame_equal(two.edges, one.edges)
+    assert {"email_typo", "email_names_person"} <= set(one.edges["rule"])
+
+
+def test_normalisation_in_two_processes_is_the_same(monkeypatch) -> None:
+    import identity.processes
+
+    households = _random_households(5, 600)
+    monkeypatch.setattr(identity.processes, "PARALLEL_MIN_RECORDS", 10**9)
+    one = prepare(households)
+    monkeypatch.setattr(identity.processes, "PARALLEL_MIN_RECORDS", 0)
+    pd.testing.assert_frame_equal(prepare(households), one)
+
+
+def _count_forks(monkeypatch) -> list[int]:
+    """The number of tasks of each `processes.in_processes` call from now on."""
+    import identity.processes
+
+    calls: list[int] = []
+    in_processes = identity.processes.in_processes
+    monkeypatch.setattr(
+        identity.processes,
+        "in_processes",
+        lambda tasks: calls.append(len(tasks)) or in_processes(tasks),
+    )
+    return calls
 
 
 def _same_partition(a: np.ndarray, b: np.ndarray) -> bool:

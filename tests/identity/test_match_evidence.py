@@ -8,10 +8,17 @@ from typing import Any
 
 import duckdb
 import numpy as np
+import pandas as pd
 import pytest
 
 from identity.guards import merge_profiles, name_typo, names_swapped
-from identity.probabilistic import ACCEPTANCE, ScoredPairs, merge_scored_pairs
+from identity.probabilistic import (
+    ACCEPTANCE,
+    ScoredPairs,
+    _first_keys_column,
+    first_keys,
+    merge_scored_pairs,
+)
 from identity.records import prepare
 from tests.identity.builders import named, records
 
@@ -250,3 +257,12 @@ def test_a_third_holder_of_the_address_makes_it_a_household_line() -> None:
         match=("003A", "003B"),
     )
     assert merged["003A"] != merged["003B"]
+
+
+def test_the_nickname_keys_column_holds_each_rows_keys() -> None:
+    """The column Splink's nickname level compares, built once per distinct name: each row's
+    own keys, none for a missing name."""
+    names = pd.Series(["bill", None, "mary", "bill", "william", None], dtype=object)
+    column = _first_keys_column(names).to_pylist()
+    assert column == first_keys(names)
+    assert "william" in column[0] and column[1] == column[5] == [] and column[3] == column[0]
