@@ -138,6 +138,28 @@ def _merging_record(records: pd.DataFrame, resolved: pd.DataFrame) -> tuple[dict
     return row, a["customer_id"], b["customer_id"]
 
 
+def _splink_match_record(records: pd.DataFrame) -> tuple[dict, tuple[str, ...]]:
+    """A new CRM contact with an existing person's name, birth date and address but no id,
+    e-mail or phone: no candidate edge joins it to anyone, only Splink's pair (the whole name
+    and the birth date agree)."""
+    known = records.dropna(
+        subset=["first_name", "last_name", "birth_date", "postal_code", "street", "city"]
+    )
+    known = known.loc[known["source_system"] == "crm"]
+    person = known.iloc[len(known) // 2]
+    row = {c: None for c in records.columns}
+    row.update(
+        {c: person[c] for c in ("first_name", "last_name", "birth_date", "postal_code")},
+        street=person["street"],
+        city=person["city"],
+        source_system="crm",
+        source_entity="contacts",
+        source_record_id="incremental-test-splink",
+        observed_at=records["observed_at"].max(),
+    )
+    return row, tuple(person[list(RECORD_KEY)])
+
+
 def _overloading_records(records: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     """Records of more distinct named people than the guard allows, all with one phone that
     one person held so far: the phone becomes overloaded."""
@@ -165,12 +187,16 @@ def test_incremental_runs_give_the_full_resolution_answer(demo_records: pd.DataF
     assert first.state.model is not None, "the demo company has enough rows to train Splink"
     assert_same_answer(first, chain.reference)
 
-    # the next days: new records only
+    # the next days: new records, one of them joining an existing customer by Splink only
     second_records = _up_to(demo_records, 0.94)
+    splink_match, existing = _splink_match_record(second_records)
+    second_records = pd.concat([second_records, pd.DataFrame([splink_match])], ignore_index=True)
     second = chain.deliver(second_records)
     assert second.mode == INCREMENTAL, second.reason
     assert 0 < second.records_resolved < len(second_records)
     assert_same_answer(second, chain.reference)
+    resolved = second.resolution.records.set_index(list(RECORD_KEY))["customer_id"]
+    assert resolved[("crm", "contacts", "incremental-test-splink")] == resolved[existing]
 
     # a new record merging two existing customers, one gone, one changed, more new records
     third_records = _up_to(demo_records, 0.97)
