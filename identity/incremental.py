@@ -32,6 +32,7 @@ import hashlib
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +47,7 @@ from identity.deterministic import (
     WholeDataFacts,
     contact_point_key_spaces,
     id_key_spaces,
+    in_a_mass_hour,
     one_typo,
 )
 from identity.guards import CONTACT_COLUMNS, overloaded_values
@@ -159,11 +161,15 @@ class StoredModelScorer:
 
 
 def candidate_components(
-    prepared: pd.DataFrame, overrides: list[Override], typos: np.ndarray | None = None
+    prepared: pd.DataFrame,
+    overrides: list[Override],
+    mass_hours: frozenset[tuple[str, pd.Timestamp]],
+    typos: np.ndarray | None = None,
 ) -> np.ndarray:
     """Component per record of the candidate graph (the module; scale_out/resolve_on_spark.py's
     pass one): `prepared` is identity.records.prepare's output with the overloaded values
-    blanked; `typos`: its `typo_pairs` when the caller has them. The typo and sign-up
+    blanked; `mass_hours`: identity.deterministic.mass_hours of all records; `typos`: its
+    `typo_pairs` when the caller has them. The typo and sign-up
     edges here are supersets of the Spark path's (a superset re-resolves more, never decides
     differently)."""
     n = len(prepared)
@@ -171,7 +177,7 @@ def candidate_components(
     located = locate(prepared, overrides)
     if typos is None:
         typos = typo_pairs(prepared)
-    pairs = [typos, _sign_up_pairs(prepared)]
+    pairs = [typos, _sign_up_pairs(prepared, mass_hours)]
     pairs += [np.array([(a, b) for a, b, _ in located.merges + located.splits], dtype=np.int64)]
     joined = np.concatenate([p.reshape(-1, 2) for p in pairs])
     if not len(joined):
@@ -217,10 +223,13 @@ def typo_pairs(prepared: pd.DataFrame) -> np.ndarray:
     return np.column_stack([found["rec"], found["rec_1"]]).astype(np.int64)
 
 
-def _sign_up_pairs(prepared: pd.DataFrame) -> np.ndarray:
+def _sign_up_pairs(
+    prepared: pd.DataFrame, mass_hours: frozenset[tuple[str, pd.Timestamp]]
+) -> np.ndarray:
     """(nameless, named): a nameless record whose address's letters hold a named record's
     family name (three letters or more), first seen within the hour of it: every address the
-    sign-up rule says spells that person's name holds the family name."""
+    sign-up rule says spells that person's name holds the family name. Nameless records first
+    seen in a mass hour sign nobody up (identity.deterministic.link_session_sign_ups)."""
     observed = prepared["observed_at"].to_numpy(dtype="datetime64[s]")
     seconds = np.where(np.isnat(observed), 0, observed.astype(np.int64))
     frame = pd.DataFrame(
@@ -231,6 +240,7 @@ def _sign_up_pairs(prepared: pd.DataFrame) -> np.ndarray:
             "last": prepared["last_name_norm"].astype(object),
             "t": seconds,
             "seen": ~np.isnat(observed),
+            "mass": in_a_mass_hour(prepared, mass_hours),
         }
     )
     con = connect_scratch()
@@ -242,7 +252,7 @@ def _sign_up_pairs(prepared: pd.DataFrame) -> np.ndarray:
                         t // {SESSION_SECONDS} + 1]) as hour,
                     regexp_replace(split_part(email, '@', 1), '[^a-z]', '', 'g') as letters
                 from records
-                where seen and email is not null and first is null
+                where seen and not mass and email is not null and first is null
                     and email not in (
                         select email from records where first is not null and email is not null)
             ), named as (
@@ -318,16 +328,23 @@ def changed_by_global_facts(
 class _Stored:
     """The last resolution, aligned to this run's records (record-key order)."""
 
-    index: np.ndarray  # per record: its row in the stored tables, -1 = new
     group: np.ndarray  # per record: its stored group, -1 = new
     changed: np.ndarray  # per record: new or an input column changed
     gone_groups: np.ndarray  # groups that held a record gone or changed
+    in_previous: np.ndarray  # per record: its row of the last resolution's records, -1 = new
+    row_records: np.ndarray  # per stored Splink row: its record, -1 = gone
 
 
-def _align(keys: pa.Array, fingerprints: np.ndarray, before: IncrementalState) -> _Stored:
-    stored_keys = _record_keys(before.inputs)
-    index = pc.index_in(keys, value_set=stored_keys).to_numpy(zero_copy_only=False)
-    index = np.where(pd.isna(index), -1, index).astype(np.int64)
+def _positions(keys: pa.Array, within: pa.Array) -> np.ndarray:
+    """Per key: its position in `within` (-1: not there). One Arrow hash lookup."""
+    position = pc.index_in(keys, value_set=within).to_numpy(zero_copy_only=False)
+    return np.where(pd.isna(position), -1, position).astype(np.int64)
+
+
+def _align(
+    keys: pa.Array, fingerprints: np.ndarray, last: LastResolution, before: IncrementalState
+) -> _Stored:
+    index = _positions(keys, _record_keys(before.inputs))
     present = index >= 0
     stored_fp = before.inputs["fingerprint"].to_numpy(dtype=np.int64)
     stored_group = before.inputs["group_id"].to_numpy(dtype=np.int64)
@@ -336,7 +353,13 @@ def _align(keys: pa.Array, fingerprints: np.ndarray, before: IncrementalState) -
     group = np.where(present, stored_group[np.maximum(index, 0)], -1)
     kept = np.zeros(len(before.inputs), dtype=bool)
     kept[index[present & ~changed]] = True
-    return _Stored(index, group, changed, np.unique(stored_group[~kept]))
+    return _Stored(
+        group,
+        changed,
+        np.unique(stored_group[~kept]),
+        _positions(keys, _record_keys(last.records)),
+        _positions(_record_keys(before.splink_rows), keys),
+    )
 
 
 def resolve_incrementally(
@@ -352,12 +375,14 @@ def resolve_incrementally(
     (None: a first run). See the module."""
     config = config or ResolutionConfig()
     overrides = overrides or []
-    clock = time.perf_counter()
+    timings: dict[str, float] = {}
+    lap = _laps(timings)
     settings = settings_fingerprint(config, overrides)
     fingerprints = record_fingerprints(records)
     published = prepare(records)
     overloaded = overloaded_values(published, config.max_people_per_contact)
     whole_data = WholeDataFacts.of(published)
+    lap("incremental_compare_seconds")
 
     previous = last.records if last is not None else None
     before = last.state if last is not None else None
@@ -376,28 +401,44 @@ def resolve_incrementally(
         return full("identity's code, configuration or steward overrides changed")
 
     keys = _record_keys(records)
-    stored = _align(keys, fingerprints, before)
+    stored = _align(keys, fingerprints, last, before)
     graph = _blanked(published, overloaded)
     typos = typo_pairs(graph)
-    candidate = candidate_components(graph, overrides, typos)
+    candidate = candidate_components(graph, overrides, whole_data.mass_hours, typos)
+    lap("incremental_candidate_graph_seconds")
     seeds = (
         stored.changed
         | np.isin(stored.group, stored.gone_groups)
         | changed_by_global_facts(published, before, overloaded, whole_data, typos)
     )
-    previous_ids = _previous_ids(keys, previous)
+    previous_ids = _previous_ids(stored.in_previous, previous)
     limit = affected_share_limit * len(records)
     affected, scored = _close(
-        seeds, candidate, stored.group, previous_ids, limit, published, records, before, config,
-        overrides, overloaded, whole_data, keys,
+        seeds, candidate, stored, previous_ids, limit, records, before, config, overrides,
+        overloaded, whole_data,
     )  # fmt: skip
     if affected is None:
         return full(f"affected records above {affected_share_limit:.0%} of all", before)
-    log.info("identity incremental: closure in %.1f s", time.perf_counter() - clock)
-    return _combine(
+    lap("incremental_closure_seconds")
+    result = _combine(
         records, last, before, config, overrides, settings, fingerprints, overloaded,
         whole_data, affected, candidate, stored, scored,
     )  # fmt: skip
+    lap("incremental_resolve_seconds")
+    result.resolution.stats.update(timings)
+    log.info("identity incremental: %s", {k: round(v, 2) for k, v in timings.items()})
+    return result
+
+
+def _laps(timings: dict[str, float]) -> Callable[[str], None]:
+    """A stopwatch: each call records the seconds since the previous one under a name."""
+    last = [time.perf_counter()]
+
+    def lap(name: str) -> None:
+        now = time.perf_counter()
+        timings[name], last[0] = now - last[0], now
+
+    return lap
 
 
 def _blanked(published: pd.DataFrame, values: frozenset[str]) -> pd.DataFrame:
@@ -407,12 +448,11 @@ def _blanked(published: pd.DataFrame, values: frozenset[str]) -> pd.DataFrame:
     return out
 
 
-def _previous_ids(keys: pa.Array, previous: pd.DataFrame) -> np.ndarray:
+def _previous_ids(in_previous: np.ndarray, previous: pd.DataFrame) -> np.ndarray:
     """Per record: its customer id in the last resolution (None: new)."""
-    position = pc.index_in(keys, value_set=_record_keys(previous)).to_numpy(zero_copy_only=False)
-    found = ~pd.isna(position)
-    out = np.full(len(keys), None, dtype=object)
-    out[found] = previous["customer_id"].to_numpy(dtype=object)[position[found].astype(np.int64)]
+    found = in_previous >= 0
+    out = np.full(len(in_previous), None, dtype=object)
+    out[found] = previous["customer_id"].to_numpy(dtype=object)[in_previous[found]]
     return out
 
 
@@ -428,17 +468,15 @@ def _spread(mask: np.ndarray, labels: np.ndarray) -> np.ndarray:
 def _close(
     seeds: np.ndarray,
     candidate: np.ndarray,
-    group: np.ndarray,
+    stored: _Stored,
     previous_ids: np.ndarray,
     limit: float,
-    published: pd.DataFrame,
     records: pd.DataFrame,
     before: IncrementalState,
     config: ResolutionConfig,
     overrides: list[Override],
     overloaded: frozenset[str],
     whole_data: WholeDataFacts,
-    keys: pa.Array,
 ) -> tuple[np.ndarray | None, int]:
     """The affected records (None: more than `limit`), and how many Splink checks it took."""
     affected = seeds.copy()
@@ -447,14 +485,14 @@ def _close(
         size = -1
         while size != affected.sum():  # whole candidate components, old groups, old customers
             size = affected.sum()
-            affected = _spread(_spread(_spread(affected, candidate), group), previous_ids)
+            affected = _spread(_spread(_spread(affected, candidate), stored.group), previous_ids)
             if size > limit:
                 return None, checks
         if config.probabilistic is None or before.model is None:
             return affected, checks
         checks += 1
-        joined = _splink_neighbours(records, affected, before, config, overrides, overloaded,
-                                    whole_data, keys)  # fmt: skip
+        joined = _splink_neighbours(records, affected, stored, before, config, overrides,
+                                    overloaded, whole_data)  # fmt: skip
         if not joined.any():
             return affected, checks
         affected |= joined
@@ -463,12 +501,12 @@ def _close(
 def _splink_neighbours(
     records: pd.DataFrame,
     affected: np.ndarray,
+    aligned: _Stored,
     before: IncrementalState,
     config: ResolutionConfig,
     overrides: list[Override],
     overloaded: frozenset[str],
     whole_data: WholeDataFacts,
-    keys: pa.Array,
 ) -> np.ndarray:
     """Records outside `affected` that the stored model pairs with an affected record's row."""
     assert config.probabilistic is not None
@@ -479,11 +517,10 @@ def _splink_neighbours(
     fresh = splink_rows(linked.prepared, linked.labels, overloaded)
     fresh["unique_id"] = inside[fresh["unique_id"].to_numpy()]
     # stored rows of the other records: their clusters and values did not change
-    stored = before.splink_rows
-    position = pc.index_in(_record_keys(stored), value_set=keys).to_numpy(zero_copy_only=False)
-    found = ~pd.isna(position)
-    stored = stored.loc[found].assign(unique_id=position[found].astype(np.int64))
-    stored = stored.loc[~affected[stored["unique_id"].to_numpy()]]
+    at = aligned.row_records
+    other = at >= 0
+    other[other] = ~affected[at[other]]
+    stored = before.splink_rows.loc[other].assign(unique_id=at[other])
     if not len(stored) or not len(fresh):
         return np.zeros(len(affected), dtype=bool)
     fresh["cluster"] = fresh["cluster"].to_numpy() + int(stored["cluster"].max()) + 1
@@ -501,19 +538,26 @@ def _splink_neighbours(
 
 
 def _sharing_a_block(stored: pd.DataFrame, fresh: pd.DataFrame) -> np.ndarray:
-    """Per stored row: does it share a prediction blocking key with a fresh row?"""
+    """Per stored row: does it share a prediction blocking key with a fresh row? (Splink's
+    blocking rules' equalities, as semi-joins in DuckDB.)"""
+    blocks = [[(c, c) for c in cols] for cols in _PREDICTION_BLOCKS]
+    blocks.append([("first_name", "last_name"), ("last_name", "first_name")])  # names swapped
+    columns = sorted({c for block in blocks for pair in block for c in pair})
+    con = connect_scratch()
+    try:
+        con.register("stored", stored.loc[:, columns].assign(row=np.arange(len(stored))))
+        con.register("fresh", fresh.loc[:, columns])
+        found = con.execute(
+            " union ".join(
+                "select row from stored as s semi join fresh as f on "
+                + " and ".join(f"s.{a} = f.{b}" for a, b in block)
+                for block in blocks
+            )
+        ).fetchnumpy()["row"]
+    finally:
+        con.close()
     shares = np.zeros(len(stored), dtype=bool)
-    blocks = [(cols, cols) for cols in _PREDICTION_BLOCKS]
-    blocks.append((("first_name", "last_name"), ("last_name", "first_name")))  # names swapped
-    for left, right in blocks:
-        wanted = fresh.loc[:, list(right)].dropna().drop_duplicates()
-        wanted.columns = list(left)
-        if not len(wanted):
-            continue
-        probe = stored.loc[:, list(left)].astype(object)
-        shares |= pd.MultiIndex.from_frame(probe).isin(
-            pd.MultiIndex.from_frame(wanted.astype(object))
-        )
+    shares[found.astype(np.int64)] = True
     return shares
 
 
@@ -548,12 +592,11 @@ def _combine(
             {},
             last.edges.iloc[:0],
         )
-    kept_keys = _record_keys(records.loc[~affected])
-    kept = previous.loc[
-        pc.is_in(_record_keys(previous), value_set=kept_keys).to_numpy(zero_copy_only=False)
-    ]
+    kept = previous.iloc[stored.in_previous[~affected]]
     out = pd.concat([kept.loc[:, list(OUTPUT_COLUMNS)], part.records], ignore_index=True)
-    out = out.sort_values(list(RECORD_KEY), ignore_index=True)
+    # back in record (key) order: kept rows are the other records in order, then `inside`
+    order = np.argsort(np.concatenate([np.flatnonzero(~affected), inside]), kind="stable")
+    out = out.iloc[order].reset_index(drop=True)
     kept_ids = set(kept["customer_id"])
     old_edges = last.edges
     edges = pd.concat(
@@ -565,7 +608,10 @@ def _combine(
     groups = np.empty(len(records), dtype=np.int64)
     groups[~affected] = kept_groups
     groups[inside] = base + _groups(candidate[inside], part, scorer)
-    rows = _state_rows(before.splink_rows, records, ~affected, scorer, inside)
+    at = stored.row_records
+    kept_rows = at >= 0
+    kept_rows[kept_rows] = ~affected[at[kept_rows]]
+    rows = _state_rows(before.splink_rows.loc[kept_rows], records, scorer, inside)
     stats = dict(part.stats)
     stats.update(
         records=float(len(out)),
@@ -619,10 +665,11 @@ def _resolve_all(
         records, keyed, config, overrides, overloaded=overloaded, whole_data=whole_data,
         scorer=scorer,
     )  # fmt: skip
-    candidate = candidate_components(_blanked(published, overloaded), overrides)
+    candidate = candidate_components(
+        _blanked(published, overloaded), overrides, whole_data.mass_hours
+    )
     groups = _groups(candidate, resolution, scorer)
-    everyone = np.ones(len(records), dtype=bool)
-    rows = _state_rows(pd.DataFrame(), records, ~everyone, scorer, np.arange(len(records)))
+    rows = _state_rows(pd.DataFrame(), records, scorer, np.arange(len(records)))
     model = scorer.model if scorer else None
     lambda_prior = scorer.lambda_prior if scorer else 0.0
     state = IncrementalState(
@@ -657,17 +704,11 @@ def _groups(
 def _state_rows(
     stored: pd.DataFrame,
     records: pd.DataFrame,
-    kept: np.ndarray,
     scorer: StoredModelScorer | None,
     inside: np.ndarray,
 ) -> pd.DataFrame:
-    """Splink's rows for the next run: the stored rows of kept records, the scorer's for the
-    re-resolved (their clusters numbered after the stored ones)."""
-    if len(stored):
-        keys = _record_keys(records.loc[kept])
-        stored = stored.loc[
-            pc.is_in(_record_keys(stored), value_set=keys).to_numpy(zero_copy_only=False)
-        ]
+    """Splink's rows for the next run: the stored rows of the kept records (`stored`), the
+    scorer's for the re-resolved (their clusters numbered after the stored ones)."""
     fresh = scorer.rows.copy() if scorer is not None else pd.DataFrame()
     if not len(fresh):
         return stored if len(stored) else pd.DataFrame(columns=[*RECORD_KEY, "cluster"])
