@@ -426,6 +426,8 @@ def resolve_incrementally(
     )  # fmt: skip
     lap("incremental_resolve_seconds")
     result.resolution.stats.update(timings)
+    # located among all records, not only the re-resolved ones
+    result.resolution.stats["overrides_unmatched"] = float(locate(published, overrides).unmatched)
     log.info("identity incremental: %s", {k: round(v, 2) for k, v in timings.items()})
     return result
 

@@ -257,6 +257,7 @@ def test_a_steward_override_added_or_a_full_refresh_resolves_every_record(
     unchanged = chain.deliver(records, overrides=[override])
     assert unchanged.mode == INCREMENTAL and unchanged.records_resolved == 0
     assert_same_answer(unchanged, chain.reference)
+    assert unchanged.resolution.stats["overrides_unmatched"] == 0, "located among all records"
 
 
 def test_too_many_affected_records_fall_back_to_resolving_every_record(
