@@ -500,10 +500,18 @@ def score_pairs(
     rows = splink_rows(prepared, clusters, shared_values)
     counts = RowCounts.of(rows)
     model = trained_model(training_sample(rows, config), counts, config)
+    return predicted_pairs(rows, model, counts.lambda_prior(), config)
+
+
+def predicted_pairs(
+    rows: pd.DataFrame, model: dict | None, lambda_prior: float, config: ProbabilisticConfig
+) -> ScoredPairs:
+    """Cross-cluster pairs of `rows` (`splink_rows`) that a trained `model` accepts, the
+    threshold set by `lambda_prior`; none without a model. A caller that stored a model
+    (identity.incremental) scores new rows with it."""
     if model is None:
         empty = np.zeros(0, dtype=np.int64)
         return ScoredPairs(empty, empty, np.zeros(0), np.zeros(0), len(rows), 0.0)
-    lambda_prior = counts.lambda_prior()
     con = _splink_connection(config)
     try:
         linker = _linker(con, rows, model)

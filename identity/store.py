@@ -9,13 +9,21 @@ customers per run, kept across runs: the asset check on the day-to-day change re
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from identity.deterministic import WholeDataFacts
 from identity.edges import EDGE_COLUMNS
+from identity.incremental import (
+    IncrementalResolution,
+    IncrementalState,
+    LastResolution,
+    resolve_incrementally,
+)
 from identity.overrides import Override, load_overrides
 from identity.resolve import Resolution, ResolutionConfig, resolve
 from identity.schema import INPUT_COLUMNS, OUTPUT_COLUMNS, RECORD_KEY
@@ -25,6 +33,13 @@ RESOLVED_RECORDS = f"{SCHEMA}.resolved_records"
 RESOLVED_EDGES = f"{SCHEMA}.resolved_edges"
 ALIASES = f"{SCHEMA}.customer_id_aliases"
 RUNS = f"{SCHEMA}.resolution_runs"
+#: The incremental state (identity.incremental): per record its input fingerprint and group,
+#: Splink's rows, and one row of the model and the global facts.
+STATE_INPUTS = f"{SCHEMA}.resolution_inputs"
+STATE_SPLINK_ROWS = f"{SCHEMA}.resolution_splink_rows"
+STATE = f"{SCHEMA}.resolution_state"
+_STATE_TABLES = (STATE_INPUTS, STATE_SPLINK_ROWS, STATE)
+_NULLABLE_INTEGERS = ("first_seen", "session_even", "session_odd")
 DEFAULT_SOURCE = "intermediate.int_identity_records"
 
 _RESOLVED_DDL = f"""
@@ -91,23 +106,84 @@ def read_previous(con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
     return con.execute(f"select {keys}, customer_id from {RESOLVED_RECORDS}").df()
 
 
-def write_resolution(con: duckdb.DuckDBPyConnection, resolution: Resolution) -> None:
+def write_resolution(
+    con: duckdb.DuckDBPyConnection,
+    resolution: Resolution,
+    state: IncrementalState | None = None,
+) -> None:
     """Replace `resolved_records` and `resolved_edges`, extend the aliases and the run history,
-    in one transaction."""
+    and replace the incremental `state` (dropped when not given: it would describe another
+    resolution), in one transaction."""
     frames = {
         _OUT: resolution.records.loc[:, list(OUTPUT_COLUMNS)],
         _EDGES: resolution.edges.loc[:, list(EDGE_COLUMNS)],
         _ALIASES: resolution.aliases,
     }
+    if state is not None:
+        frames |= {
+            _STATE_INPUTS: state.inputs,
+            _STATE_ROWS: state.splink_rows,
+            _STATE: pd.DataFrame([_state_row(state)]),
+        }
     # (a statement first: it finishes any result the caller left open, which register refuses)
     con.execute(f"create schema if not exists {SCHEMA}")
     for view, frame in frames.items():
         con.register(view, frame)
     try:
-        _write_registered(con)
+        _write_registered(con, with_state=state is not None)
     finally:
         for view in frames:
             con.unregister(view)
+
+
+def _state_row(state: IncrementalState) -> dict[str, object]:
+    return {
+        "settings": state.settings,
+        "model": json.dumps(state.model) if state.model is not None else None,
+        "lambda_prior": state.lambda_prior,
+        "overloaded": json.dumps(sorted(state.overloaded)),
+        "name_vocabulary": json.dumps(sorted(state.whole_data.name_vocabulary)),
+        "mass_hours": json.dumps(
+            sorted([system, hour.isoformat()] for system, hour in state.whole_data.mass_hours)
+        ),
+    }
+
+
+def read_last_resolution(con: duckdb.DuckDBPyConnection) -> LastResolution | None:
+    """The last run's resolution and incremental state (None: no run yet)."""
+    if not has_previous(con):
+        return None
+    records = con.execute(f"select {', '.join(OUTPUT_COLUMNS)} from {RESOLVED_RECORDS}").df()
+    edges = con.execute(f"select {', '.join(EDGE_COLUMNS)} from {RESOLVED_EDGES}").df()
+    return LastResolution(records, edges, _read_state(con))
+
+
+def _read_state(con: duckdb.DuckDBPyConnection) -> IncrementalState | None:
+    if not all(_table_exists(con, t.split(".")[1]) for t in _STATE_TABLES):
+        return None
+    row = con.execute(
+        f"select settings, model, lambda_prior, overloaded, name_vocabulary, mass_hours "
+        f"from {STATE}"
+    ).fetchone()
+    if row is None:
+        return None
+    settings, model, lambda_prior, overloaded, vocabulary, hours = row
+    rows = con.execute(f"select * exclude (customer_id) from {STATE_SPLINK_ROWS}").df()
+    for column in _NULLABLE_INTEGERS:
+        if column in rows:
+            rows[column] = rows[column].astype("Int64")
+    return IncrementalState(
+        settings=settings,
+        model=json.loads(model) if model is not None else None,
+        lambda_prior=float(lambda_prior),
+        overloaded=frozenset(json.loads(overloaded)),
+        whole_data=WholeDataFacts(
+            frozenset(json.loads(vocabulary)),
+            frozenset((system, pd.Timestamp(hour)) for system, hour in json.loads(hours)),
+        ),
+        inputs=con.execute(f"select * exclude (customer_id) from {STATE_INPUTS}").df(),
+        splink_rows=rows,
+    )
 
 
 def write_resolution_files(
@@ -130,9 +206,10 @@ def write_resolution_files(
 
 
 _OUT, _EDGES, _ALIASES = "_identity_out", "_identity_edges", "_identity_aliases"
+_STATE_INPUTS, _STATE_ROWS, _STATE = "_identity_inputs", "_identity_rows", "_identity_state"
 
 
-def _write_registered(con: duckdb.DuckDBPyConnection) -> None:
+def _write_registered(con: duckdb.DuckDBPyConnection, with_state: bool = False) -> None:
     """The write itself, from the relations `_OUT`, `_EDGES` and `_ALIASES`."""
     records = ", ".join(OUTPUT_COLUMNS)
     edges = ", ".join(EDGE_COLUMNS)
@@ -160,6 +237,17 @@ def _write_registered(con: duckdb.DuckDBPyConnection) -> None:
             insert or replace into {ALIASES}
             select retired_customer_id, customer_id, current_timestamp::timestamp
             from {_ALIASES}""")
+        for table in _STATE_TABLES:
+            con.execute(f"drop table if exists {table}")
+        if with_state:
+            # per record with its customer id: `touchpoint erase` deletes a person's rows of
+            # every identity table by that column (privacy/erasure.py)
+            for table, view in ((STATE_INPUTS, _STATE_INPUTS), (STATE_SPLINK_ROWS, _STATE_ROWS)):
+                con.execute(f"""
+                    create table {table} as
+                    select state.*, out.customer_id
+                    from {view} as state join {_OUT} as out using ({", ".join(RECORD_KEY)})""")
+            con.execute(f"create table {STATE} as select * from {_STATE}")
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -207,6 +295,28 @@ def resolve_in_warehouse(
     resolution = resolve(read_records(con, source), read_previous(con), config, overrides)
     write_resolution(con, resolution)
     return resolution
+
+
+def resolve_incrementally_in_warehouse(
+    con: duckdb.DuckDBPyConnection,
+    source: str = DEFAULT_SOURCE,
+    config: ResolutionConfig | None = None,
+    overrides: list[Override] | None = None,
+    full_refresh: bool = False,
+) -> IncrementalResolution:
+    """`resolve_in_warehouse`, re-resolving only what changed since the last run when its
+    stored state allows (identity.incremental), every record on `full_refresh`."""
+    if overrides is None:
+        overrides = load_overrides()
+    result = resolve_incrementally(
+        read_records(con, source),
+        read_last_resolution(con),
+        config,
+        overrides,
+        full_refresh=full_refresh,
+    )
+    write_resolution(con, result.resolution, result.state)
+    return result
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:

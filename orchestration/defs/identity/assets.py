@@ -11,11 +11,13 @@ import dagster as dg
 import duckdb
 from dagster_dbt import get_asset_key_for_model
 
-from identity import RESOLVED_EDGES, RESOLVED_RECORDS, resolve_in_warehouse
+from identity import RESOLVED_EDGES, RESOLVED_RECORDS
+from identity.incremental import FULL
 from identity.overrides import load_overrides, overrides_path
-from identity.store import ResolutionSummary
+from identity.store import ResolutionSummary, resolve_incrementally_in_warehouse
 from orchestration.defs.transform.assets import touchpoint_dbt_models
 from orchestration.lib.engine import Engine, selected_engine
+from orchestration.lib.pipeline_job import is_full_refresh
 from orchestration.lib.resources import DUCKDB_WRITER_POOL, WarehouseResource
 from orchestration.lib.spark_dbt_step import spark_paths
 
@@ -57,8 +59,9 @@ GROUP = "intermediate_identity"
 )
 def resolved_records(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     with warehouse.connect() as con:
-        summary = _resolve(con, warehouse)
+        summary, run = _resolve(con, warehouse, is_full_refresh(context.run.tags))
     stats = summary.stats
+    context.log.info(f"identity resolution: {run['mode']} ({run['reason']})")
     context.log.info(f"identity resolution: {stats}")
     selected = context.selected_asset_keys
     if RESOLVED_RECORDS_KEY in selected:
@@ -69,6 +72,8 @@ def resolved_records(context: dg.AssetExecutionContext, warehouse: WarehouseReso
                 "customers": int(stats.get("customers", 0)),
                 "records_by_match_method": dg.MetadataValue.json(summary.records_by_match_method),
                 "ids_retired_by_merges": summary.aliases,
+                # incremental: only what a change can affect was re-resolved (identity.incremental)
+                "resolution": dg.MetadataValue.json(run),
                 "splink_pairs_merged": int(stats.get("splink_pairs_merged", 0)),
                 "overloaded_contact_values": int(stats.get("overloaded_contact_values", 0)),
                 "seconds": dg.MetadataValue.json(
@@ -88,18 +93,33 @@ def resolved_records(context: dg.AssetExecutionContext, warehouse: WarehouseReso
         )
 
 
-def _resolve(con: duckdb.DuckDBPyConnection, warehouse: WarehouseResource) -> ResolutionSummary:
+def _resolve(
+    con: duckdb.DuckDBPyConnection, warehouse: WarehouseResource, full_refresh: bool
+) -> tuple[ResolutionSummary, dict[str, str | int]]:
     """Resolve where the engine builds (orchestration/lib/engine.py): in this process on
-    DuckDB, or on Spark (scale_out/identity_step.py), in the run's SparkSession."""
+    DuckDB, incrementally unless `full_refresh`, or on Spark (scale_out/identity_step.py), in
+    the run's SparkSession, every record. Also which it did and how many records it
+    re-resolved."""
     if selected_engine() is Engine.SPARK:
         from pyspark.sql import SparkSession
 
         from scale_out.identity_step import resolve_into_warehouse_on_spark
 
-        return resolve_into_warehouse_on_spark(
+        summary = resolve_into_warehouse_on_spark(
             SparkSession.builder.getOrCreate(),
             con,
             spark_paths(warehouse.paths.build_dir),
             overrides=load_overrides(),
         )
-    return ResolutionSummary.of(resolve_in_warehouse(con))
+        return summary, {
+            "mode": FULL,
+            "reason": "Spark engine",
+            "records_resolved": summary.records,
+        }
+    result = resolve_incrementally_in_warehouse(con, full_refresh=full_refresh)
+    run: dict[str, str | int] = {
+        "mode": result.mode,
+        "reason": result.reason,
+        "records_resolved": result.records_resolved,
+    }
+    return ResolutionSummary.of(result.resolution), run

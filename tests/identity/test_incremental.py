@@ -1,0 +1,274 @@
+"""Identity incremental (identity.incremental) gives what a resolution of every record gives.
+
+The demo company's records arrive in deliveries split by the day they were first seen; after
+each, the incremental run's answer is compared, record for record and edge for edge, with
+identity.resolve on all records so far, carrying ids over from its own previous answer and
+scoring with the same stored Splink model. The deliveries include a record that merges two
+existing customers, a record gone, a record changed, and a contact value crossing the
+overloaded threshold; a steward override added and `--full-refresh` resolve every record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from identity.edges import EDGE_COLUMNS
+from identity.guards import MAX_PEOPLE_PER_CONTACT
+from identity.incremental import (
+    FULL,
+    INCREMENTAL,
+    IncrementalResolution,
+    LastResolution,
+    StoredModelScorer,
+    resolve_incrementally,
+)
+from identity.overrides import Override
+from identity.resolve import Resolution, ResolutionConfig, resolve
+from identity.schema import OUTPUT_COLUMNS, RECORD_KEY
+from identity.store import read_last_resolution, read_records, write_resolution
+from tests.identity.conftest import DemoIdentity
+from warehouse.connections import connect_published
+
+CONFIG = ResolutionConfig()
+
+
+@pytest.fixture(scope="module")
+def demo_records(demo_identity: DemoIdentity) -> pd.DataFrame:
+    con = connect_published(demo_identity.warehouse)
+    try:
+        return read_records(con)
+    finally:
+        con.close()
+
+
+def _first_seen_day(records: pd.DataFrame) -> pd.Series:
+    return pd.Series(records["observed_at"].to_numpy(dtype="datetime64[ns]")).dt.floor("D")
+
+
+def _up_to(records: pd.DataFrame, share: float) -> pd.DataFrame:
+    """The records first seen up to the day by which `share` of them were (unknown: first)."""
+    day = _first_seen_day(records)
+    cut = day.quantile(share)
+    keep = (day.isna() | (day <= cut)).to_numpy()
+    return records.loc[keep].reset_index(drop=True)
+
+
+@dataclass
+class Chain:
+    """The incremental runs and the reference resolutions side by side; the incremental
+    state goes through the warehouse tables and back, as in a run."""
+
+    con: duckdb.DuckDBPyConnection = field(default_factory=duckdb.connect)
+    reference: Resolution | None = None
+    model: dict | None = None
+    lambda_prior: float = 0.0
+
+    def deliver(
+        self,
+        records: pd.DataFrame,
+        overrides: list[Override] | None = None,
+        full_refresh: bool = False,
+        affected_share_limit: float = 0.3,
+    ) -> IncrementalResolution:
+        records = records.sort_values(list(RECORD_KEY), ignore_index=True)
+        result = resolve_incrementally(
+            records,
+            self.last(),
+            CONFIG,
+            overrides,
+            full_refresh=full_refresh,
+            affected_share_limit=affected_share_limit,
+        )
+        write_resolution(self.con, result.resolution, result.state)
+        if result.mode == FULL and not result.reason.startswith("affected records above"):
+            self.model, self.lambda_prior = result.state.model, result.state.lambda_prior
+        assert CONFIG.probabilistic is not None
+        scorer = StoredModelScorer(CONFIG.probabilistic, self.model, self.lambda_prior, False)
+        previous = None if self.reference is None else self.reference.records
+        self.reference = resolve(records, previous, CONFIG, overrides, scorer=scorer)
+        return result
+
+    def last(self) -> LastResolution | None:
+        return read_last_resolution(self.con)
+
+
+def _sorted(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    out = frame.loc[:, columns].astype(object).where(frame.loc[:, columns].notna(), None)
+    return out.sort_values(columns, ignore_index=True, key=lambda c: c.astype(str))
+
+
+def assert_same_answer(result: IncrementalResolution, reference: Resolution) -> None:
+    got, want = result.resolution, reference
+    pd.testing.assert_frame_equal(
+        _sorted(got.records, list(OUTPUT_COLUMNS)), _sorted(want.records, list(OUTPUT_COLUMNS))
+    )
+    pd.testing.assert_frame_equal(
+        _sorted(got.edges, list(EDGE_COLUMNS)), _sorted(want.edges, list(EDGE_COLUMNS))
+    )
+    alias_columns = ["retired_customer_id", "customer_id"]
+    pd.testing.assert_frame_equal(
+        _sorted(got.aliases, alias_columns), _sorted(want.aliases, alias_columns)
+    )
+
+
+def _merging_record(records: pd.DataFrame, resolved: pd.DataFrame) -> tuple[dict, str, str]:
+    """A new CRM contact carrying the Shopify id of one customer and the Zendesk id of another
+    (explicit ids join whatever the guards say): the two customers merge."""
+    with_ids = records.assign(customer_id=resolved["customer_id"].to_numpy())
+    shop = with_ids.dropna(subset=["shop_customer_id"])
+    zendesk = with_ids.dropna(subset=["zendesk_user_id"])
+    zendesk = zendesk.loc[~zendesk["customer_id"].isin(shop["customer_id"])]
+    a, b = shop.iloc[0], zendesk.iloc[0]
+    row = {c: None for c in records.columns}
+    row.update(
+        source_system="crm",
+        source_entity="contacts",
+        source_record_id="incremental-test-merge",
+        first_name=a["first_name"],
+        last_name=a["last_name"],
+        shop_customer_id=a["shop_customer_id"],
+        zendesk_user_id=b["zendesk_user_id"],
+        observed_at=records["observed_at"].max(),
+    )
+    return row, a["customer_id"], b["customer_id"]
+
+
+def _splink_match_record(records: pd.DataFrame) -> tuple[dict, tuple[str, ...]]:
+    """A new CRM contact with an existing person's name, birth date and address but no id,
+    e-mail or phone: no candidate edge joins it to anyone, only Splink's pair (the whole name
+    and the birth date agree)."""
+    known = records.dropna(
+        subset=["first_name", "last_name", "birth_date", "postal_code", "street", "city"]
+    )
+    known = known.loc[known["source_system"] == "crm"]
+    person = known.iloc[len(known) // 2]
+    row = {c: None for c in records.columns}
+    row.update(
+        {c: person[c] for c in ("first_name", "last_name", "birth_date", "postal_code")},
+        street=person["street"],
+        city=person["city"],
+        source_system="crm",
+        source_entity="contacts",
+        source_record_id="incremental-test-splink",
+        observed_at=records["observed_at"].max(),
+    )
+    return row, tuple(person[list(RECORD_KEY)])
+
+
+def _overloading_records(records: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """Records of more distinct named people than the guard allows, all with one phone that
+    one person held so far: the phone becomes overloaded."""
+    phone = records["phone"].dropna().iloc[0]
+    rows = [
+        {
+            **{c: None for c in records.columns},
+            "source_system": "crm",
+            "source_entity": "contacts",
+            "source_record_id": f"incremental-test-shared-{n}",
+            "first_name": name,
+            "last_name": f"Overload{n}",
+            "phone": phone,
+            "observed_at": records["observed_at"].max(),
+        }
+        for n, name in enumerate(["Ann", "Bob", "Cyd", "Dan", "Eve", "Fay", "Gus", "Hal"])
+    ][: MAX_PEOPLE_PER_CONTACT + 2]
+    return pd.DataFrame(rows, columns=records.columns), phone
+
+
+def test_incremental_runs_give_the_full_resolution_answer(demo_records: pd.DataFrame) -> None:
+    chain = Chain()
+    first = chain.deliver(_up_to(demo_records, 0.9))
+    assert first.mode == FULL and first.reason == "no stored resolution state"
+    assert first.state.model is not None, "the demo company has enough rows to train Splink"
+    assert_same_answer(first, chain.reference)
+
+    # the next days: new records, one of them joining an existing customer by Splink only
+    second_records = _up_to(demo_records, 0.94)
+    splink_match, existing = _splink_match_record(second_records)
+    second_records = pd.concat([second_records, pd.DataFrame([splink_match])], ignore_index=True)
+    second = chain.deliver(second_records)
+    assert second.mode == INCREMENTAL, second.reason
+    assert 0 < second.records_resolved < len(second_records)
+    assert_same_answer(second, chain.reference)
+    resolved = second.resolution.records.set_index(list(RECORD_KEY))["customer_id"]
+    assert resolved[("crm", "contacts", "incremental-test-splink")] == resolved[existing]
+
+    # a new record merging two existing customers, one gone, one changed, more new records
+    third_records = _up_to(demo_records, 0.97)
+    last = chain.last()
+    assert last is not None
+    resolved = last.records.sort_values(list(RECORD_KEY), ignore_index=True)
+    previous = second_records.sort_values(list(RECORD_KEY), ignore_index=True)
+    merging, customer_a, customer_b = _merging_record(previous, resolved)
+    gone = third_records.index[third_records["phone"].notna()][3]
+    changed = third_records.index[third_records["email"].notna()][5]
+    third_records = third_records.drop(index=gone)
+    third_records.loc[changed, "email"] = "changed.by.the.test@example.org"
+    third_records = pd.concat([third_records, pd.DataFrame([merging])], ignore_index=True)
+    third = chain.deliver(third_records)
+    assert third.mode == INCREMENTAL, third.reason
+    assert_same_answer(third, chain.reference)
+    aliases = third.resolution.aliases
+    retired = {customer_a, customer_b} & set(aliases["retired_customer_id"])
+    assert len(retired) == 1, "the merge is recorded as an alias"
+    merged = third.resolution.records
+    keys = merged.loc[merged["source_record_id"] == "incremental-test-merge", "customer_id"]
+    assert set(aliases["customer_id"]) >= set(keys)
+
+    # a phone crossing the overloaded threshold
+    shared, phone = _overloading_records(third_records)
+    fourth = chain.deliver(pd.concat([third_records, shared], ignore_index=True))
+    assert fourth.mode == INCREMENTAL, fourth.reason
+    assert phone in fourth.state.overloaded
+    assert_same_answer(fourth, chain.reference)
+
+    # all records
+    everything = chain.deliver(
+        pd.concat([demo_records, pd.DataFrame([merging])], ignore_index=True)
+    )
+    assert everything.mode == INCREMENTAL, everything.reason
+    assert_same_answer(everything, chain.reference)
+
+
+def test_a_steward_override_added_or_a_full_refresh_resolves_every_record(
+    demo_records: pd.DataFrame,
+) -> None:
+    chain = Chain()
+    chain.deliver(_up_to(demo_records, 0.8))
+    records = _up_to(demo_records, 0.9)
+    ordered = records.sort_values(list(RECORD_KEY), ignore_index=True)
+    left, right = (tuple(ordered.loc[i, list(RECORD_KEY)]) for i in (0, 1))
+    override = Override("force_split", left, right, "two people, said the steward")  # type: ignore[arg-type]
+    with_override = chain.deliver(records, overrides=[override])
+    assert with_override.mode == FULL
+    assert "steward overrides changed" in with_override.reason
+    assert with_override.records_resolved == len(records)
+    assert_same_answer(with_override, chain.reference)
+
+    refreshed = chain.deliver(records, overrides=[override], full_refresh=True)
+    assert (refreshed.mode, refreshed.reason) == (FULL, "full refresh requested")
+    assert_same_answer(refreshed, chain.reference)
+
+    unchanged = chain.deliver(records, overrides=[override])
+    assert unchanged.mode == INCREMENTAL and unchanged.records_resolved == 0
+    assert_same_answer(unchanged, chain.reference)
+    assert unchanged.resolution.stats["overrides_unmatched"] == 0, "located among all records"
+
+
+def test_too_many_affected_records_fall_back_to_resolving_every_record(
+    demo_records: pd.DataFrame,
+) -> None:
+    chain = Chain()
+    chain.deliver(_up_to(demo_records, 0.8))
+    model = chain.model
+    result = chain.deliver(demo_records, affected_share_limit=0.0)
+    assert result.mode == FULL and result.reason.startswith("affected records above")
+    assert result.records_resolved == len(demo_records)
+    assert result.state.model == model, "a fallback keeps the stored model"
+    assert_same_answer(result, chain.reference)
+    assert np.isfinite(result.resolution.stats["records_resolved"])
