@@ -8,7 +8,7 @@ model, the rows the incremental build merged, and the load average around each.
         --build-db <workdir>/run-k100/out/.touchpoint.build/touchpoint.duckdb \
         --base /tmp/base --workdir /tmp/journey_bench
 
-The next day is made on the copy: the build database's last day of `fct_touchpoint` is taken
+The next day is made on the copy: the build database's last 24 hours of `fct_touchpoint` are taken
 out (kept aside), the models are built with `--full-refresh` (the day before, its decided
 fingerprints kept), the day is put back, and the models run incrementally, as a daily run
 would after a delivery of that day. The equality of the new code's full build with the old
@@ -98,11 +98,11 @@ def differing_rows(left: Path, right: Path) -> int:
 
 
 def take_out_last_day(database: Path) -> str:
-    """fct_touchpoint's activities of its last day moved to a side table; the day's start."""
+    """fct_touchpoint's activities of its last 24 hours moved to a side table; when they start."""
     con = duckdb.connect(str(database))
     try:
         (day,) = con.execute(
-            "select date_trunc('day', max(occurred_at)) from marts.fct_touchpoint"
+            "select max(occurred_at) - interval 1 day from marts.fct_touchpoint"
         ).fetchone()
         con.execute(
             "create table main.next_day as select * from marts.fct_touchpoint where occurred_at >= ?",

@@ -406,14 +406,13 @@ def _change_the_journeys_inputs(con: duckdb.DuckDBPyConnection) -> dict[str, str
         "group by actor order by count(distinct instance_key), actor limit 1",
         sorted(touched),
     ).fetchone()
+    (rekeyed,) = con.execute(
+        f"select min(instance_key) from {STEPS} where actor = ?", [rekeyed_from]
+    ).fetchone()
     for table in (TOUCHPOINTS, ISSUES):
         con.execute(
             f"update {table} set customer_id = ? where customer_id = ?", [REKEYED, rekeyed_from]
         )
-    (rekeyed,) = con.execute(
-        "select min(instance_key) from intermediate.int_journey_instance_inputs where actor = ?",
-        [rekeyed_from],
-    ).fetchone()
     # A late activity between a step its customer left and what they did next: the new next.
     left, left_actor = _instance(
         con, "left_here and customer_id is not null and next_activity <> 'no_further_activity' "

@@ -1,14 +1,16 @@
--- One row per journey instance (a journey and instance_key with a first step): its start — the
--- first matching event of step 1, whose actor and customer the instance is — and
+-- One row per journey instance (a journey and instance_key with a matched first step) and
 -- `input_fingerprint`, one hash of everything that decides the instance's rows in
 -- fct_journey_step_reached, which that fact's incremental build compares with the fingerprint it
 -- last decided the instance from (macros/incremental_by_group.sql, decided_inputs):
 -- - the instance's matched events (int_journey_step_matches: a step's event new, late, changed,
 --   gone, or moved to another customer by identity) and its journey's design;
--- - its actor's stream of next activities (`next_activity` of a step it left is read from it);
+-- - the streams of next activities of the actors of those events (`next_activity` of a step the
+--   instance left is read from its actor's);
 -- - the data's end, until no step of the instance can still be waiting: is_in_progress flips to
 --   left_here wait_days after a step is reached; once every matched event's wait_days have
 --   passed within the data, the end no longer changes the instance.
+-- Cheap on purpose: one aggregate per instance, no ordering (the instance's start, an arg_min per
+-- instance, is left to the fact, for the instances it re-decides).
 {{ config(materialized='table') }}
 
 with
@@ -25,29 +27,38 @@ designed as (
     select * from {{ ref('int_designed_journey_steps') }}
 ),
 
-starts as (
+actor_streams as (
     select
-        instance_id,
-        journey,
-        instance_key,
-        {{ arg_min('actor', '(occurred_at, event_id)') }} as actor,
-        {{ arg_min('customer_id', '(occurred_at, event_id)') }} as customer_id,
-        min(occurred_at) as started_at,
-        {{ arg_min('event_id', '(occurred_at, event_id)') }} as start_event_id
+        actor,
+        {{ group_fingerprint(['occurred_at', 'activity']) }} as stream_fingerprint
+    from events
+    where is_next_activity
+    group by actor
+),
+
+-- each matched event, with its actor's stream
+matched_streams as (
+    select
+        matches.*,
+        actor_streams.stream_fingerprint
     from matches
-    where step_number = 1
-    group by instance_id, journey, instance_key
+    left join actor_streams
+        on matches.actor = actor_streams.actor
 ),
 
 instance_matches as (
     select
         instance_id,
-        {{ group_fingerprint(['event_id', 'actor', 'customer_id', 'occurred_at', 'step_number']) }}
-            as matches_fingerprint,
+        journey,
+        instance_key,
+        {{ group_fingerprint([
+            'event_id', 'actor', 'customer_id', 'occurred_at', 'step_number',
+            'stream_fingerprint']) }} as matches_fingerprint,
         -- no step reached by these events waits past this
         max({{ plus_interval('occurred_at', 'wait_days', 'day') }}) as settled_at
-    from matches
-    group by instance_id
+    from matched_streams
+    group by instance_id, journey, instance_key
+    having bool_or(step_number = 1)
 ),
 
 journeys as (
@@ -60,15 +71,6 @@ journeys as (
     group by journey
 ),
 
-actor_streams as (
-    select
-        actor,
-        {{ group_fingerprint(['occurred_at', 'activity']) }} as stream_fingerprint
-    from events
-    where is_next_activity
-    group by actor
-),
-
 -- The data's end: its latest activity (the issue milestones are derived, not observed).
 data_end as (
     select max(occurred_at) as data_end_at
@@ -78,32 +80,21 @@ data_end as (
 
 instances as (
     select
-        starts.*,
+        instance_matches.*,
         data_end.data_end_at,
-        instance_matches.matches_fingerprint,
-        instance_matches.settled_at,
-        journeys.design_fingerprint,
-        actor_streams.stream_fingerprint
-    from starts
+        journeys.design_fingerprint
+    from instance_matches
     cross join data_end
-    inner join instance_matches
-        on starts.instance_id = instance_matches.instance_id
     inner join journeys
-        on starts.journey = journeys.journey
-    left join actor_streams
-        on starts.actor = actor_streams.actor
+        on instance_matches.journey = journeys.journey
 )
 
 select
     instance_id,
     journey,
     instance_key,
-    actor,
-    customer_id,
-    started_at,
-    start_event_id,
     data_end_at,
     {{ row_fingerprint([
-        'matches_fingerprint', 'design_fingerprint', 'stream_fingerprint',
+        'matches_fingerprint', 'design_fingerprint',
         'case when settled_at > data_end_at then data_end_at end']) }} as input_fingerprint
 from instances

@@ -2,8 +2,8 @@
 -- (int_designed_journey_steps, declared as YAML) are sequences of steps matched on
 -- fct_touchpoint activities and issue milestones (int_journey_step_matches). A journey instance
 -- starts at the first step's activity (per customer, per session or per issue, as the journey's
--- `follow` says: int_journey_instance_inputs); step k is reached by the first matching activity
--- of the same instance after step k-1 (within `within_days` of the start, when given); an
+-- `follow` says); step k is reached by the first matching activity of the same instance after
+-- step k-1 (within `within_days` of the start, when given); an
 -- instance that stopped at a step less than `wait_days` before the end of the data is in
 -- progress there, not leaving. For an instance that left the designed path at a step,
 -- next_activity is what its customer (or anonymous device) did next instead.
@@ -25,7 +25,7 @@
 
 with
 
--- Each instance's start (actor, customer, first event), the data's end and the fingerprint.
+-- Each instance's input fingerprint, and the data's end.
 inputs as (
     select * from {{ ref('int_journey_instance_inputs') }}
 )
@@ -48,13 +48,14 @@ reached_1 as (
         journey,
         instance_key,
         1 as step_number,
-        actor,
-        customer_id,
-        started_at,
-        started_at as reached_at,
-        start_event_id as event_id
-    from inputs
-    {{ where_group_redecided('instance_id') }}
+        {{ arg_min('actor', '(occurred_at, event_id)') }} as actor,
+        {{ arg_min('customer_id', '(occurred_at, event_id)') }} as customer_id,
+        min(occurred_at) as started_at,
+        min(occurred_at) as reached_at,
+        {{ arg_min('event_id', '(occurred_at, event_id)') }} as event_id
+    from matches
+    where step_number = 1
+    group by journey, instance_key
 ),
 
 {%- for k in range(2, max_steps + 1) %}
@@ -147,11 +148,8 @@ actions as (
     where
         is_next_activity
         {%- if is_incremental() %}
-            -- only the re-decided instances' actors
-            and actor in (
-                select inputs.actor from inputs
-                where inputs.instance_id in (select redecided_groups.row_group from redecided_groups)
-            )
+            -- only the actors of the re-decided instances' events
+            and actor in (select matches.actor from matches)
         {%- endif %}
     group by actor, occurred_at
 ),
