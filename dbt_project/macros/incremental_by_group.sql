@@ -58,6 +58,43 @@ where current_group is null
     {%- endif %}
 {%- endmacro %}
 
+{#- Facts with several rows per group (fct_journey_step_reached: one per step an instance
+    reached) also lose rows of a group that stays: a re-decided instance may reach fewer steps.
+    tombstones_of_rows_gone, appended to the final select (after a CTE `decided` of the rows the
+    build decided): a tombstone for every stored row of a re-decided group that `decided` does
+    not hold any more, the group gone included. `key_columns` are the model's first columns,
+    followed by `other_columns` nulls; `stored_group_expression` computes the group from the
+    stored columns. -#}
+{% macro tombstones_of_rows_gone(decided, key_columns, stored_group_expression, other_columns) -%}
+    {%- if is_incremental() %}
+union all
+select
+    {%- for column in key_columns %}
+    stored.{{ column }},
+    {%- endfor %}
+    {%- for column in range(other_columns) %}
+    null{{ ',' if not loop.last }}
+    {%- endfor %}
+from {{ this }} as stored
+where
+    {{ stored_group_expression }} in (select row_group from redecided_groups)
+    and not exists (
+        select 1 from {{ decided }}
+        where
+            {%- for column in key_columns %}
+            {{ decided }}.{{ column }} = stored.{{ column }}{{ ' and' if not loop.last }}
+            {%- endfor %}
+    )
+    {%- endif %}
+{%- endmacro %}
+
+{#- A group named by several columns (fct_journey_step_reached: journey and instance_key) as one
+    text value, for the macros above that take one group column. The first column must not
+    contain the separator (a journey name does not). -#}
+{% macro group_of_columns(columns) -%}
+    {{ columns | join(" || '|' || ") }}
+{%- endmacro %}
+
 {#- The keys whose row differs between the stored table ({{ this }}, or `stored`: a relation or a
     parenthesised query, see decided_inputs) and `current`, with the group each was in
     (`stored_group`) and is in now (`current_group`; null when the key is gone). `columns` are
@@ -132,14 +169,17 @@ where current_group is null
     decided_inputs: the stored side for changed_rows_by_group (`stored`), compared on the column
     `input_fingerprint`. Without a copy (the fact built before it kept one) every stored key
     counts as changed: the fact is re-decided whole, and keys gone still get tombstones. -#}
-{% macro decided_inputs(inputs, key) -%}
+{% macro decided_inputs(inputs, key, stored_key=none) -%}
     {%- set decided = adapter.get_relation(
         database=inputs.database, schema=inputs.schema, identifier=inputs.identifier ~ '__decided'
     ) if execute and is_incremental() else none -%}
     {%- if decided is not none -%}
         {{ decided }}
     {%- else -%}
-        (select {{ key }}, cast(null as ubigint) as input_fingerprint from {{ this }})
+        {#- `stored_key`: the key computed from the fact's columns, when the fact has several rows
+            per key of the inputs (fct_journey_step_reached: an instance's steps) -#}
+        (select distinct {{ stored_key or key }} as {{ key }}, cast(null as ubigint) as input_fingerprint
+        from {{ this }})
     {%- endif -%}
 {%- endmacro %}
 

@@ -338,3 +338,220 @@ def test_fct_session_equals_the_full_build_after_late_dropped_and_re_keyed_input
     finally:
         got.close()
         want.close()
+
+
+# --- fct_journey_step_reached: re-decided per journey instance (int_journey_instance_inputs) ---
+
+JOURNEY_MODELS = ("int_journey_instance_inputs", "fct_journey_step_reached")
+TOUCHPOINTS = "marts.fct_touchpoint"
+ISSUES = "marts.fct_service_issue"
+STEPS = "marts.fct_journey_step_reached"
+REKEYED = "Crekeyed-journey"
+NEXT_INSTEAD = "unsubscribed_from_email"  # an activity the hand-made stream does not hold
+
+
+def _instance(con: duckdb.DuckDBPyConnection, where: str) -> tuple[str, str]:
+    """(instance_key, actor) of the first instance, by key, whose rows match `where`."""
+    found = con.execute(
+        f"select instance_key, any_value(actor) from {STEPS} where {where} "
+        "group by instance_key order by instance_key limit 1"
+    ).fetchone()
+    assert found, where
+    return found
+
+
+def _add_touchpoint(
+    con: duckdb.DuckDBPyConnection, like: str, touchpoint_id: str, activity: str, at: str
+) -> None:
+    """A copy of touchpoint `like` as another activity at another time (a late record)."""
+    con.execute(
+        f"""insert into {TOUCHPOINTS}
+        select * replace (? as touchpoint_id, ? as activity, cast({at} as timestamp) as occurred_at)
+        from {TOUCHPOINTS} where touchpoint_id = ?""",
+        [touchpoint_id, activity, like],
+    )
+
+
+def _change_the_journeys_inputs(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """What deliveries, identity resolution and the passing of time do to journey instances."""
+    funnel = "journey = 'purchase_funnel'"
+    # A late product view in a session that had only started: it reaches step 2.
+    extended, extended_actor = _instance(
+        con, f"{funnel} and customer_id is not null and step_number = 1 and left_here"
+    )
+    (start,) = con.execute(
+        f"select min(touchpoint_id) from {TOUCHPOINTS} "
+        "where session_id = ? and activity = 'started_session'",
+        [extended],
+    ).fetchone()
+    _add_touchpoint(con, start, "late-product-view", "viewed_product",
+                    f"(select occurred_at from {TOUCHPOINTS} where touchpoint_id = '{start}')"
+                    " + interval 1 minute")  # fmt: skip
+    # A re-delivered file without the add-to-cart of the session that went furthest.
+    (shortened, shortened_actor, reached) = con.execute(
+        f"select instance_key, any_value(actor), max(step_number) from {STEPS} where {funnel} "
+        "group by instance_key order by max(step_number) desc, instance_key limit 1"
+    ).fetchone()
+    con.execute(
+        f"delete from {TOUCHPOINTS} where session_id = ? and activity = 'added_to_cart'",
+        [shortened],
+    )
+    # An anonymous session erased: its instance is gone.
+    gone, gone_actor = _instance(con, f"{funnel} and customer_id is null")
+    con.execute(f"delete from {TOUCHPOINTS} where session_id = ?", [gone])
+    # Identity re-keys the customer of the fewest instances to another (new) customer.
+    touched = {extended_actor, shortened_actor, gone_actor}
+    (rekeyed_from,) = con.execute(
+        f"select actor from {STEPS} where customer_id is not null and actor not in (?, ?, ?) "
+        "group by actor order by count(distinct instance_key), actor limit 1",
+        sorted(touched),
+    ).fetchone()
+    (rekeyed,) = con.execute(
+        f"select min(instance_key) from {STEPS} where actor = ?", [rekeyed_from]
+    ).fetchone()
+    for table in (TOUCHPOINTS, ISSUES):
+        con.execute(
+            f"update {table} set customer_id = ? where customer_id = ?", [REKEYED, rekeyed_from]
+        )
+    # A late activity between a step its customer left and what they did next: the new next.
+    left, left_actor = _instance(
+        con, "left_here and customer_id is not null and next_activity <> 'no_further_activity' "
+        f"and actor <> '{rekeyed_from}' and journey <> 'purchase_funnel'",
+    )  # fmt: skip
+    (left_step, left_at) = con.execute(
+        f"select step_number, reached_at from {STEPS} where instance_key = ? and left_here",
+        [left],
+    ).fetchone()
+    (anything,) = con.execute(
+        f"select min(touchpoint_id) from {TOUCHPOINTS} where customer_id = ?", [left_actor]
+    ).fetchone()
+    _add_touchpoint(con, anything, "late-next-activity", NEXT_INSTEAD,
+                    f"timestamp '{left_at}' + interval 1 second")  # fmt: skip
+    # A repeat contact found late: the issue no longer stays resolved (its milestone is gone).
+    # An issue of a customer already changed above, so that another stays untouched.
+    (unresolved,) = con.execute(
+        f"select min(instance_key) from {STEPS} where journey = 'service_resolution' "
+        f"and step = 'stayed_resolved' and instance_key in (select issue_id from {ISSUES}) "
+        "and actor in (?, ?, ?)",
+        [extended_actor, shortened_actor, left_actor],
+    ).fetchone()
+    assert unresolved
+    con.execute(f"update {ISSUES} set has_repeat_contact = true where issue_id = ?", [unresolved])
+    # The data's end moves 61 days on (an anonymous device's e-mail open, matching no step):
+    # every step still waiting (the longest wait_days is 60) is now left.
+    con.execute(
+        f"""insert into {TOUCHPOINTS}
+        select * replace ('late-end' as touchpoint_id, null as customer_id,
+                          'late-end-device' as anonymous_id, 'opened_email' as activity,
+                          null as session_id, null as issue_id,
+                          occurred_at + interval 61 day as occurred_at)
+        from {TOUCHPOINTS} where occurred_at = (select max(occurred_at) from {TOUCHPOINTS})
+        limit 1"""
+    )
+    return {
+        "extended": extended, "shortened": shortened, "shortened_to": str(reached - 1),
+        "gone": gone, "rekeyed": rekeyed, "left": left, "left_step": str(left_step),
+        "unresolved": unresolved,
+    }  # fmt: skip
+
+
+def _untouched_instance(con: duckdb.DuckDBPyConnection, changed: dict[str, str]) -> str:
+    """An instance nothing changed: its actor's stream untouched, settled before the data's end
+    moved (no step within its wait_days of the end)."""
+    (untouched,) = con.execute(
+        f"""select min(instance_key) from {STEPS} as steps
+        where actor not in (select actor from {STEPS} where instance_key in (?, ?, ?, ?, ?, ?))
+        and actor not in (select coalesce(customer_id, 'anonymous:' || anonymous_id)
+                          from {TOUCHPOINTS} where touchpoint_id like 'late-%')
+        and actor <> ?
+        and not exists (select 1 from {STEPS} as waiting
+                        where waiting.instance_key = steps.instance_key and waiting.is_in_progress)
+        and journey = 'service_resolution'""",
+        [changed[k] for k in ("extended", "shortened", "gone", "rekeyed", "left", "unresolved")]
+        + [REKEYED],
+    ).fetchone()
+    assert untouched, "the hand-made build has no instance left untouched"
+    return untouched
+
+
+@pytest.fixture(scope="module")
+def journey_builds(
+    handmade_run: PipelineRun, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, Path, dict[str, Any], dict[str, str]]:
+    """(incremental build, full build, the incremental build's run results, changed instances)."""
+    incremental, full, changed = changed_copies(
+        handmade_run.build_db,
+        tmp_path_factory.mktemp("incremental_journeys"),
+        _change_the_journeys_inputs,
+    )
+    con = duckdb.connect(str(incremental))
+    try:
+        changed["untouched"] = _untouched_instance(con, changed)
+        con.execute(
+            f"update {STEPS} set hours_from_start = -1 where instance_key = ?",
+            [changed["untouched"]],
+        )
+    finally:
+        con.close()
+    run_results = dbt_on(incremental, "run", "--select", *JOURNEY_MODELS)
+    dbt_on(full, "run", "--select", *JOURNEY_MODELS, "--full-refresh")
+    return incremental, full, run_results, changed
+
+
+def test_fct_journey_step_reached_is_merged_not_rebuilt(journey_builds) -> None:
+    incremental, _, run_results, _ = journey_builds
+    assert {r["status"] for r in run_results["results"]} == {"success"}
+    (sql,) = (incremental.parent / "target" / "run").rglob("fct_journey_step_reached.sql")
+    assert "merge into" in sql.read_text().lower()
+
+
+def test_fct_journey_step_reached_equals_the_full_build_after_late_erased_and_re_keyed_inputs(
+    journey_builds,
+) -> None:
+    incremental, full, _, changed = journey_builds
+    got, want = (duckdb.connect(str(path), read_only=True) for path in (incremental, full))
+    try:
+        # every instance but the tampered one (which nothing changed) as a full build has it
+        query = f"select * from {STEPS} where instance_key <> ?"
+        left = canonical(got.execute(query, [changed["untouched"]]).df())
+        right = canonical(want.execute(query, [changed["untouched"]]).df())
+        pd.testing.assert_frame_equal(left, right, check_dtype=False)
+
+        def steps(instance: str) -> dict[int, tuple]:
+            return {
+                row[0]: row[1:]
+                for row in got.execute(
+                    f"select step_number, actor, left_here, is_in_progress, next_activity, "
+                    f"hours_from_start from {STEPS} where instance_key = ?",
+                    [instance],
+                ).fetchall()
+            }
+
+        # the changes reached the fact
+        assert 2 in steps(changed["extended"])
+        assert max(steps(changed["shortened"])) == int(changed["shortened_to"])
+        assert steps(changed["shortened"])[int(changed["shortened_to"])][1] is True  # left there
+        assert steps(changed["gone"]) == {}
+        assert {row[0] for row in steps(changed["rekeyed"]).values()} == {REKEYED}
+        assert steps(changed["left"])[int(changed["left_step"])][3] == NEXT_INSTEAD
+        unresolved = got.execute(
+            f"select max(step_number) from {STEPS} "
+            "where journey = 'service_resolution' and instance_key = ?",
+            [changed["unresolved"]],
+        ).fetchone()
+        assert unresolved == (2,)
+        (waiting,) = got.execute(f"select count(*) from {STEPS} where is_in_progress").fetchone()
+        assert waiting == 0  # the data now ends past every wait
+        # only changed instances were re-decided: the untouched one kept its stored rows
+        assert {row[4] for row in steps(changed["untouched"]).values()} == {-1}
+        # and the fingerprints the fact was decided from are kept for the next run
+        kept, instances = got.execute(
+            "select count(*) filter (where decided.input_fingerprint = inputs.input_fingerprint), "
+            "count(*) from intermediate.int_journey_instance_inputs as inputs "
+            "left join intermediate.int_journey_instance_inputs__decided as decided "
+            "using (instance_id)"
+        ).fetchone()
+        assert kept == instances > 0
+    finally:
+        got.close()
+        want.close()

@@ -1,96 +1,46 @@
 -- One row per instance of a designed journey and step it reached: the designed journeys
 -- (int_designed_journey_steps, declared as YAML) are sequences of steps matched on
--- fct_touchpoint activities. A journey instance starts at the
--- first step's activity (per customer, per session or per issue, as the journey's `follow`
--- says); step k is reached by the first matching activity of the same instance after step k-1
--- (within `within_days` of the start, when given); an instance that stopped at a step less than
--- `wait_days` before the end of the data is in progress there, not leaving. Issues add two
--- milestones to the stream: resolved_issue (at the resolution) and stayed_resolved (the
--- follow-up window passed without a repeat contact). For an instance that left the designed
--- path at a step, next_activity is what its customer (or anonymous device) did next instead.
-{#- A var of the same name replaces the meta's list for a run (the unit test's). -#}
-{% set meta = (config.get('meta') if config.get is defined else none) or {} %}
-{% set ignored = var('ignored_next_activities', none) or meta.get('ignored_next_activities') or [] %}
-{% set ignored = ['received_email'] if ignored is string else ignored %}
+-- fct_touchpoint activities and issue milestones (int_journey_step_matches). A journey instance
+-- starts at the first step's activity (per customer, per session or per issue, as the journey's
+-- `follow` says); step k is reached by the first matching activity of the same instance after
+-- step k-1 (within `within_days` of the start, when given); an
+-- instance that stopped at a step less than `wait_days` before the end of the data is in
+-- progress there, not leaving. For an instance that left the designed path at a step,
+-- next_activity is what its customer (or anonymous device) did next instead.
+-- Incremental (macros/incremental_by_group.sql): a run re-decides only the instances whose input
+-- fingerprint (int_journey_instance_inputs) differs from the one it last decided them from.
 {#- One CTE per step position: the journeys' longest possible (checked where they are declared). -#}
 {% set max_steps = [var('journey_max_steps', 10) | int, 2] | max %}
-{% set followup_days = var('journey_followup_window_days', 7) %}
+{% set stored_instance_id = group_of_columns(['journey', 'instance_key']) %}
+{{
+    config(
+        materialized=incremental_materialization(),
+        unique_key=['journey', 'instance_key', 'step_number'],
+        incremental_strategy='merge',
+        on_schema_change='fail',
+        merge_clauses=merge_clauses_with_tombstones('step'),
+        post_hook="{{ keep_decided_inputs(ref('int_journey_instance_inputs'), 'instance_id') }}",
+    )
+}}
 
 with
+
+-- Each instance's input fingerprint, and the data's end.
+inputs as (
+    select * from {{ ref('int_journey_instance_inputs') }}
+)
+{{- redecided_groups_ctes(
+    'inputs', 'instance_id', 'instance_id', 'instance_id', ['input_fingerprint'],
+    stored=decided_inputs(ref('int_journey_instance_inputs'), 'instance_id', stored_instance_id)) }},
 
 designed as (
     select * from {{ ref('int_designed_journey_steps') }}
 ),
 
-touchpoints as (
-    select
-        touchpoint_id as event_id,
-        coalesce(customer_id, 'anonymous:' || anonymous_id) as actor,
-        customer_id,
-        occurred_at,
-        activity,
-        detail,
-        session_id,
-        issue_id
-    from {{ ref('fct_touchpoint') }}
-    where coalesce(customer_id, anonymous_id) is not null
-),
-
-issues as (
-    select * from {{ ref('fct_service_issue') }}
-    where customer_id is not null and resolved_at is not null
-),
-
-events as (
-    select * from touchpoints
-    union all
-    select
-        'issue:resolved:' || issue_id as event_id,
-        customer_id as actor,
-        customer_id,
-        resolved_at as occurred_at,
-        'resolved_issue' as activity,
-        contact_reason as detail,
-        null as session_id,
-        issue_id
-    from issues
-    union all
-    -- The follow-up window passed (within the data) without another inbound contact.
-    select
-        'issue:stayed_resolved:' || issue_id as event_id,
-        customer_id as actor,
-        customer_id,
-        {{ plus_interval('resolved_at', followup_days, 'day') }} as occurred_at,
-        'stayed_resolved' as activity,
-        contact_reason as detail,
-        null as session_id,
-        issue_id
-    from issues
-    where not has_repeat_contact and is_repeat_window_complete
-),
-
+-- in an incremental build only the re-decided instances' events: the steps below are the cost
 matches as (
-    select
-        designed.journey,
-        designed.within_days,
-        designed.wait_days,
-        designed.step_number,
-        designed.n_steps,
-        designed.step,
-        events.event_id,
-        events.actor,
-        events.customer_id,
-        events.occurred_at,
-        case designed.follow
-            when 'session' then events.session_id
-            when 'issue' then events.issue_id
-            else events.actor
-        end as instance_key
-    from events
-    inner join designed
-        on
-            events.activity = designed.activity
-            and (designed.detail is null or events.detail = designed.detail)
+    select * from {{ ref('int_journey_step_matches') }}
+    {{ where_group_redecided('instance_id') }}
 ),
 
 reached_1 as (
@@ -104,7 +54,7 @@ reached_1 as (
         min(occurred_at) as reached_at,
         {{ arg_min('event_id', '(occurred_at, event_id)') }} as event_id
     from matches
-    where step_number = 1 and instance_key is not null
+    where step_number = 1
     group by journey, instance_key
 ),
 
@@ -156,8 +106,8 @@ steps as (
 ),
 
 data_end as (
-    select max(occurred_at) as data_end_at
-    from touchpoints
+    select max(data_end_at) as data_end_at
+    from inputs
 ),
 
 flagged as (
@@ -185,35 +135,47 @@ flagged as (
             and reached.step_number + 1 = next_steps.step_number
 ),
 
--- What a customer did next: the meta's ignored_next_activities aside. Activities logged in the
--- same second (a checkout completed and its order placed) are one moment: the first by name
--- stands for it, so the ASOF join below (asof_next_join) picks the same row on every build.
+-- What a customer did next: int_journey_events' next activities (the meta's
+-- ignored_next_activities aside). Activities logged in the same second (a checkout completed
+-- and its order placed) are one moment: the first by name stands for it, so the ASOF join below
+-- (asof_next_join) picks the same row on every build.
 actions as (
     select
         actor,
         occurred_at,
         min(activity) as activity
-    from events
-    where activity not in ('{{ ignored | join("', '") }}')
+    from {{ ref('int_journey_events') }}
+    where
+        is_next_activity
+        {%- if is_incremental() %}
+            -- only the actors of the re-decided instances' events
+            and actor in (select matches.actor from matches)
+        {%- endif %}
     group by actor, occurred_at
+),
+
+decided as (
+    select
+        flagged.journey,
+        flagged.instance_key,
+        flagged.step_number,
+        flagged.n_steps,
+        flagged.step,
+        flagged.actor,
+        flagged.customer_id,
+        flagged.started_at,
+        flagged.reached_at,
+        flagged.hours_from_start,
+        flagged.stopped_here and not flagged.is_waiting as left_here,
+        flagged.stopped_here and flagged.is_waiting as is_in_progress,
+        case
+            when flagged.stopped_here and not flagged.is_waiting
+                then coalesce(actions.activity, 'no_further_activity')
+        end as next_activity
+    from flagged
+    {{ asof_next_join('flagged', 'actions', 'actor', 'reached_at', 'occurred_at', 'activity') }}
 )
 
-select
-    flagged.journey,
-    flagged.instance_key,
-    flagged.step_number,
-    flagged.n_steps,
-    flagged.step,
-    flagged.actor,
-    flagged.customer_id,
-    flagged.started_at,
-    flagged.reached_at,
-    flagged.hours_from_start,
-    flagged.stopped_here and not flagged.is_waiting as left_here,
-    flagged.stopped_here and flagged.is_waiting as is_in_progress,
-    case
-        when flagged.stopped_here and not flagged.is_waiting
-            then coalesce(actions.activity, 'no_further_activity')
-    end as next_activity
-from flagged
-{{ asof_next_join('flagged', 'actions', 'actor', 'reached_at', 'occurred_at', 'activity') }}
+select * from decided
+{{ tombstones_of_rows_gone(
+    'decided', ['journey', 'instance_key', 'step_number'], stored_instance_id, 10) }}
