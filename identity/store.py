@@ -149,6 +149,15 @@ def _state_row(state: IncrementalState) -> dict[str, object]:
     }
 
 
+def drop_incremental_state(con: duckdb.DuckDBPyConnection) -> None:
+    """Forget what an incremental resolution starts from (the next resolution resolves every
+    record). `touchpoint erase` calls it: besides per-record rows (deleted by customer id) the
+    state holds aggregates of everyone's values (the name vocabulary, overloaded contact
+    values), which an erased person's name or e-mail may be part of."""
+    for table in _STATE_TABLES:
+        con.execute(f"drop table if exists {table}")
+
+
 def read_last_resolution(con: duckdb.DuckDBPyConnection) -> LastResolution | None:
     """The last run's resolution and incremental state (None: no run yet)."""
     if not has_previous(con):

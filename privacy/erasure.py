@@ -14,7 +14,8 @@
 4. Delete them in one transaction, recording the deleted raw rows and quarantined lines per
    file in `raw.suppressed_rows` (reason `erased`) and taking them off the ledger's loaded /
    quarantined counts, so reconciliation still balances every delivered row; drop every layer
-   dbt derives (staging, intermediate, marts: rebuilt in full in step 5); then rewrite the
+   dbt derives (staging, intermediate, marts: rebuilt in full in step 5) and identity's
+   incremental state (aggregates of everyone's names and contact values); then rewrite the
    build database into a fresh file so no deleted value survives in a free page.
 5. Rebuild and publish (`touchpoint run --full-refresh`): staging, identity, the marts, CLV
    (refitted) and both publications are derived again from the erased raw layer and replace the
@@ -38,6 +39,7 @@ from pathlib import Path
 import duckdb
 
 from identity.normalise import normalise_email, normalise_phone
+from identity.store import drop_incremental_state
 from ingestion.schema import LEDGER, QUARANTINE, ensure_raw_layer
 from ingestion.suppression import REASON_ERASED, SUPPRESSED_ROWS
 from privacy.keys import keyed_hash
@@ -171,6 +173,7 @@ def erase(
                 return outcome
             apply_erasure(con, plan)
             drop_derived_layers(con)
+            drop_incremental_state(con)  # aggregates of everyone's names and values
         finally:
             con.close()
         compact(paths.build_db)

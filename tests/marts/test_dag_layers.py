@@ -3,6 +3,7 @@
 Read from dbt's own manifest (`dbt parse` of the working tree), so a new `ref()` that climbs a
 layer fails here before it reaches a build: staging reads only sources, intermediate reads
 staging and intermediate (and the Python steps' sources), marts read anything below or beside.
+One declared exception: the private inputs of an incremental mart (below).
 """
 
 from __future__ import annotations
@@ -24,6 +25,18 @@ CONTRACT_ALIASES = {"customer_identity_map": "dim_customer_identity_map"}
 # The Python steps' outputs: read by exactly one intermediate model each (or the mart that
 # needs the step's result), so Dagster splits the dbt graph at a single, known point.
 IDENTITY_SOURCE = "source.touchpoint.identity.resolved_records"
+
+
+# An intermediate model may read the marts a mart reads when it exists only to decide that mart's
+# rows incrementally (its events, its per-group input fingerprints: fct_journey_step_reached,
+# D071). It declares `meta: {private_input_of: <mart>}`, and only that mart and its other private
+# inputs may read it, so no other model comes to depend on a mart through it.
+PRIVATE_INPUT_OF = "private_input_of"
+
+
+def _private_input_of(node: Mapping[str, Any]) -> str | None:
+    meta = {**node.get("meta", {}), **node.get("config", {}).get("meta", {})}
+    return meta.get(PRIVATE_INPUT_OF)
 
 
 def _models(manifest: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
@@ -73,8 +86,65 @@ def test_upward_refs_finds_an_intermediate_model_reading_a_mart() -> None:
     assert upward_refs(fake) == [("int_b", "fct_a")]
 
 
+def undeclared_upward_refs(manifest: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """`upward_refs` less those of a mart's declared private inputs."""
+    models = {node["name"]: node for node in _models(manifest).values()}
+    return [(m, p) for m, p in upward_refs(manifest) if not _private_input_of(models[m])]
+
+
+def private_inputs_read_elsewhere(manifest: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(private input, model reading it) for every reader other than its mart or that mart's
+    other private inputs; also (private input, mart) when the mart it names is not a mart."""
+    models = _models(manifest)
+    by_name = {node["name"]: node for node in models.values()}
+    found = []
+    for node in models.values():
+        owner = _private_input_of(node)
+        if owner is None:
+            continue
+        if owner not in by_name or _layer(by_name[owner]) != "marts":
+            found.append((node["name"], owner))
+        for reader in models.values():
+            reads = node["unique_id"] in reader["depends_on"]["nodes"]
+            if reads and reader["name"] != owner and _private_input_of(reader) != owner:
+                found.append((node["name"], reader["name"]))
+    return sorted(found)
+
+
+def test_the_private_inputs_check_can_fail() -> None:
+    """A mart's private input read by another model is reported; undeclared reads stay upward."""
+    private = {"config": {"meta": {PRIVATE_INPUT_OF: "fct_a"}}}
+    fake = {
+        "nodes": {
+            "model.touchpoint.fct_a": {
+                **_fake_model("fct_a", "models/marts/j/fct_a.sql", ["int_p"]),
+                "unique_id": "model.touchpoint.fct_a",
+            },
+            "model.touchpoint.fct_b": {
+                **_fake_model("fct_b", "models/marts/j/fct_b.sql", []),
+                "unique_id": "model.touchpoint.fct_b",
+            },
+            "model.touchpoint.int_p": {
+                **_fake_model("int_p", "models/intermediate/j/int_p.sql", ["fct_b"]),
+                **private,
+                "unique_id": "model.touchpoint.int_p",
+            },
+            "model.touchpoint.int_q": {
+                **_fake_model("int_q", "models/intermediate/j/int_q.sql", ["int_p", "fct_b"]),
+                "unique_id": "model.touchpoint.int_q",
+            },
+        }
+    }
+    assert undeclared_upward_refs(fake) == [("int_q", "fct_b")]
+    assert private_inputs_read_elsewhere(fake) == [("int_p", "int_q")]
+
+
 def test_no_model_reads_a_higher_layer(manifest: dict[str, Any]) -> None:
-    assert upward_refs(manifest) == []
+    assert undeclared_upward_refs(manifest) == []
+
+
+def test_a_marts_private_inputs_are_read_only_by_that_mart(manifest: dict[str, Any]) -> None:
+    assert private_inputs_read_elsewhere(manifest) == []
 
 
 def test_intermediate_and_staging_models_are_named_for_their_layer(
