@@ -53,7 +53,7 @@ from identity.deterministic import (
 from identity.guards import CONTACT_COLUMNS, overloaded_values
 from identity.overrides import Override, locate
 from identity.probabilistic import (
-    _PREDICTION_BLOCKS,
+    PREDICTION_BLOCKS,
     ProbabilisticConfig,
     RowCounts,
     ScoredPairs,
@@ -65,7 +65,7 @@ from identity.probabilistic import (
 from identity.records import prepare
 from identity.resolve import Resolution, ResolutionConfig, link_deterministically, resolve
 from identity.schema import INPUT_COLUMNS, OUTPUT_COLUMNS, RECORD_KEY
-from identity.stable_ids import _record_keys
+from identity.stable_ids import record_keys
 from warehouse.connections import connect_scratch
 
 log = logging.getLogger(__name__)
@@ -344,7 +344,7 @@ def _positions(keys: pa.Array, within: pa.Array) -> np.ndarray:
 def _align(
     keys: pa.Array, fingerprints: np.ndarray, last: LastResolution, before: IncrementalState
 ) -> _Stored:
-    index = _positions(keys, _record_keys(before.inputs))
+    index = _positions(keys, record_keys(before.inputs))
     present = index >= 0
     stored_fp = before.inputs["fingerprint"].to_numpy(dtype=np.int64)
     stored_group = before.inputs["group_id"].to_numpy(dtype=np.int64)
@@ -357,8 +357,8 @@ def _align(
         group,
         changed,
         np.unique(stored_group[~kept]),
-        _positions(keys, _record_keys(last.records)),
-        _positions(_record_keys(before.splink_rows), keys),
+        _positions(keys, record_keys(last.records)),
+        _positions(record_keys(before.splink_rows), keys),
     )
 
 
@@ -400,7 +400,7 @@ def resolve_incrementally(
     if before.settings != settings:
         return full("identity's code, configuration or steward overrides changed")
 
-    keys = _record_keys(records)
+    keys = record_keys(records)
     stored = _align(keys, fingerprints, last, before)
     graph = _blanked(published, overloaded)
     typos = typo_pairs(graph)
@@ -542,7 +542,7 @@ def _splink_neighbours(
 def _sharing_a_block(stored: pd.DataFrame, fresh: pd.DataFrame) -> np.ndarray:
     """Per stored row: does it share a prediction blocking key with a fresh row? (Splink's
     blocking rules' equalities, as semi-joins in DuckDB.)"""
-    blocks = [[(c, c) for c in cols] for cols in _PREDICTION_BLOCKS]
+    blocks = [[(c, c) for c in cols] for cols in PREDICTION_BLOCKS]
     blocks.append([("first_name", "last_name"), ("last_name", "first_name")])  # names swapped
     columns = sorted({c for block in blocks for pair in block for c in pair})
     con = connect_scratch()

@@ -83,7 +83,7 @@ _PREPARED_COLUMNS = [
 
 # Predictions compare rows of different deterministic clusters only: within a cluster the
 # question is already answered.
-_PREDICTION_BLOCKS = (
+PREDICTION_BLOCKS = (
     ("last_name", "postal_code"),
     ("first_class", "postal_code"),
     ("email_local",),
@@ -412,7 +412,7 @@ def _settings(lambda_prior: float) -> SettingsCreator:
         blocking_rules_to_generate_predictions=[
             *(
                 " and ".join([*(f"l.{c} = r.{c}" for c in cols), "l.cluster <> r.cluster"])
-                for cols in _PREDICTION_BLOCKS
+                for cols in PREDICTION_BLOCKS
             ),
             # given and family name swapped: no equal column to block on
             "l.first_name = r.last_name and l.last_name = r.first_name and l.cluster <> r.cluster",

@@ -28,7 +28,7 @@ def new_customer_id(system: str, entity: str, record_id: str) -> str:
     return "C" + digest[:16].upper()
 
 
-def _record_keys(frame: pd.DataFrame) -> pa.Array:
+def record_keys(frame: pd.DataFrame) -> pa.Array:
     """`system|entity|record_id` per row: one string key instead of three columns to join on."""
     columns = [pa.array(frame[c], type=pa.string(), from_pandas=True) for c in RECORD_KEY]
     return pc.binary_join_element_wise(*columns, "|")
@@ -56,7 +56,7 @@ def assign_customer_ids(
 
     if previous is not None and len(previous):
         # the previous id of each record (Arrow hash lookup: millions of string keys)
-        position = pc.index_in(_record_keys(keys), value_set=_record_keys(previous))
+        position = pc.index_in(record_keys(keys), value_set=record_keys(previous))
         position = position.to_numpy(zero_copy_only=False)
         found = ~pd.isna(position)
         previous_id = np.full(len(labels), None, dtype=object)
