@@ -5,6 +5,8 @@ another leaves, also when files are re-delivered; one entity's failure stops no 
 from __future__ import annotations
 
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import duckdb
@@ -12,6 +14,7 @@ import pytest
 
 import ingestion.ledger
 from ingestion import SPECS, IngestionError, get_spec, ingest_all, ingest_concurrently
+from ingestion.loader import SerialStatements
 from tests.ingestion.landing import HANDMADE
 
 # Columns that differ between any two loads (ids and clocks); everything else must be equal.
@@ -100,3 +103,30 @@ def test_any_number_of_workers_loads_every_entity(tmp_path: Path, workers: int) 
     outcomes = list(ingest_concurrently(con, HANDMADE, SPECS, workers=workers))
     assert len(outcomes) == len(SPECS)
     assert all(o.error is None and o.result.reconciliation.ok for o in outcomes)
+
+
+def test_workers_run_their_duckdb_statements_one_at_a_time() -> None:
+    """The workers' cursors share one statement lock (two heavy statements at once overcommit
+    DuckDB's memory_limit, `SerialStatements`): two workers' statements never overlap,
+    and each one's result is fetched after the lock is released."""
+    con = duckdb.connect()
+    lock = threading.Lock()
+    spans: list[tuple[float, float, int]] = []
+
+    def worker() -> None:
+        cursor = SerialStatements(con.cursor(), lock)
+        started = time.perf_counter()
+        rows = cursor.execute("SELECT count(*) FROM range(30000000) t(i) WHERE i % 7 = 0")
+        finished = time.perf_counter()
+        spans.append((started, finished, rows.fetchone()[0]))
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    (first_start, first_end, first), (_, second_end, second) = sorted(spans)
+    assert first == second == 4285715
+    # the later worker waited for the earlier statement: its own took at least as long again
+    assert second_end - first_end >= 0.5 * (first_end - first_start)
+    assert not lock.locked()
