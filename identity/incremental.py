@@ -9,13 +9,18 @@ every record, decides each of its records as the resolution of all records does.
 
 1. finds what changed since the last resolution: records new, changed (a fingerprint of every
    input column) or gone, and the records whose global facts changed (a contact value crossing
-   the overloaded threshold, a mass hour, a name entering or leaving the name vocabulary);
+   the overloaded threshold, a mass hour, a name entering or leaving the name vocabulary). It
+   normalises only the new and changed records: the state keeps every record's normalised
+   values the graph and the global facts read (`GRAPH_COLUMNS`), and each record's candidate
+   component, which it extends by the edges of the records whose edges can have changed only
+   (`extended_components`);
 2. closes that set: whole candidate components, whole groups of the last resolution (what a
    changed or gone record decided before), whole customers of the last resolution, and the
    groups of the last resolution that Splink now pairs with one of its records, until nothing
    joins;
 3. resolves those records only (`identity.resolve.resolve` with the global facts and the stored
-   model as scorer) and keeps every other record's customer id, method, probability and edges;
+   model as scorer) and keeps every other record's customer id, method, probability and edges
+   (identity.store then replaces only the rows of `ChangedRows`);
 4. falls back to resolving every record when there is no stored state, the code, the
    configuration or the steward overrides changed (a fingerprint), on a full refresh, or when
    the affected records are more than `AFFECTED_SHARE_LIMIT` of all.

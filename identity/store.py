@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import duckdb
@@ -132,12 +134,19 @@ def write_resolution(
             _STATE_ROWS: state.splink_rows,
             _STATE: pd.DataFrame([_state_row(state)]),
         }
+    with _registered(con, frames):
+        _write_registered(con, with_state=state is not None)
+
+
+@contextmanager
+def _registered(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame]) -> Iterator[None]:
+    """The frames as views of their names, for the time of the block."""
     # (a statement first: it finishes any result the caller left open, which register refuses)
     con.execute(f"create schema if not exists {SCHEMA}")
     for view, frame in frames.items():
         con.register(view, frame)
     try:
-        _write_registered(con, with_state=state is not None)
+        yield
     finally:
         for view in frames:
             con.unregister(view)
@@ -178,9 +187,12 @@ def _write_changed_rows(
         _STATE_ROWS: changed.splink_rows,
         _STATE: pd.DataFrame([_state_row(state)]),
     }
-    con.execute(f"create schema if not exists {SCHEMA}")
-    for view, frame in frames.items():
-        con.register(view, frame)
+    with _registered(con, frames):
+        _replace_changed_rows(con)
+
+
+def _replace_changed_rows(con: duckdb.DuckDBPyConnection) -> None:
+    """The write itself, from the relations `_write_changed_rows` registers."""
     keys = ", ".join(RECORD_KEY)
     same_key = " and ".join(f"t.{c} = g.{c}" for c in RECORD_KEY)
     con.execute("begin transaction")
@@ -206,9 +218,6 @@ def _write_changed_rows(
     except BaseException:
         con.execute("rollback")
         raise
-    finally:
-        for view in frames:
-            con.unregister(view)
 
 
 def drop_incremental_state(con: duckdb.DuckDBPyConnection) -> None:
