@@ -469,21 +469,6 @@ def changed_edges(
     )
 
 
-def changed_by_global_facts(
-    published: pd.DataFrame,
-    before: IncrementalState,
-    overloaded: frozenset[str],
-    whole_data: WholeDataFacts,
-    in_typo_pair: np.ndarray,
-) -> np.ndarray:
-    """Per record: do the global facts its rules read differ from the last resolution's?"""
-    return changed_edges(published, before, overloaded, whole_data) | _spelling_names(
-        published,
-        whole_data.name_vocabulary ^ before.whole_data.name_vocabulary,
-        in_typo_pair,
-    )
-
-
 # -- the run ----------------------------------------------------------------------------------
 
 
