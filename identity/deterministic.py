@@ -65,6 +65,21 @@ def one_typo(a: str, b: str) -> str:
     )
 
 
+def one_deletion_variants(relation: str, columns: str, longest: int | None = None) -> str:
+    """SQL: the symmetric-deletion index of the e-mails of `relation` (column `email`): per row
+    (its `columns`, which include `email`) the e-mail itself and each one-character deletion
+    but of the '@', as `variant`. Two e-mails one edit apart share a variant, so a join on it
+    finds them without comparing distant ones. `longest`: deletions only within the first
+    `longest` characters (None: anywhere)."""
+    end = "length(email)" if longest is None else f"least(length(email), {longest})"
+    return f"""
+        select {columns}, email as variant from {relation}
+        union all
+        select {columns}, email[:i - 1] || email[i + 1:] as variant
+        from (select {columns}, unnest(range(1, {end} + 1)) as i from {relation})
+        where email[i] <> '@'"""
+
+
 def not_a_substitution(a: str, b: str) -> str:
     """SQL: for strings one edit apart, is the edit a dropped, doubled or swapped letter rather
     than one letter replaced by another (how namesakes' addresses differ: `jmason@`/`cmason@`)?"""
@@ -515,13 +530,8 @@ def typo_neighbours(prepared: pd.DataFrame, labels: np.ndarray) -> pd.DataFrame:
     try:
         for name, frame in frames.items():
             con.register(f"{name}_frame", frame)
-            con.execute(f"""
-                create temp table {name} as
-                select email, email as variant from {name}_frame
-                union all
-                select email, email[:i - 1] || email[i + 1:]
-                from {name}_frame, range(1, 65) as positions(i)
-                where i <= length(email) and email[i] <> '@'""")
+            variants = one_deletion_variants(f"{name}_frame", "email", longest=64)
+            con.execute(f"create temp table {name} as {variants}")
         return con.execute(f"""
             with candidates as (
                 select distinct l.email as le, r.email as re

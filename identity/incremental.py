@@ -9,13 +9,18 @@ every record, decides each of its records as the resolution of all records does.
 
 1. finds what changed since the last resolution: records new, changed (a fingerprint of every
    input column) or gone, and the records whose global facts changed (a contact value crossing
-   the overloaded threshold, a mass hour, a name entering or leaving the name vocabulary);
+   the overloaded threshold, a mass hour, a name entering or leaving the name vocabulary). It
+   normalises only the new and changed records: the state keeps every record's normalised
+   values the graph and the global facts read (`GRAPH_COLUMNS`), and each record's candidate
+   component, which it extends by the edges of the records whose edges can have changed only
+   (`extended_components`);
 2. closes that set: whole candidate components, whole groups of the last resolution (what a
    changed or gone record decided before), whole customers of the last resolution, and the
    groups of the last resolution that Splink now pairs with one of its records, until nothing
    joins;
 3. resolves those records only (`identity.resolve.resolve` with the global facts and the stored
-   model as scorer) and keeps every other record's customer id, method, probability and edges;
+   model as scorer) and keeps every other record's customer id, method, probability and edges
+   (identity.store then replaces only the rows of `ChangedRows`);
 4. falls back to resolving every record when there is no stored state, the code, the
    configuration or the steward overrides changed (a fingerprint), on a full refresh, or when
    the affected records are more than `AFFECTED_SHARE_LIMIT` of all.
@@ -48,6 +53,7 @@ from identity.deterministic import (
     contact_point_key_spaces,
     id_key_spaces,
     in_a_mass_hour,
+    one_deletion_variants,
     one_typo,
 )
 from identity.guards import CONTACT_COLUMNS, overloaded_values
@@ -62,9 +68,16 @@ from identity.probabilistic import (
     trained_model,
     training_sample,
 )
-from identity.records import prepare
+from identity.records import check_record_keys, prepare
 from identity.resolve import Resolution, ResolutionConfig, link_deterministically, resolve
-from identity.schema import INPUT_COLUMNS, OUTPUT_COLUMNS, RECORD_KEY
+from identity.schema import (
+    CONTACT_POINTS,
+    ID_COLUMNS,
+    ID_RULES,
+    INPUT_COLUMNS,
+    OUTPUT_COLUMNS,
+    RECORD_KEY,
+)
 from identity.stable_ids import record_keys
 from warehouse.connections import connect_scratch
 
@@ -80,6 +93,22 @@ _SLACK_SECONDS = 1
 
 FULL, INCREMENTAL = "full", "incremental"
 
+#: The columns of identity.records.prepare's output that the candidate graph and the global
+#: facts read. The state keeps them per record (`IncrementalState.inputs`): a run normalises
+#: only the records new or changed since (prepare is per record: a record's normalised values
+#: do not depend on the others).
+GRAPH_COLUMNS: tuple[str, ...] = (
+    *RECORD_KEY,
+    *ID_COLUMNS,
+    "observed_at",
+    "email_key",
+    "phone_e164",
+    "secondary_phone_e164",
+    "first_name_norm",
+    "last_name_norm",
+    "first_name_class",
+)
+
 
 @dataclass
 class IncrementalState:
@@ -91,7 +120,7 @@ class IncrementalState:
     lambda_prior: float
     overloaded: frozenset[str]
     whole_data: WholeDataFacts
-    inputs: pd.DataFrame  # RECORD_KEY, fingerprint, group_id: per record resolved
+    inputs: pd.DataFrame  # GRAPH_COLUMNS, fingerprint, group_id: per record resolved
     splink_rows: pd.DataFrame  # RECORD_KEY + splink_rows' columns (unique_id dropped)
 
 
@@ -105,12 +134,27 @@ class LastResolution:
 
 
 @dataclass
+class ChangedRows:
+    """The rows of the stored resolution an incremental run replaces: identity.store deletes
+    the rows of `keys` and the edges of `customers` and inserts these, instead of rewriting
+    every table."""
+
+    keys: pd.DataFrame  # RECORD_KEY of the records re-resolved or gone: their rows go
+    customers: np.ndarray  # customer ids of the last resolution no kept record has: edges go
+    records: pd.DataFrame  # OUTPUT_COLUMNS of the re-resolved records
+    edges: pd.DataFrame  # the edges of their customers
+    inputs: pd.DataFrame  # their rows of IncrementalState.inputs
+    splink_rows: pd.DataFrame  # their rows of IncrementalState.splink_rows
+
+
+@dataclass
 class IncrementalResolution:
     resolution: Resolution  # every record's answer, as identity.resolve gives it
     state: IncrementalState
     mode: str  # FULL or INCREMENTAL
     reason: str  # why this mode
     records_resolved: int  # records this run re-resolved
+    changed: ChangedRows | None = None  # None: write every row (a full resolution)
 
 
 def settings_fingerprint(config: ResolutionConfig, overrides: list[Override]) -> str:
@@ -174,21 +218,82 @@ def candidate_components(
     differently)."""
     n = len(prepared)
     by_key = shared_key_components(n, id_key_spaces(prepared) + contact_point_key_spaces(prepared))
-    located = locate(prepared, overrides)
     if typos is None:
         typos = typo_pairs(prepared)
-    pairs = [typos, _sign_up_pairs(prepared, mass_hours)]
-    pairs += [np.array([(a, b) for a, b, _ in located.merges + located.splits], dtype=np.int64)]
-    joined = np.concatenate([p.reshape(-1, 2) for p in pairs])
+    joined = _record_pairs(prepared, overrides, mass_hours, typos)
     if not len(joined):
         return by_key
     groups = components(int(by_key.max()) + 1, by_key[joined[:, 0]], by_key[joined[:, 1]])
     return dense_labels(groups[by_key])
 
 
-def typo_pairs(prepared: pd.DataFrame) -> np.ndarray:
+def extended_components(
+    prepared: pd.DataFrame,
+    stored: np.ndarray,
+    seeds: np.ndarray,
+    overrides: list[Override],
+    mass_hours: frozenset[tuple[str, pd.Timestamp]],
+) -> tuple[np.ndarray, np.ndarray]:
+    """`candidate_components` of a next day, from the stored components: `stored` labels every
+    record (a component of the last run's graph, new and changed records one of their own),
+    `seeds` marks the records whose edges may differ from the last run's (new, changed, or
+    holding a value whose overloaded status or mass hour changed); only their edges are looked
+    for: the values they share, their e-mails' typo neighbours, their sign-ups. Edges between
+    two other records are the last run's (the stored components hold them); an edge gone since
+    leaves a component larger than the graph's, which re-resolves more, never decides
+    differently. Returns the components and the typo pairs found (`typo_pairs`)."""
+    touched = seeds.copy()  # the seeds and every record sharing a key value with one
+    for columns in _KEY_COLUMN_GROUPS:
+        held = np.concatenate([prepared[c].to_numpy(dtype=object)[seeds] for c in columns])
+        values = pd.unique(held[pd.notna(held)])
+        if len(values):
+            for column in columns:
+                touched |= prepared[column].isin(values).to_numpy()
+    around = np.flatnonzero(touched)
+    part = prepared.iloc[around].reset_index(drop=True)
+    by_key = shared_key_components(len(part), id_key_spaces(part) + contact_point_key_spaces(part))
+    typos = typo_pairs(prepared, seeds)
+    joined = _record_pairs(prepared, overrides, mass_hours, typos, seeds)
+    # nodes: the stored components, then the key components among the touched records
+    nodes = pd.factorize(stored)[0].astype(np.int64)
+    n = int(nodes.max()) + 1 if len(nodes) else 0
+    left = np.concatenate([nodes[around], nodes[joined[:, 0]]])
+    right = np.concatenate([n + by_key, nodes[joined[:, 1]]])
+    label = components(n + (int(by_key.max()) + 1 if len(by_key) else 0), left, right)
+    return dense_labels(label[nodes]), typos
+
+
+#: The columns of each key space (identity.deterministic.id_key_spaces and
+#: contact_point_key_spaces): records holding one value of a space are one component.
+_KEY_COLUMN_GROUPS: tuple[tuple[str, ...], ...] = (
+    *(
+        tuple(r.column for r in ID_RULES if r.namespace == namespace)
+        for namespace in dict.fromkeys(r.namespace for r in ID_RULES)
+    ),
+    *CONTACT_POINTS.values(),
+)
+
+
+def _record_pairs(
+    prepared: pd.DataFrame,
+    overrides: list[Override],
+    mass_hours: frozenset[tuple[str, pd.Timestamp]],
+    typos: np.ndarray,
+    seeds: np.ndarray | None = None,
+) -> np.ndarray:
+    """(record, record): the candidate graph's edges other than shared keys (the typo pairs,
+    the sign-ups, the steward's pairs); the sign-ups only of `seeds` when given."""
+    located = locate(prepared, overrides)
+    pairs = [typos, _sign_up_pairs(prepared, mass_hours, seeds)]
+    pairs += [np.array([(a, b) for a, b, _ in located.merges + located.splits], dtype=np.int64)]
+    return np.concatenate([p.reshape(-1, 2) for p in pairs])
+
+
+def typo_pairs(prepared: pd.DataFrame, seeds: np.ndarray | None = None) -> np.ndarray:
     """(record, record): a nameless record's e-mail one typo from a named record's (one record
-    per address: the others share the address's key node)."""
+    per address: the others share the address's key node). `seeds`: only pairs of which one
+    address is a seed record's (`_near_seed_emails` finds the addresses one typo from theirs
+    without expanding every address), as the pairs of all addresses would give them."""
     frame = pd.DataFrame(
         {
             "rec": np.arange(len(prepared), dtype=np.int64),
@@ -196,23 +301,24 @@ def typo_pairs(prepared: pd.DataFrame) -> np.ndarray:
             "named": prepared["first_name_norm"].notna().to_numpy(),
         }
     ).dropna(subset=["email"])
+    among = "emails"
+    if seeds is not None:
+        seed_emails = pd.unique(frame.loc[seeds[frame["rec"].to_numpy()], "email"].to_numpy())
+        if not len(seed_emails):
+            return np.zeros((0, 2), dtype=np.int64)
+        among = f"(select * from emails semi join ({_near_seed_emails()}) using (email))"
     con = connect_scratch()
     try:
         con.register("records", frame)
+        if seeds is not None:
+            con.register("seed_emails", pd.DataFrame({"email": seed_emails}, dtype=object))
+        con.execute("""
+            create temp table emails as
+            select email, min(rec) as rec, bool_or(named) as named, bool_or(not named) as nameless
+            from records group by email""")
         found = con.execute(f"""
-            with emails as (
-                select email, min(rec) as rec, bool_or(named) as named,
-                    bool_or(not named) as nameless
-                from records group by email
-            ), positions as (
-                select email, rec, named, nameless, unnest(range(1, length(email) + 1)) as i
-                from emails
-            ), variants as (
-                select email, rec, named, nameless, email as variant from emails
-                union all
-                select email, rec, named, nameless,
-                    substring(email, 1, i - 1) || substring(email, i + 1) as variant
-                from positions where substring(email, i, 1) <> '@'
+            with variants as (
+                {one_deletion_variants(among, "email, rec, named, nameless")}
             )
             select distinct l.rec, r.rec
             from variants as l join variants as r using (variant)
@@ -223,26 +329,74 @@ def typo_pairs(prepared: pd.DataFrame) -> np.ndarray:
     return np.column_stack([found["rec"], found["rec_1"]]).astype(np.int64)
 
 
+def _near_seed_emails() -> str:
+    """SQL: the addresses of `emails` one typo (or none) from one of `seed_emails`.
+
+    Two strings one edit apart (a letter dropped, added, replaced, or two swapped), the shorter
+    of length L, share their first or their last (L - 1) // 2 characters: the edit leaves the
+    characters before it and after it alike, and one side holds half of them. So each address
+    is keyed by that prefix and that suffix, for each length its neighbour could have (its own,
+    one less, one more), and only addresses sharing a key with a seed's are compared (`one_typo`):
+    the variants of the seeds' addresses only, not those of every address."""
+
+    def keys(relation: str) -> str:
+        return f"""
+            select email, lo, hi, side,
+                case side when 'prefix' then left(email, (lo - 1) // 2)
+                    else right(email, (lo - 1) // 2) end as key
+            from (
+                select email, least(n, m) as lo, greatest(n, m) as hi
+                from (select email, length(email) as n,
+                        unnest([length(email) - 1, length(email), length(email) + 1]) as m
+                      from {relation})
+                where m >= 1
+            ), (values ('prefix'), ('suffix')) as sides(side)"""
+
+    return f"""
+        select distinct e.email
+        from ({keys("emails")}) as e join ({keys("seed_emails")}) as s
+            using (lo, hi, side, key)
+        where {one_typo("e.email", "s.email")}"""
+
+
+def typo_addresses(prepared: pd.DataFrame, typos: np.ndarray) -> np.ndarray:
+    """Per record: does its e-mail take part in one of `typos` (either side)?"""
+    email = prepared["email_key"]
+    addresses = pd.unique(email.to_numpy(dtype=object)[typos.ravel()])
+    return email.isin(addresses).to_numpy()
+
+
 def _sign_up_pairs(
-    prepared: pd.DataFrame, mass_hours: frozenset[tuple[str, pd.Timestamp]]
+    prepared: pd.DataFrame,
+    mass_hours: frozenset[tuple[str, pd.Timestamp]],
+    seeds: np.ndarray | None = None,
 ) -> np.ndarray:
     """(nameless, named): a nameless record whose address's letters hold a named record's
     family name (three letters or more), first seen within the hour of it: every address the
     sign-up rule says spells that person's name holds the family name. Nameless records first
-    seen in a mass hour sign nobody up (identity.deterministic.link_session_sign_ups)."""
+    seen in a mass hour sign nobody up (identity.deterministic.link_session_sign_ups).
+    `seeds`: only among the records first seen within an hour cell of a seed's."""
     observed = prepared["observed_at"].to_numpy(dtype="datetime64[s]")
     seconds = np.where(np.isnat(observed), 0, observed.astype(np.int64))
+    email = prepared["email_key"].astype(object)
+    named = prepared["first_name_norm"].notna().to_numpy()
     frame = pd.DataFrame(
         {
             "rec": np.arange(len(prepared), dtype=np.int64),
-            "email": prepared["email_key"].astype(object),
+            "email": email,
             "first": prepared["first_name_norm"].astype(object),
             "last": prepared["last_name_norm"].astype(object),
             "t": seconds,
             "seen": ~np.isnat(observed),
-            "mass": in_a_mass_hour(prepared, mass_hours),
+            "email_of_a_named": email.isin(pd.unique(email[named].dropna())).to_numpy(),
         }
     )
+    if seeds is not None:
+        cell = seconds // SESSION_SECONDS
+        cells = np.unique(cell[seeds & ~np.isnat(observed)])
+        near = np.isin(cell, np.concatenate([cells - 1, cells, cells + 1]))
+        frame = frame.loc[near & ~np.isnat(observed)]
+    frame["mass"] = in_a_mass_hour(prepared.iloc[frame["rec"].to_numpy()], mass_hours)
     con = connect_scratch()
     try:
         con.register("records", frame)
@@ -253,8 +407,7 @@ def _sign_up_pairs(
                     regexp_replace(split_part(email, '@', 1), '[^a-z]', '', 'g') as letters
                 from records
                 where seen and not mass and email is not null and first is null
-                    and email not in (
-                        select email from records where first is not null and email is not null)
+                    and not email_of_a_named
             ), named as (
                 select rec, t, t // {SESSION_SECONDS} as hour, last
                 from records where seen and first is not null and length(last) >= 3
@@ -287,13 +440,11 @@ def _in_hours(published: pd.DataFrame, hours: frozenset[tuple[str, pd.Timestamp]
 
 
 def _spelling_names(
-    published: pd.DataFrame, names: frozenset[str], typos: np.ndarray
+    published: pd.DataFrame, names: frozenset[str], in_pair: np.ndarray
 ) -> np.ndarray:
-    """Records of a typo pair (`typo_pairs`) whose address's letters hold one of `names`: the
-    vocabulary decides only whether the two addresses of a typo pair spell names
+    """Records of a typo pair (`in_pair`: `typo_addresses`) whose address's letters hold one of
+    `names`: the vocabulary decides only whether the two addresses of a typo pair spell names
     (identity.deterministic.link_typo_neighbours)."""
-    in_pair = np.zeros(len(published), dtype=bool)
-    in_pair[typos.ravel()] = True
     if not names or not in_pair.any():
         return np.zeros(len(published), dtype=bool)
     email = pa.array(published["email_key"], type=pa.string(), from_pandas=True)
@@ -304,20 +455,17 @@ def _spelling_names(
     return in_pair & spelled.to_numpy(zero_copy_only=False)
 
 
-def changed_by_global_facts(
+def changed_edges(
     published: pd.DataFrame,
     before: IncrementalState,
     overloaded: frozenset[str],
     whole_data: WholeDataFacts,
-    typos: np.ndarray,
 ) -> np.ndarray:
-    """Per record: do the global facts its rules read differ from the last resolution's?"""
-    return (
-        _holding_values(published, overloaded ^ before.overloaded)
-        | _in_hours(published, whole_data.mass_hours ^ before.whole_data.mass_hours)
-        | _spelling_names(
-            published, whole_data.name_vocabulary ^ before.whole_data.name_vocabulary, typos
-        )
+    """Per record: may its candidate edges differ from the last resolution's for a global fact
+    (a value it holds crossing the overloaded threshold, its first-seen hour becoming or ending
+    a mass hour)?"""
+    return _holding_values(published, overloaded ^ before.overloaded) | _in_hours(
+        published, whole_data.mass_hours ^ before.whole_data.mass_hours
     )
 
 
@@ -328,6 +476,7 @@ def changed_by_global_facts(
 class _Stored:
     """The last resolution, aligned to this run's records (record-key order)."""
 
+    in_state: np.ndarray  # per record: its row of the stored inputs, -1 = new
     group: np.ndarray  # per record: its stored group, -1 = new
     changed: np.ndarray  # per record: new or an input column changed
     gone_groups: np.ndarray  # groups that held a record gone or changed
@@ -354,6 +503,7 @@ def _align(
     kept = np.zeros(len(before.inputs), dtype=bool)
     kept[index[present & ~changed]] = True
     return _Stored(
+        index,
         group,
         changed,
         np.unique(stored_group[~kept]),
@@ -379,18 +529,20 @@ def resolve_incrementally(
     lap = _laps(timings)
     settings = settings_fingerprint(config, overrides)
     fingerprints = record_fingerprints(records)
-    published = prepare(records)
-    overloaded = overloaded_values(published, config.max_people_per_contact)
-    whole_data = WholeDataFacts.of(published)
-    lap("incremental_compare_seconds")
 
     previous = last.records if last is not None else None
     before = last.state if last is not None else None
 
-    def full(reason: str, model_from: IncrementalState | None = None) -> IncrementalResolution:
+    def full(
+        reason: str,
+        model_from: IncrementalState | None = None,
+        published: pd.DataFrame | None = None,
+    ) -> IncrementalResolution:
+        if published is None:
+            published = _graph_columns(prepare(records))
         return _resolve_all(
             records, previous, config, overrides, settings, fingerprints, published,
-            overloaded, whole_data, reason, model_from,
+            reason, model_from,
         )  # fmt: skip
 
     if full_refresh:
@@ -402,15 +554,26 @@ def resolve_incrementally(
 
     keys = record_keys(records)
     stored = _align(keys, fingerprints, last, before)
+    published = _published(records, stored, before)
+    overloaded = overloaded_values(published, config.max_people_per_contact)
+    whole_data = WholeDataFacts.of(published)
+    lap("incremental_compare_seconds")
     graph = _blanked(published, overloaded)
-    typos = typo_pairs(graph)
-    candidate = candidate_components(graph, overrides, whole_data.mass_hours, typos)
-    lap("incremental_candidate_graph_seconds")
-    seeds = (
+    # the records whose edges may have changed: new, changed, those a gone or changed record
+    # shared a group with (a value it held may leave them free to link elsewhere), and the
+    # holders of values whose global facts changed
+    moved = (
         stored.changed
         | np.isin(stored.group, stored.gone_groups)
-        | changed_by_global_facts(published, before, overloaded, whole_data, typos)
+        | changed_edges(published, before, overloaded, whole_data)
     )
+    candidate, typos = extended_components(
+        graph, _stored_components(stored, before), moved, overrides, whole_data.mass_hours
+    )
+    in_typo_pair = _stored_flags(stored, before) | typo_addresses(graph, typos)
+    lap("incremental_candidate_graph_seconds")
+    names = whole_data.name_vocabulary ^ before.whole_data.name_vocabulary
+    seeds = moved | _spelling_names(published, names, in_typo_pair)
     previous_ids = _previous_ids(stored.in_previous, previous)
     limit = affected_share_limit * len(records)
     affected, scored = _close(
@@ -418,11 +581,11 @@ def resolve_incrementally(
         overloaded, whole_data,
     )  # fmt: skip
     if affected is None:
-        return full(f"affected records above {affected_share_limit:.0%} of all", before)
+        return full(f"affected records above {affected_share_limit:.0%} of all", before, published)
     lap("incremental_closure_seconds")
     result = _combine(
-        records, last, before, config, overrides, settings, fingerprints, overloaded,
-        whole_data, affected, candidate, stored, scored,
+        records, last, before, config, overrides, settings, fingerprints, published,
+        overloaded, whole_data, affected, candidate, in_typo_pair, stored, scored,
     )  # fmt: skip
     lap("incremental_resolve_seconds")
     result.resolution.stats.update(timings)
@@ -441,6 +604,64 @@ def _laps(timings: dict[str, float]) -> Callable[[str], None]:
         timings[name], last[0] = now - last[0], now
 
     return lap
+
+
+def _stored_components(stored: _Stored, before: IncrementalState) -> np.ndarray:
+    """Per record: its stored candidate component; a new or changed record one of its own."""
+    kept = ~stored.changed
+    labels = before.inputs["candidate_id"].to_numpy(dtype=np.int64)
+    out = np.empty(len(stored.changed), dtype=np.int64)
+    out[kept] = labels[stored.in_state[kept]]
+    first_free = int(labels.max()) + 1 if len(labels) else 0
+    out[~kept] = first_free + np.arange(int((~kept).sum()))
+    return out
+
+
+def _stored_flags(stored: _Stored, before: IncrementalState) -> np.ndarray:
+    """Per record: was its (unchanged) e-mail in a typo pair of the last run?"""
+    kept = ~stored.changed
+    flags = before.inputs["typo_address"].to_numpy(dtype=bool)
+    out = np.zeros(len(stored.changed), dtype=bool)
+    out[kept] = flags[stored.in_state[kept]]
+    return out
+
+
+def _graph_columns(prepared: pd.DataFrame) -> pd.DataFrame:
+    """`prepared`'s GRAPH_COLUMNS, text as Python strings and None (as they come back from the
+    stored state: both paths then hand the graph the same values)."""
+    return _frame({c: _values(prepared[c]) for c in GRAPH_COLUMNS})
+
+
+def _frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Text stays object: pandas would convert it to Arrow one string at a time, and its
+    Arrow `isin` looks values up one at a time too (seconds at 100,000 customers)."""
+    return pd.DataFrame(
+        {c: pd.Series(v, dtype=object) if v.dtype == object else v for c, v in columns.items()}
+    )
+
+
+def _values(column: pd.Series) -> np.ndarray:
+    if column.name == "observed_at":
+        return column.to_numpy(dtype="datetime64[ns]")
+    return column.to_numpy(dtype=object, na_value=None)
+
+
+def _published(records: pd.DataFrame, stored: _Stored, before: IncrementalState) -> pd.DataFrame:
+    """GRAPH_COLUMNS of every record: the stored values of the records unchanged since the last
+    run, identity.records.prepare's for the new and changed ones only."""
+    check_record_keys(records)
+    fresh_at = np.flatnonzero(stored.changed)
+    kept_at = np.flatnonzero(~stored.changed)
+    fresh = prepare(records.iloc[fresh_at].reset_index(drop=True))
+    from_state = before.inputs.iloc[stored.in_state[kept_at]]
+    out = {}
+    for column in GRAPH_COLUMNS:
+        kept = _values(from_state[column])
+        values = np.empty(len(records), dtype=kept.dtype)
+        values[kept_at] = kept
+        values[fresh_at] = _values(fresh[column])
+        out[column] = values
+    return _frame(out)
 
 
 def _blanked(published: pd.DataFrame, values: frozenset[str]) -> pd.DataFrame:
@@ -571,10 +792,12 @@ def _combine(
     overrides: list[Override],
     settings: str,
     fingerprints: np.ndarray,
+    published: pd.DataFrame,
     overloaded: frozenset[str],
     whole_data: WholeDataFacts,
     affected: np.ndarray,
     candidate: np.ndarray,
+    in_typo_pair: np.ndarray,
     stored: _Stored,
     splink_checks: int,
 ) -> IncrementalResolution:
@@ -599,21 +822,31 @@ def _combine(
     # back in record (key) order: kept rows are the other records in order, then `inside`
     order = np.argsort(np.concatenate([np.flatnonzero(~affected), inside]), kind="stable")
     out = out.iloc[order].reset_index(drop=True)
-    kept_ids = set(kept["customer_id"])
+    kept_ids = pa.array(pd.unique(kept["customer_id"].to_numpy(dtype=object)), type=pa.string())
     old_edges = last.edges
     edges = pd.concat(
-        [old_edges.loc[old_edges["customer_id"].isin(kept_ids)], part.edges], ignore_index=True
+        [old_edges.loc[_isin(old_edges["customer_id"], kept_ids)], part.edges], ignore_index=True
     )
+    # the last resolution's rows of the re-resolved records and of the records gone
+    replaced = np.ones(len(previous), dtype=bool)
+    replaced[stored.in_previous[np.flatnonzero(~affected)]] = False
     # the next run's state: stored groups and rows for the kept, new ones for the re-resolved
     kept_groups = stored.group[~affected]
     base = int(before.inputs["group_id"].max()) + 1 if len(before.inputs) else 0
     groups = np.empty(len(records), dtype=np.int64)
     groups[~affected] = kept_groups
     groups[inside] = base + _groups(candidate[inside], part, scorer)
+    # the candidate components likewise (an affected record's component is all affected)
+    stored_components = before.inputs["candidate_id"].to_numpy(dtype=np.int64)
+    components_now = np.empty(len(records), dtype=np.int64)
+    components_now[~affected] = stored_components[stored.in_state[~affected]]
+    first_free = int(stored_components.max()) + 1 if len(stored_components) else 0
+    components_now[inside] = first_free + dense_labels(candidate[inside])
     at = stored.row_records
     kept_rows = at >= 0
     kept_rows[kept_rows] = ~affected[at[kept_rows]]
-    rows = _state_rows(before.splink_rows.loc[kept_rows], records, scorer, inside)
+    fresh_rows = _fresh_state_rows(before.splink_rows, records, scorer, inside)
+    rows = pd.concat([before.splink_rows.loc[kept_rows], fresh_rows], ignore_index=True)
     stats = dict(part.stats)
     stats.update(
         records=float(len(out)),
@@ -622,18 +855,33 @@ def _combine(
         splink_checks=float(splink_checks),
     )
     resolution = Resolution(out, part.aliases, stats, edges.reset_index(drop=True))
+    inputs = _inputs(published, fingerprints, groups, components_now, in_typo_pair)
     state = IncrementalState(
-        settings,
-        before.model,
-        before.lambda_prior,
-        overloaded,
-        whole_data,
-        _inputs(records, fingerprints, groups),
-        rows,
+        settings, before.model, before.lambda_prior, overloaded, whole_data, inputs, rows
+    )
+    keys = pd.concat(
+        [previous.loc[replaced, list(RECORD_KEY)], part.records.loc[:, list(RECORD_KEY)]],
+        ignore_index=True,
+    ).drop_duplicates(ignore_index=True)
+    gone_customers = previous.loc[replaced, "customer_id"]
+    changed = ChangedRows(
+        keys=keys,
+        customers=pd.unique(gone_customers.loc[~_isin(gone_customers, kept_ids)].to_numpy()),
+        records=part.records.loc[:, list(OUTPUT_COLUMNS)],
+        edges=part.edges,
+        inputs=inputs.iloc[inside],
+        splink_rows=fresh_rows,
     )
     return IncrementalResolution(
-        resolution, state, INCREMENTAL, "stored resolution matches", len(inside)
+        resolution, state, INCREMENTAL, "stored resolution matches", len(inside), changed
     )
+
+
+def _isin(column: pd.Series, values: pa.Array) -> np.ndarray:
+    """Per value of a text column: is it one of `values`? One Arrow hash lookup (pandas' own
+    `isin` of Arrow-backed text converts `values` one at a time)."""
+    found = pc.is_in(pa.array(column, type=pa.string(), from_pandas=True), value_set=values)
+    return found.to_numpy(zero_copy_only=False)
 
 
 def _scorer(
@@ -652,12 +900,13 @@ def _resolve_all(
     settings: str,
     fingerprints: np.ndarray,
     published: pd.DataFrame,
-    overloaded: frozenset[str],
-    whole_data: WholeDataFacts,
     reason: str,
     model_from: IncrementalState | None,
 ) -> IncrementalResolution:
-    """Resolve every record; train Splink's model unless `model_from` gives the stored one."""
+    """Resolve every record; train Splink's model unless `model_from` gives the stored one.
+    `published`: GRAPH_COLUMNS of every record."""
+    overloaded = overloaded_values(published, config.max_people_per_contact)
+    whole_data = WholeDataFacts.of(published)
     if model_from is None:
         scorer = _scorer(config, None, 0.0, train=True)
     else:
@@ -667,11 +916,11 @@ def _resolve_all(
         records, keyed, config, overrides, overloaded=overloaded, whole_data=whole_data,
         scorer=scorer,
     )  # fmt: skip
-    candidate = candidate_components(
-        _blanked(published, overloaded), overrides, whole_data.mass_hours
-    )
+    graph = _blanked(published, overloaded)
+    typos = typo_pairs(graph)
+    candidate = candidate_components(graph, overrides, whole_data.mass_hours, typos)
     groups = _groups(candidate, resolution, scorer)
-    rows = _state_rows(pd.DataFrame(), records, scorer, np.arange(len(records)))
+    rows = _fresh_state_rows(pd.DataFrame(), records, scorer, np.arange(len(records)))
     model = scorer.model if scorer else None
     lambda_prior = scorer.lambda_prior if scorer else 0.0
     state = IncrementalState(
@@ -680,7 +929,7 @@ def _resolve_all(
         lambda_prior,
         overloaded,
         whole_data,
-        _inputs(records, fingerprints, groups),
+        _inputs(published, fingerprints, groups, candidate, typo_addresses(graph, typos)),
         rows,
     )
     resolution.stats["records_resolved"] = float(len(records))
@@ -703,17 +952,21 @@ def _groups(
     return dense_labels(joined[base])
 
 
-def _state_rows(
+def _fresh_state_rows(
     stored: pd.DataFrame,
     records: pd.DataFrame,
     scorer: StoredModelScorer | None,
     inside: np.ndarray,
 ) -> pd.DataFrame:
-    """Splink's rows for the next run: the stored rows of the kept records (`stored`), the
-    scorer's for the re-resolved (their clusters numbered after the stored ones)."""
+    """Splink's rows for the next run of the re-resolved records (`inside`): the scorer's, their
+    clusters numbered after those of the `stored` rows (the last run's)."""
     fresh = scorer.rows.copy() if scorer is not None else pd.DataFrame()
     if not len(fresh):
-        return stored if len(stored) else pd.DataFrame(columns=[*RECORD_KEY, "cluster"])
+        return (
+            stored.iloc[:0]
+            if len(stored.columns)
+            else pd.DataFrame(columns=[*RECORD_KEY, "cluster"])
+        )
     at = inside[fresh.pop("unique_id").to_numpy(dtype=np.int64)]
     for column in RECORD_KEY:
         fresh[column] = records[column].to_numpy(dtype=object)[at]
@@ -721,11 +974,19 @@ def _state_rows(
         return fresh
     offset = int(stored["cluster"].max()) + 1
     fresh["cluster"] = fresh["cluster"].to_numpy(dtype=np.int64) + offset
-    return pd.concat([stored, fresh.loc[:, list(stored.columns)]], ignore_index=True)
+    return fresh.loc[:, list(stored.columns)]
 
 
-def _inputs(records: pd.DataFrame, fingerprints: np.ndarray, groups: np.ndarray) -> pd.DataFrame:
-    out = records.loc[:, list(RECORD_KEY)].astype(object).copy()
+def _inputs(
+    published: pd.DataFrame,
+    fingerprints: np.ndarray,
+    groups: np.ndarray,
+    candidate: np.ndarray,
+    in_typo_pair: np.ndarray,
+) -> pd.DataFrame:
+    out = published.copy()
     out["fingerprint"] = fingerprints
+    out["candidate_id"] = candidate
+    out["typo_address"] = in_typo_pair
     out["group_id"] = groups
     return out

@@ -44,18 +44,13 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
 
     Row i of the result is record i everywhere downstream.
     """
-    missing = [c for c in INPUT_COLUMNS if c not in records.columns]
-    if missing:
-        raise ValueError(f"identity records lack columns {missing}")
+    _check_columns(records)
     frame = records.loc[:, list(INPUT_COLUMNS)].copy()
     for column in (*RECORD_KEY, *ID_COLUMNS):
         frame[column] = _as_text(frame[column])
     if not _sorted_by_key(frame):  # read_records already sorts (in DuckDB, much faster)
         frame = frame.sort_values(list(RECORD_KEY), kind="stable", ignore_index=True)
-    duplicated = _same_key_as_previous(frame)
-    if duplicated.any():
-        example = frame.loc[duplicated, list(RECORD_KEY)].iloc[0].tolist()
-        raise ValueError(f"{int(duplicated.sum())} duplicate record keys, e.g. {example}")
+    _check_unique_keys(frame)
 
     _normalise(frame)
     _drop_names_made_from_emails(frame)
@@ -72,6 +67,31 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
     observed = pd.to_datetime(frame["observed_at"], errors="coerce", utc=True, format="ISO8601")
     frame["observed_at"] = observed.dt.tz_localize(None)
     return frame
+
+
+def check_record_keys(records: pd.DataFrame) -> None:
+    """`prepare`'s checks of the whole input (the columns, one row per record key, the keys in
+    order) without normalising anything: for a caller that prepares only some records
+    (identity.incremental)."""
+    _check_columns(records)
+    keys = pd.DataFrame({c: _as_text(records[c]) for c in RECORD_KEY})
+    if not _sorted_by_key(keys):
+        raise ValueError("identity records are not in record-key order")
+    _check_unique_keys(keys)
+
+
+def _check_columns(records: pd.DataFrame) -> None:
+    missing = [c for c in INPUT_COLUMNS if c not in records.columns]
+    if missing:
+        raise ValueError(f"identity records lack columns {missing}")
+
+
+def _check_unique_keys(frame: pd.DataFrame) -> None:
+    """For rows sorted by key."""
+    duplicated = _same_key_as_previous(frame)
+    if duplicated.any():
+        example = frame.loc[duplicated, list(RECORD_KEY)].iloc[0].tolist()
+        raise ValueError(f"{int(duplicated.sum())} duplicate record keys, e.g. {example}")
 
 
 def _normalise(frame: pd.DataFrame) -> None:

@@ -21,13 +21,16 @@ from identity.edges import EDGE_COLUMNS
 from identity.guards import MAX_PEOPLE_PER_CONTACT
 from identity.incremental import (
     FULL,
+    GRAPH_COLUMNS,
     INCREMENTAL,
     IncrementalResolution,
     LastResolution,
     StoredModelScorer,
     resolve_incrementally,
+    typo_pairs,
 )
 from identity.overrides import Override
+from identity.records import prepare
 from identity.resolve import Resolution, ResolutionConfig, resolve
 from identity.schema import OUTPUT_COLUMNS, RECORD_KEY
 from identity.store import read_last_resolution, read_records, write_resolution
@@ -35,6 +38,7 @@ from tests.identity.conftest import DemoIdentity
 from warehouse.connections import connect_published
 
 CONFIG = ResolutionConfig()
+INPUTS_TABLE = "identity.resolution_inputs"
 
 
 @pytest.fixture(scope="module")
@@ -74,23 +78,29 @@ class Chain:
         overrides: list[Override] | None = None,
         full_refresh: bool = False,
         affected_share_limit: float = 0.3,
+        config: ResolutionConfig = CONFIG,
     ) -> IncrementalResolution:
         records = records.sort_values(list(RECORD_KEY), ignore_index=True)
         result = resolve_incrementally(
             records,
             self.last(),
-            CONFIG,
+            config,
             overrides,
             full_refresh=full_refresh,
             affected_share_limit=affected_share_limit,
         )
-        write_resolution(self.con, result.resolution, result.state)
+        # an incremental run writes only the rows it changed: the tables must then hold
+        # what it answered, and the state every record's values as prepare gives them now
+        write_resolution(self.con, result.resolution, result.state, result.changed)
+        assert (result.changed is not None) == (result.mode == INCREMENTAL)
+        assert_stored(self.con, result)
+        assert_state_current(self.con, records)
         if result.mode == FULL and not result.reason.startswith("affected records above"):
             self.model, self.lambda_prior = result.state.model, result.state.lambda_prior
         assert CONFIG.probabilistic is not None
         scorer = StoredModelScorer(CONFIG.probabilistic, self.model, self.lambda_prior, False)
         previous = None if self.reference is None else self.reference.records
-        self.reference = resolve(records, previous, CONFIG, overrides, scorer=scorer)
+        self.reference = resolve(records, previous, config, overrides, scorer=scorer)
         return result
 
     def last(self) -> LastResolution | None:
@@ -113,6 +123,40 @@ def assert_same_answer(result: IncrementalResolution, reference: Resolution) -> 
     alias_columns = ["retired_customer_id", "customer_id"]
     pd.testing.assert_frame_equal(
         _sorted(got.aliases, alias_columns), _sorted(want.aliases, alias_columns)
+    )
+
+
+def assert_stored(con: duckdb.DuckDBPyConnection, result: IncrementalResolution) -> None:
+    """The warehouse tables hold the run's answer and state, row for row."""
+    stored = read_last_resolution(con)
+    assert stored is not None and stored.state is not None
+    assert_same_answer(
+        IncrementalResolution(
+            Resolution(stored.records, result.resolution.aliases, {}, stored.edges),
+            stored.state,
+            result.mode,
+            result.reason,
+            result.records_resolved,
+        ),
+        result.resolution,
+    )
+    for got, want in (
+        (stored.state.inputs, result.state.inputs),
+        (stored.state.splink_rows, result.state.splink_rows),
+    ):
+        columns = sorted(want.columns)
+        pd.testing.assert_frame_equal(
+            _sorted(got, columns), _sorted(want, columns), check_dtype=False
+        )
+
+
+def assert_state_current(con: duckdb.DuckDBPyConnection, records: pd.DataFrame) -> None:
+    """The stored prepared values (which a run reads instead of normalising every record) are
+    those of the records now: none stale, none of a record gone, none missing."""
+    columns = list(GRAPH_COLUMNS)
+    stored = con.execute(f"select {', '.join(columns)} from {INPUTS_TABLE}").df()
+    pd.testing.assert_frame_equal(
+        _sorted(stored, columns), _sorted(prepare(records), columns), check_dtype=False
     )
 
 
@@ -272,3 +316,115 @@ def test_too_many_affected_records_fall_back_to_resolving_every_record(
     assert result.state.model == model, "a fallback keeps the stored model"
     assert_same_answer(result, chain.reference)
     assert np.isfinite(result.resolution.stats["records_resolved"])
+
+
+def test_the_stored_prepared_values_follow_changed_and_gone_records(
+    demo_records: pd.DataFrame,
+) -> None:
+    """A record whose normalised values change (name, e-mail, phone formatting), one gone:
+    the next run normalises them anew (Chain.deliver checks every stored row against prepare)
+    and answers as a full resolution."""
+    chain = Chain()
+    records = _up_to(demo_records, 0.9).sort_values(list(RECORD_KEY), ignore_index=True)
+    chain.deliver(records)
+    named = records.index[records["first_name"].notna() & records["email"].notna()]
+    changed, gone = named[10], named[20]
+    before = prepare(records.loc[[changed]]).iloc[0]
+    records.loc[changed, ["first_name", "email"]] = ["Zebedee", "Zebedee.Renamed@Example.org "]
+    after = prepare(records.loc[[changed]]).iloc[0]
+    assert before["first_name_norm"] != after["first_name_norm"]
+    assert before["email_key"] != after["email_key"]
+    gone_key = tuple(records.loc[gone, list(RECORD_KEY)])
+    records = records.drop(index=gone).reset_index(drop=True)
+    result = chain.deliver(records)
+    assert result.mode == INCREMENTAL, result.reason
+    assert 0 < result.records_resolved < len(records)
+    assert_same_answer(result, chain.reference)
+    keys = chain.con.execute(f"select {', '.join(RECORD_KEY)} from {INPUTS_TABLE}").fetchall()
+    assert gone_key not in set(keys)
+
+
+def test_a_configuration_change_prepares_every_record_anew(demo_records: pd.DataFrame) -> None:
+    """Stored prepared values are another code's or configuration's answer once the
+    fingerprint changes: the run resolves every record from its raw values. (Tampered stored
+    values are used by an incremental run; ignored by the run the configuration change
+    forces.)"""
+    chain = Chain()
+    records = _up_to(demo_records, 0.9)
+    chain.deliver(records)
+    tampered = "tampered@example.org"
+    chain.con.execute(
+        f"update {INPUTS_TABLE} set email_key = ? where rowid = "
+        f"(select min(rowid) from {INPUTS_TABLE} where email_key is not null)",
+        [tampered],
+    )
+    ordered = records.sort_values(list(RECORD_KEY), ignore_index=True)
+    unchanged = resolve_incrementally(ordered, chain.last(), CONFIG)
+    assert unchanged.mode == INCREMENTAL
+    assert tampered in set(unchanged.state.inputs["email_key"]), "read, not normalised again"
+
+    config = ResolutionConfig(max_people_per_contact=CONFIG.max_people_per_contact + 1)
+    result = chain.deliver(records, config=config)
+    assert result.mode == FULL and "configuration" in result.reason
+    assert tampered not in set(result.state.inputs["email_key"].dropna())
+    assert_same_answer(result, chain.reference)
+
+
+def test_typo_pairs_of_some_records_are_the_pairs_of_their_addresses() -> None:
+    """A next day looks for the typo pairs of its changed records' addresses only: they are
+    every pair (of all records') one of whose addresses is such a record's, none missing."""
+    emails = [
+        "john.smith@gmail.com",
+        "jonh.smith@gmail.com",  # swapped letters
+        "john.smth@gmail.com",  # a letter dropped
+        "mary@example.org",
+        "mray@example.org",
+        "mary@exampel.org",  # the domain typed wrong: one edit too
+        "zed@example.net",
+        None,
+        "john.smith@gmail.com",
+    ]
+    names = ["john", None, None, "mary", None, None, None, None, None]
+    records = pd.DataFrame({"email_key": emails, "first_name_norm": names})
+    every = {tuple(pair) for pair in typo_pairs(records).tolist()}
+    assert every == {(1, 0), (2, 0), (4, 3), (5, 3)}
+    for record in range(len(records)):
+        seeds = np.zeros(len(records), dtype=bool)
+        seeds[record] = True
+        address = emails[record]
+        found = {tuple(pair) for pair in typo_pairs(records, seeds).tolist()}
+        wanted = {p for p in every if address in (emails[p[0]], emails[p[1]])}
+        assert wanted <= found <= every, record
+
+
+def test_typo_pairs_of_some_records_match_on_random_typos() -> None:
+    """The same on addresses with random typos of every kind, at every position (the key
+    `typo_pairs` narrows its search with is a prefix or a suffix: edits at both ends)."""
+    rng = np.random.default_rng(14)
+    letters = list("abcd.")
+    bases = ["".join(rng.choice(letters, size=rng.integers(1, 9))) + "@ex.io" for _ in range(60)]
+    emails = []
+    for base in bases:
+        emails.append(base)
+        for _ in range(3):
+            chars, at = list(base), int(rng.integers(0, len(base)))
+            edit = rng.integers(0, 4)
+            if edit == 0:
+                del chars[at]
+            elif edit == 1:
+                chars.insert(at, str(rng.choice(letters)))
+            elif edit == 2:
+                chars[at] = str(rng.choice(letters))
+            elif at + 1 < len(chars):
+                chars[at], chars[at + 1] = chars[at + 1], chars[at]
+            emails.append("".join(chars))
+    named = rng.random(len(emails)) < 0.5
+    records = pd.DataFrame({"email_key": emails, "first_name_norm": np.where(named, "ann", None)})
+    every = {tuple(pair) for pair in typo_pairs(records).tolist()}
+    assert len(every) > 50
+    for _ in range(20):
+        seeds = rng.random(len(records)) < 0.05
+        addresses = set(records.loc[seeds, "email_key"])
+        found = {tuple(pair) for pair in typo_pairs(records, seeds).tolist()}
+        wanted = {p for p in every if {emails[p[0]], emails[p[1]]} & addresses}
+        assert wanted <= found <= every

@@ -55,3 +55,20 @@ def test_resolution_round_trip_keeps_ids_and_records_aliases() -> None:
     assert ids["1"] == ids["2"] == ids["003"] == old["1"]  # the oldest id survives
     aliases = con.execute(f"select retired_customer_id, customer_id from {ALIASES}").fetchall()
     assert aliases == [(old["2"], old["1"])]
+
+
+def test_a_state_column_empty_on_a_full_run_takes_text_on_the_next_incremental_write() -> None:
+    """DuckDB types a column of a registered frame with no value as NULL, into which no later
+    INSERT of text goes: the state tables' such columns become text when created (an id column
+    nobody has yet is first filled by a next day's record)."""
+    from identity.store import _type_null_columns_as_text
+
+    con = duckdb.connect()
+    con.execute("create schema identity")
+    con.register("state", pd.DataFrame({"id": pd.Series([None, None], dtype=object), "n": [1, 2]}))
+    con.execute("create table identity.resolution_inputs as from state")
+    _type_null_columns_as_text(con, "identity.resolution_inputs")
+    con.register("fresh", pd.DataFrame({"id": ["x"], "n": [3]}))
+    con.execute("insert into identity.resolution_inputs by name from fresh")
+    rows = con.execute("select id, n from identity.resolution_inputs order by n").fetchall()
+    assert rows == [(None, 1), (None, 2), ("x", 3)]
