@@ -15,8 +15,10 @@ the company, and another engine (scale_out/resolve_on_spark.py) picks the same r
 the same model; prediction compares all rows.
 
 A pair is accepted when its evidence (match weight without the prior) reaches the threshold and
-it agrees on a personal identifier or the whole name at one place (`ACCEPTANCE`); accepted pairs
-then merge clusters strongest first, through the same guards as the deterministic links
+it agrees on a personal identifier or the whole name at one place (`ACCEPTANCE`), or when it has
+nothing but the whole name in common and that name is rare enough for the size of the data
+(`NAME_ONLY_MIN_POSTERIOR_BITS`: the names' frequencies against the prior); accepted pairs then
+merge clusters strongest first, through the same guards as the deterministic links
 (`guards.merge_profiles`, in their typo-tolerant form).
 """
 
