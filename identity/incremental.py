@@ -59,6 +59,7 @@ from identity.deterministic import (
 from identity.guards import CONTACT_COLUMNS, overloaded_values
 from identity.overrides import Override, locate
 from identity.probabilistic import (
+    NAME_ONLY_BLOCK,
     PREDICTION_BLOCKS,
     ProbabilisticConfig,
     RowCounts,
@@ -67,6 +68,8 @@ from identity.probabilistic import (
     splink_rows,
     trained_model,
     training_sample,
+    with_name_frequencies,
+    with_spelled_names,
 )
 from identity.records import check_record_keys, prepare
 from identity.resolve import Resolution, ResolutionConfig, link_deterministically, resolve
@@ -193,9 +196,11 @@ class StoredModelScorer:
         rows = splink_rows(prepared, clusters, overloaded)
         if self.train:
             counts = RowCounts.of(rows)
-            self.model = trained_model(training_sample(rows, self.config), counts, self.config)
+            model = trained_model(training_sample(rows, self.config), counts, self.config)
+            self.model = with_name_frequencies(model, rows, self.config)
             self.lambda_prior = counts.lambda_prior() if self.model else 0.0
             self.train = False
+        rows = with_spelled_names(rows, prepared, clusters, overloaded, self.model)
         self.rows = rows
         self.pairs = predicted_pairs(rows, self.model, self.lambda_prior, self.config)
         return self.pairs
@@ -737,7 +742,13 @@ def _splink_neighbours(
     linked = link_deterministically(
         records.iloc[inside].reset_index(drop=True), config, overrides, overloaded, whole_data
     )
-    fresh = splink_rows(linked.prepared, linked.labels, overloaded)
+    fresh = with_spelled_names(
+        splink_rows(linked.prepared, linked.labels, overloaded),
+        linked.prepared,
+        linked.labels,
+        overloaded,
+        before.model,
+    )
     fresh["unique_id"] = inside[fresh["unique_id"].to_numpy()]
     # stored rows of the other records: their clusters and values did not change
     at = aligned.row_records
@@ -763,7 +774,7 @@ def _splink_neighbours(
 def _sharing_a_block(stored: pd.DataFrame, fresh: pd.DataFrame) -> np.ndarray:
     """Per stored row: does it share a prediction blocking key with a fresh row? (Splink's
     blocking rules' equalities, as semi-joins in DuckDB.)"""
-    blocks = [[(c, c) for c in cols] for cols in PREDICTION_BLOCKS]
+    blocks = [[(c, c) for c in cols] for cols in (*PREDICTION_BLOCKS, NAME_ONLY_BLOCK)]
     blocks.append([("first_name", "last_name"), ("last_name", "first_name")])  # names swapped
     columns = sorted({c for block in blocks for pair in block for c in pair})
     con = connect_scratch()

@@ -15,14 +15,17 @@ the company, and another engine (scale_out/resolve_on_spark.py) picks the same r
 the same model; prediction compares all rows.
 
 A pair is accepted when its evidence (match weight without the prior) reaches the threshold and
-it agrees on a personal identifier or the whole name at one place (`ACCEPTANCE`); accepted pairs
-then merge clusters strongest first, through the same guards as the deterministic links
+it agrees on a personal identifier or the whole name at one place (`ACCEPTANCE`), or when it has
+nothing but the whole name in common and that name is rare enough for the size of the data
+(`NAME_ONLY_MIN_POSTERIOR_BITS`: the names' frequencies against the prior); accepted pairs then
+merge clusters strongest first, through the same guards as the deterministic links
 (`guards.merge_profiles`, in their typo-tolerant form).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
 import duckdb
@@ -165,6 +168,44 @@ ACCEPTANCE = (
 )
 
 
+#: Evidence weighed by how rare it is (issue 12): a pair whose only agreement is the whole name,
+#: written alike, with nothing against it (no two e-mails, unless one is the side's family
+#: address, `thegarcias@`; no two phones; no birth dates or postal codes more than a typo apart).
+#: Its name agreement is weighed by the names' frequencies (Splink's term-frequency adjustment:
+#: the Bayes factor of an exact match is m / the share of rows holding the value, where the
+#: model's is m / u), and it merges when the posterior odds, with the prior of this data
+#: (lambda), reach `NAME_ONLY_MIN_POSTERIOR_BITS`. The prior shrinks as 1/rows, so the larger
+#: the warehouse the rarer a name must be: `Mathew Shepherd` among 3,000 people is one man,
+#: `John Chen` among 100,000 is several. The other acceptance rules keep the model's evidence
+#: without frequencies (with them, a rare given name pushed namesakes' one-typo addresses over
+#: the threshold at 100,000 customers).
+NAME_ONLY_MIN_POSTERIOR_BITS = float(np.log2(0.9 / 0.1))  # P(same person) >= 0.9
+#: The blocking rule that brings such pairs together (scored on its own: `_name_only_pairs`).
+NAME_ONLY_BLOCK = ("first_name", "last_name")
+#: The key in a model (`trained_model` plus `with_name_frequencies`) holding the frequencies.
+NAME_FREQUENCIES = "touchpoint_name_frequencies"
+_NAME_LEVELS = ("first_name", "last_name")
+
+
+def _family_address(side: str) -> str:
+    """The side's e-mail is its family name and the words addresses add to one (`thegarcias@`,
+    `colemanfamily@`, `hill.home@`): a household's, no evidence against one member."""
+    letters = f"regexp_replace(split_part(email_{side}, '@', 1), '[^a-z]', '', 'g')"
+    return (
+        f"(not spelled_{side} and strpos({letters}, last_name_{side}) > 0 and regexp_full_match("
+        f"replace({letters}, last_name_{side}, ''), '(the|family|home|s)*'))"
+    )
+
+
+_NAME_ONLY = (
+    "first_name_l = first_name_r and last_name_l = last_name_r "
+    f"and (email_l is null or email_r is null or {_family_address('l')} "
+    f"or {_family_address('r')}) "
+    f"and (phone_l is null or phone_r is null) and {_BIRTH_DATES_AGREE} "
+    "and (postal_code_l is null or postal_code_r is null "
+    f"or {one_typo('postal_code_l', 'postal_code_r')})"
+)
+
 EM_BLOCKING_RULES = (("first_class", "last_name", "postal_code"), ("email",))
 
 
@@ -180,6 +221,9 @@ class ProbabilisticConfig:
     #: u and m are trained on at most this many rows (`training_sample`); the prior and the
     #: prediction use all of them.
     max_training_rows: int = 100_000
+    #: The whole-name rule's threshold on the posterior odds (`NAME_ONLY_MIN_POSTERIOR_BITS`);
+    #: None turns the rule off (scale_out's Spark path has no such rule).
+    name_only_min_posterior_bits: float | None = NAME_ONLY_MIN_POSTERIOR_BITS
 
     def __post_init__(self) -> None:
         if self.max_training_rows < 2:
@@ -264,6 +308,92 @@ def splink_rows(
     )
     first = first_seen_order[~codes.iloc[first_seen_order].duplicated().to_numpy()]
     return rows.iloc[np.sort(first)].reset_index(drop=True)
+
+
+def name_frequencies(rows: pd.DataFrame) -> dict[str, dict[str, int]]:
+    """Rows per given name and per family name (`splink_rows`' named rows): the term
+    frequencies of the whole-name rule, kept with the model (an incremental run weighs names as
+    the full resolution that trained the model did)."""
+    return {
+        column: {str(k): int(v) for k, v in rows[column].value_counts().items()}
+        for column in _NAME_LEVELS
+    }
+
+
+def with_name_frequencies(
+    model: dict | None, rows: pd.DataFrame, config: ProbabilisticConfig
+) -> dict | None:
+    """A trained model with the name frequencies of `rows` (all of Splink's named rows), when
+    the whole-name rule is on: without them a model scores as before the rule."""
+    if model is None or config.name_only_min_posterior_bits is None:
+        return model
+    return {**model, NAME_FREQUENCIES: name_frequencies(rows)}
+
+
+_SPELLED_LOCAL_PART = re.compile(r"[a-z]+(?:[._-][a-z]+)?")
+
+
+def spelled_name(
+    address: str, given: frozenset[str], family: frozenset[str]
+) -> tuple[str, str] | None:
+    """The one (given, family) name an address's local part is, in either order, with at most
+    one separator (`jacqueline_beltran@`, `evanszachary@`); None when it is something else
+    (`jkelly@`, `thebeltrans@`, `john.smith67@`) or could be two names."""
+    local = address.partition("@")[0]
+    if not _SPELLED_LOCAL_PART.fullmatch(local):
+        return None
+    letters = re.sub(r"[^a-z]", "", local)
+    names = {
+        (a, b)
+        for k in range(2, len(letters) - 1)
+        for a, b in ((letters[:k], letters[k:]), (letters[k:], letters[:k]))
+        if a in given and b in family
+    }
+    return names.pop() if len(names) == 1 else None
+
+
+def with_spelled_names(
+    rows: pd.DataFrame,
+    prepared: pd.DataFrame,
+    clusters: np.ndarray,
+    shared_values: frozenset[str],
+    model: dict | None,
+) -> pd.DataFrame:
+    """`rows` (`splink_rows`) and a row per nameless record whose own address spells a whole
+    name the model's data knows (each name on two rows or more), with that name; the column
+    `spelled` tells them apart. Own address: no named record uses it, nor is it a shared value.
+    Such rows merge only through the whole-name rule (`NAME_ONLY_MIN_POSTERIOR_BITS`)."""
+    rows = rows.assign(spelled=False)
+    frequencies = (model or {}).get(NAME_FREQUENCIES)
+    if not frequencies:
+        return rows
+    given, family = (
+        frozenset(n for n, c in frequencies[column].items() if c >= 2 and len(n) >= 2)
+        for column in _NAME_LEVELS
+    )
+    named = (prepared["first_name_norm"].notna() | prepared["last_name_norm"].notna()).to_numpy()
+    email = prepared["email_key"]
+    own = (~named) & email.notna().to_numpy()
+    own &= ~email.isin(shared_values | frozenset(email[named].dropna())).to_numpy()
+    at = np.flatnonzero(own)
+    if not len(at):
+        return rows
+    names = map_unique(email.iloc[at], lambda a: " ".join(spelled_name(a, given, family) or ()))
+    found = np.array([bool(n) for n in names], dtype=bool)
+    at, names = at[found], [n.split(" ") for n in names[found]]
+    if not len(at):
+        return rows
+    nameless = prepared.iloc[at].assign(
+        first_name_norm=[n[0] for n in names],
+        first_name_class=[n[0] for n in names],
+        last_name_norm=[n[1] for n in names],
+    )
+    # (their `email_uses` count these records only: only the other rules read it)
+    spelled = splink_rows(nameless.reset_index(drop=True), clusters[at], shared_values)
+    spelled["unique_id"] = at[spelled["unique_id"].to_numpy()]
+    return pd.concat([rows, spelled.assign(spelled=True)], ignore_index=True).sort_values(
+        "unique_id", ignore_index=True
+    )
 
 
 @dataclass(frozen=True)
@@ -444,14 +574,17 @@ def _splink_connection(config: ProbabilisticConfig) -> duckdb.DuckDBPyConnection
 
 
 def _linker(
-    con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, settings: SettingsCreator | dict
+    con: duckdb.DuckDBPyConnection,
+    rows: pd.DataFrame,
+    settings: SettingsCreator | dict,
+    table_name: str = "identity_rows",
 ) -> Linker:
     """Splink's Linker on `rows` (`splink_rows`) with a model's settings."""
     table = pa.Table.from_pandas(rows, preserve_index=False).append_column(
         "first_keys", _first_keys_column(rows["first_name"])
     )
     return Linker(
-        DuckDBAPI(con).register(table, dataset_display_name="identity_rows"),
+        DuckDBAPI(con).register(table, dataset_display_name=table_name),
         settings,
         log_level=logging.ERROR,  # levels the data never shows are expected (no name typos)
     )
@@ -499,7 +632,10 @@ def score_pairs(
     """Train the model on this data and score cross-cluster pairs above the threshold."""
     rows = splink_rows(prepared, clusters, shared_values)
     counts = RowCounts.of(rows)
-    model = trained_model(training_sample(rows, config), counts, config)
+    model = with_name_frequencies(
+        trained_model(training_sample(rows, config), counts, config), rows, config
+    )
+    rows = with_spelled_names(rows, prepared, clusters, shared_values, model)
     return predicted_pairs(rows, model, counts.lambda_prior(), config)
 
 
@@ -512,6 +648,10 @@ def predicted_pairs(
     if model is None:
         empty = np.zeros(0, dtype=np.int64)
         return ScoredPairs(empty, empty, np.zeros(0), np.zeros(0), len(rows), 0.0)
+    frequencies = model.get(NAME_FREQUENCIES)
+    model = {k: v for k, v in model.items() if k != NAME_FREQUENCIES}
+    spelled = rows["spelled"].to_numpy(dtype=bool) if "spelled" in rows else None
+    rows = rows.drop(columns="spelled", errors="ignore")
     con = _splink_connection(config)
     try:
         linker = _linker(con, rows, model)
@@ -519,22 +659,131 @@ def predicted_pairs(
         predictions = linker.inference.predict(
             threshold_match_weight=config.min_evidence_bits + prior_bits, warning_mode="never"
         )
-        scored = con.execute(
-            f"select unique_id_l, unique_id_r, match_probability, match_weight - ? as evidence "
-            f"from {predictions.physical_name} where {ACCEPTANCE} "
-            "order by unique_id_l, unique_id_r",
-            [prior_bits],
-        ).fetchnumpy()
+        query = (
+            "select unique_id_l, unique_id_r, match_probability, match_weight - ? as evidence "
+            f"from {predictions.physical_name} where {ACCEPTANCE}"
+        )
+        if spelled is not None and spelled.any():
+            # a spelled name is no name the record gave: only the whole-name rule weighs it
+            con.register("spelled_rows", pa.table({"unique_id": rows["unique_id"][spelled]}))
+            query += (
+                " and unique_id_l not in (select unique_id from spelled_rows)"
+                " and unique_id_r not in (select unique_id from spelled_rows)"
+            )
+        scored = con.execute(query, [prior_bits]).df()
+        min_bits = config.name_only_min_posterior_bits
+        if frequencies and min_bits is not None:
+            name_only = _name_only_pairs(
+                con, rows, spelled, (model, frequencies), prior_bits, min_bits
+            )
+            scored = pd.concat([scored, name_only], ignore_index=True).drop_duplicates(
+                ["unique_id_l", "unique_id_r"]
+            )
+        scored = scored.sort_values(["unique_id_l", "unique_id_r"], ignore_index=True)
     finally:
         con.close()
     return ScoredPairs(
-        scored["unique_id_l"].astype(np.int64),
-        scored["unique_id_r"].astype(np.int64),
-        scored["match_probability"].astype(np.float64),
-        scored["evidence"].astype(np.float64),
+        scored["unique_id_l"].to_numpy(np.int64),
+        scored["unique_id_r"].to_numpy(np.int64),
+        scored["match_probability"].to_numpy(np.float64),
+        scored["evidence"].to_numpy(np.float64),
         len(rows),
         lambda_prior,
     )
+
+
+def _exact_m(model: dict, column: str) -> float:
+    """m of the exact level of a name comparison in a trained model."""
+    (comparison,) = (c for c in model["comparisons"] if c["output_column_name"] == column)
+    (level,) = (
+        lvl
+        for lvl in comparison["comparison_levels"]
+        if lvl["sql_condition"] == f'"{column}_l" = "{column}_r"'
+    )
+    return float(level["m_probability"])
+
+
+def name_bits(
+    names: pd.DataFrame, model: dict, frequencies: dict[str, dict[str, int]]
+) -> np.ndarray:
+    """The evidence of two rows agreeing on `names`' whole name (given and family name, per
+    row), weighed by its frequency: log2(m / share of the named rows holding it) per name,
+    Splink's term-frequency adjustment of the exact level. A name the model's data never held
+    counts as held once."""
+    bits = np.zeros(len(names))
+    for column in _NAME_LEVELS:
+        counts = frequencies[column]
+        total = sum(counts.values())
+        held = names[column].map(counts).fillna(1).to_numpy(dtype=np.float64)
+        bits += np.log2(_exact_m(model, column) * total / held)
+    return bits
+
+
+def _name_only_pairs(
+    con: duckdb.DuckDBPyConnection,
+    rows: pd.DataFrame,
+    spelled: np.ndarray | None,
+    scorer: tuple[dict, dict[str, dict[str, int]]],
+    prior_bits: float,
+    min_posterior_bits: float,
+) -> pd.DataFrame:
+    """Pairs of rows with the same whole name that the whole-name rule accepts
+    (`NAME_ONLY_MIN_POSTERIOR_BITS`): the prior, the name's evidence weighed by its frequency
+    (`name_bits`) and whatever the model's other comparisons hold against the pair (their
+    negative weights: another city, an hour apart; what they hold for it is the other rules'
+    to weigh). Only rows whose name alone could reach the threshold are compared, on the
+    whole-name block: common names never are (a million customers hold millions of them).
+    Evidence and probability are this rule's."""
+    model, frequencies = scorer
+    spelled = np.zeros(len(rows), dtype=bool) if spelled is None else spelled
+    bits = name_bits(rows, model, frequencies)
+    rare = rows["first_name"].notna().to_numpy() & rows["last_name"].notna().to_numpy()
+    rare &= prior_bits + bits >= min_posterior_bits
+    if rare.sum() < 2:
+        return pd.DataFrame(columns=["unique_id_l", "unique_id_r", "match_probability", "evidence"])
+    candidates = rows.loc[rare]
+    block = " and ".join([*(f"l.{c} = r.{c}" for c in NAME_ONLY_BLOCK), "l.cluster <> r.cluster"])
+    whole_name = {
+        **model,
+        "blocking_rules_to_generate_predictions": [
+            {"blocking_rule": block, "sql_dialect": "duckdb"}
+        ],
+        "retain_intermediate_calculation_columns": True,
+    }
+    predictions = _linker(con, candidates, whole_name, "identity_rows_by_name").inference.predict(
+        warning_mode="never"
+    )
+    con.register(
+        "name_evidence",
+        pa.table(
+            {
+                "unique_id": candidates["unique_id"].to_numpy(np.int64),
+                "name_bits": bits[rare],
+                "spelled": spelled[rare],
+            }
+        ),
+    )
+    others = [
+        c["output_column_name"]
+        for c in model["comparisons"]
+        if c["output_column_name"] not in _NAME_LEVELS
+    ]
+    against = " + ".join(f"least(coalesce(mw_{c}, 0), 0)" for c in others)
+    return con.execute(
+        f"""
+        with p as (
+            select p.*, n.name_bits, n.spelled as spelled_l, o.spelled as spelled_r,
+                n.name_bits + {against} as evidence
+            from {predictions.physical_name} as p
+            join name_evidence as n on n.unique_id = p.unique_id_l
+            join name_evidence as o on o.unique_id = p.unique_id_r
+        )
+        select unique_id_l, unique_id_r,
+            1 / (1 + pow(2, -(evidence + ?))) as match_probability, evidence
+        from p where {_NAME_ONLY} and evidence + ? >= ?
+        """,
+        [prior_bits, prior_bits, min_posterior_bits],
+    ).df()
 
 
 def merge_scored_pairs(
