@@ -185,7 +185,8 @@ def _sample(root: int) -> Sample:
 
 
 def run_measured(command: list[str], env: dict[str, str], cwd: Path) -> Measured:
-    """Run `command`, sampling its process tree; exact total CPU and peak RSS from wait4."""
+    """Run `command`, sampling its process tree's PSS; exact total CPU from wait4, whose largest
+    single process's peak RSS also bounds the peak from below (a peak between two samples)."""
     started = time.time()
     process = subprocess.Popen(
         command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -249,7 +250,7 @@ def step_windows(build_dir: Path, run_id: str) -> list[tuple[str, float, float]]
 
 
 def per_step(measured: Measured, windows: list[tuple[str, float, float]]) -> list[StepFigures]:
-    """Wall, CPU and peak RSS per step; the gaps are start-up (dbt parse) and hand-offs."""
+    """Wall, CPU and peak memory (PSS) per step; the gaps are start-up (dbt parse) and hand-offs."""
     spans: list[tuple[str, float, float]] = []
     cursor = measured.started
     for name, begin, end in windows:
@@ -399,7 +400,7 @@ def print_run(run: RunFigures) -> None:
         f"\n{run.label}: {m.wall_seconds:.1f} s wall, {m.cpu_seconds:.1f} CPU s, peak "
         f"{_gb(m.peak_rss_bytes)} (load {run.load_before} -> {run.load_after})"
     )
-    print(f"  {'step':<34}{'wall s':>9}{'CPU s':>9}{'peak RSS':>11}")
+    print(f"  {'step':<34}{'wall s':>9}{'CPU s':>9}{'peak PSS':>11}")
     for step in run.steps:
         print(
             f"  {step.name[:34]:<34}{step.wall_seconds:>9.1f}{step.cpu_seconds:>9.1f}"
