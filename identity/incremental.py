@@ -339,29 +339,67 @@ def _near_seed_emails() -> str:
 
     Two strings one edit apart (a letter dropped, added, replaced, or two swapped), the shorter
     of length L, share their first or their last (L - 1) // 2 characters: the edit leaves the
-    characters before it and after it alike, and one side holds half of them. So each address
-    is keyed by that prefix and that suffix, for each length its neighbour could have (its own,
-    one less, one more), and only addresses sharing a key with a seed's are compared (`one_typo`):
-    the variants of the seeds' addresses only, not those of every address."""
+    characters before it and after it alike, and one side holds half of them. Keyed on the
+    whole address, that half is most often the domain (`gmail.com`), which a third of all
+    addresses share: at a million customers every seed was compared with every address of its
+    provider (a next day's identity took longer than a full run). So the address is split at
+    its last '@' and keyed by the part the edit left alone with the halves of the other part:
+    an edit inside the local part keeps the domain (domain + the local part's prefix or suffix),
+    one inside the domain keeps the local part (local part + the domain's prefix or suffix),
+    and two letters swapped across the '@' keep the address without it. An edit that adds,
+    drops or replaces an '@' is no typo pair (`one_deletion_variants` never drops one). Each key
+    is made for every length the neighbour's part could have (its own, one less, one more), and
+    only addresses sharing a key with a seed's are compared (`one_typo`): the keys of every
+    address, the variants of none."""
+
+    def pieces(part: str, kept: str, kind: str, most: int) -> str:
+        # the first L - 1 letters cut into P pieces at b(i) = i * (L - 1) // P: an edit inside
+        # piece i (or a swap of its last letter with the next) leaves the b(i) letters before
+        # it alike and the L - 1 - b(i + 1) letters at the end; that head and tail are the key.
+        # P is `most` (halves for the domain; eighths for the local part, whose first half is
+        # often a common first name or a household's `thesmiths`), fewer for short parts.
+        return f"""
+            select email, '{kind}' as kind, lo, hi, before, kept,
+                left({part}, greatest(before * (lo - 1) // p, 0)) as head,
+                right({part}, greatest(lo - 1 - (before + 1) * (lo - 1) // p, 0)) as tail
+            from (
+                select *, unnest(range(p)) as before
+                from (
+                    select email, {part}, {kept} as kept, least(n, m) as lo,
+                        greatest(n, m) as hi, least({most}, greatest(least(n, m) - 1, 1)) as p
+                    from (select email, {part}, {kept}, length({part}) as n,
+                            unnest([length({part}) - 1, length({part}), length({part}) + 1]) as m
+                          from parts)
+                    where m >= 0
+                )
+            )"""
 
     def keys(relation: str) -> str:
         return f"""
-            select email, lo, hi, side,
-                case side when 'prefix' then left(email, (lo - 1) // 2)
-                    else right(email, (lo - 1) // 2) end as key
-            from (
-                select email, least(n, m) as lo, greatest(n, m) as hi
-                from (select email, length(email) as n,
-                        unnest([length(email) - 1, length(email), length(email) + 1]) as m
-                      from {relation})
-                where m >= 1
-            ), (values ('prefix'), ('suffix')) as sides(side)"""
+            (with last_at as (
+                select email, strpos(reverse(email), '@') as from_end from {relation}
+            ), parts as (
+                select email, from_end > 0 as has_at,
+                    case when from_end > 0 then left(email, length(email) - from_end)
+                        else email end as local_part,
+                    case when from_end > 0 then right(email, from_end - 1)
+                        else '' end as domain
+                from last_at
+            )
+            {pieces("local_part", "domain", "local", 8)}
+            union all
+            {pieces("domain", "local_part", "domain", 2)}
+            union all
+            select email, 'at', 0, 0, 0, local_part || domain, '', '' from parts where has_at)"""
 
     return f"""
-        select distinct e.email
-        from ({keys("emails")}) as e join ({keys("seed_emails")}) as s
-            using (lo, hi, side, key)
-        where {one_typo("e.email", "s.email")}"""
+        select distinct email
+        from (
+            select distinct e.email, s.email as seed
+            from {keys("emails")} as e join {keys("seed_emails")} as s
+                using (kind, lo, hi, before, kept, head, tail)
+        )  -- a pair shares several keys; a seed's own address shares all of its own
+        where email = seed or {one_typo("email", "seed")}"""
 
 
 def typo_addresses(prepared: pd.DataFrame, typos: np.ndarray) -> np.ndarray:

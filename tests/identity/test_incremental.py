@@ -398,11 +398,19 @@ def test_typo_pairs_of_some_records_are_the_pairs_of_their_addresses() -> None:
 
 
 def test_typo_pairs_of_some_records_match_on_random_typos() -> None:
-    """The same on addresses with random typos of every kind, at every position (the key
-    `typo_pairs` narrows its search with is a prefix or a suffix: edits at both ends)."""
+    """The same on addresses with random typos of every kind, at every position (the keys
+    `typo_pairs` narrows its search with are a prefix or a suffix of the local part or of the
+    domain, or the address without its '@': edits at both ends of both, and across the '@');
+    a few local parts hold an '@' of their own."""
     rng = np.random.default_rng(14)
     letters = list("abcd.")
-    bases = ["".join(rng.choice(letters, size=rng.integers(1, 9))) + "@ex.io" for _ in range(60)]
+    domains = ["ex.io", "ex.co", "ab.io", "a.b"]
+    bases = [
+        "".join(rng.choice([*letters, "@"] if n % 10 == 0 else letters, size=rng.integers(1, 9)))
+        + "@"
+        + str(rng.choice(domains))
+        for n in range(60)
+    ]
     emails = []
     for base in bases:
         emails.append(base)
