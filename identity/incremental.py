@@ -343,10 +343,11 @@ def _near_seed_emails() -> str:
     whole address, that half is most often the domain (`gmail.com`), which a third of all
     addresses share: at a million customers every seed was compared with every address of its
     provider (a next day's identity took longer than a full run). So the address is split at
-    its last '@' and keyed by the part the edit left alone with the halves of the other part:
-    an edit inside the local part keeps the domain (domain + the local part's prefix or suffix),
-    one inside the domain keeps the local part (local part + the domain's prefix or suffix),
-    and two letters swapped across the '@' keep the address without it. An edit that adds,
+    its last '@' and keyed by the part the edit left alone with a head and a tail of the other
+    part (`pieces`): an edit inside the local part keeps the domain (domain + the local part's
+    letters before and after the edit's piece), one inside the domain keeps the local part
+    (local part + the domain's), and two letters swapped across the '@' keep the address
+    without it (D076). An edit that adds,
     drops or replaces an '@' is no typo pair (`one_deletion_variants` never drops one). Each key
     is made for every length the neighbour's part could have (its own, one less, one more), and
     only addresses sharing a key with a seed's are compared (`one_typo`): the keys of every
