@@ -690,22 +690,35 @@ def session_sign_up_pairs(
     if not len(left_idx) or not len(right_idx):
         return pd.DataFrame({"left_rec": [], "right_rec": []}, dtype=np.int64)
     first = prepared["first_name_norm"].to_numpy(dtype=object)
+    return spelled_sign_ups(
+        pd.DataFrame({"rec": left_idx, "email": email[left_idx], "t": observed[left_idx]}),
+        pd.DataFrame(
+            {
+                "rec": right_idx,
+                "t": observed[right_idx],
+                "first": first[right_idx],
+                "last": prepared["last_name_norm"].to_numpy(dtype=object)[right_idx],
+            }
+        ),
+    )
+
+
+def spelled_sign_ups(
+    nameless: pd.DataFrame, named: pd.DataFrame, slack_seconds: int = 0
+) -> pd.DataFrame:
+    """(left_rec, right_rec): a `nameless` record (rec, email, t) and a `named` record (rec, t,
+    first, last) first seen within the hour of it (and `slack_seconds`) whose whole name the
+    address's letters spell, as `link_session_sign_ups` reads them. The one test of spelling:
+    the rule and the incremental candidate graph (identity.incremental) both call it, so the
+    graph holds every pair the rule can accept and no pair it cannot."""
+    window = SESSION_SECONDS + slack_seconds
     con = connect_scratch()  # the run's memory_limit
     try:
-        con.register(
-            "l_frame",
-            pd.DataFrame({"rec": left_idx, "email": email[left_idx], "t": observed[left_idx]}),
-        )
+        con.register("l_frame", nameless[["rec", "email", "t"]])
         con.register(
             "r_frame",
-            pd.DataFrame(
-                {
-                    "rec": right_idx,
-                    "t": observed[right_idx],
-                    "first": first[right_idx],
-                    "last": prepared["last_name_norm"].to_numpy(dtype=object)[right_idx],
-                    "first_keys": _keys_of_three_letters_or_more(first[right_idx]),
-                }
+            named[["rec", "t", "first", "last"]].assign(
+                first_keys=_keys_of_three_letters_or_more(named["first"].to_numpy(dtype=object))
             ),
         )
         con.execute(f"""
@@ -727,7 +740,7 @@ def session_sign_up_pairs(
                 select l.rec as left_rec, r.rec as right_rec, l.letters, r.first, r.last,
                     r.first_keys
                 from l join r using (hour, initial)
-                where abs(epoch(l.t) - epoch(r.t)) <= {SESSION_SECONDS}
+                where abs(epoch(l.t) - epoch(r.t)) <= {window}
             )
             select distinct left_rec, right_rec from candidates
             where list_contains(

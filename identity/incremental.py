@@ -55,6 +55,7 @@ from identity.deterministic import (
     in_a_mass_hour,
     one_deletion_variants,
     one_typo,
+    spelled_sign_ups,
 )
 from identity.guards import CONTACT_COLUMNS, overloaded_values
 from identity.overrides import Override, locate
@@ -289,7 +290,7 @@ def _record_pairs(
     """(record, record): the candidate graph's edges other than shared keys (the typo pairs,
     the sign-ups, the steward's pairs); the sign-ups only of `seeds` when given."""
     located = locate(prepared, overrides)
-    pairs = [typos, _sign_up_pairs(prepared, mass_hours, seeds)]
+    pairs = [typos, sign_up_pairs(prepared, mass_hours, seeds)]
     pairs += [np.array([(a, b) for a, b, _ in located.merges + located.splits], dtype=np.int64)]
     return np.concatenate([p.reshape(-1, 2) for p in pairs])
 
@@ -410,59 +411,49 @@ def typo_addresses(prepared: pd.DataFrame, typos: np.ndarray) -> np.ndarray:
     return email.isin(addresses).to_numpy()
 
 
-def _sign_up_pairs(
+def sign_up_pairs(
     prepared: pd.DataFrame,
     mass_hours: frozenset[tuple[str, pd.Timestamp]],
     seeds: np.ndarray | None = None,
 ) -> np.ndarray:
-    """(nameless, named): a nameless record whose address's letters hold a named record's
-    family name (three letters or more), first seen within the hour of it: every address the
-    sign-up rule says spells that person's name holds the family name. Nameless records first
-    seen in a mass hour sign nobody up (identity.deterministic.link_session_sign_ups).
-    `seeds`: only among the records first seen within an hour cell of a seed's."""
-    observed = prepared["observed_at"].to_numpy(dtype="datetime64[s]")
-    seconds = np.where(np.isnat(observed), 0, observed.astype(np.int64))
+    """(nameless, named): a nameless record whose address spells a named record's whole name
+    and that was first seen within the hour of it: the pairs the sign-up rule
+    (identity.deterministic.link_session_sign_ups) can accept, through the same test of
+    spelling (`spelled_sign_ups`), on every nameless record rather than only those of nameless
+    clusters (what clusters stay nameless depends on the other rules). Nameless records first
+    seen in a mass hour sign nobody up. `seeds`: only among the records first seen within an
+    hour cell of a seed's.
+    Only spelling pairs, not every address that holds a family name: at 1M every hour has named
+    records of every common family name, and such looser edges joined 337,697 records into one
+    candidate component (D076, D077)."""
+    observed = prepared["observed_at"].to_numpy(dtype="datetime64[ns]")
+    seen = ~np.isnat(observed)
     email = prepared["email_key"].astype(object)
-    named = prepared["first_name_norm"].notna().to_numpy()
-    frame = pd.DataFrame(
-        {
-            "rec": np.arange(len(prepared), dtype=np.int64),
-            "email": email,
-            "first": prepared["first_name_norm"].astype(object),
-            "last": prepared["last_name_norm"].astype(object),
-            "t": seconds,
-            "seen": ~np.isnat(observed),
-            "email_of_a_named": email.isin(pd.unique(email[named].dropna())).to_numpy(),
-        }
-    )
+    named = prepared["first_name_norm"].notna().to_numpy().copy()
     if seeds is not None:
-        cell = seconds // SESSION_SECONDS
-        cells = np.unique(cell[seeds & ~np.isnat(observed)])
-        near = np.isin(cell, np.concatenate([cells - 1, cells, cells + 1]))
-        frame = frame.loc[near & ~np.isnat(observed)]
-    frame["mass"] = in_a_mass_hour(prepared.iloc[frame["rec"].to_numpy()], mass_hours)
-    con = connect_scratch()
-    try:
-        con.register("records", frame)
-        found = con.execute(f"""
-            with nameless as (
-                select rec, t, unnest([t // {SESSION_SECONDS} - 1, t // {SESSION_SECONDS},
-                        t // {SESSION_SECONDS} + 1]) as hour,
-                    regexp_replace(split_part(email, '@', 1), '[^a-z]', '', 'g') as letters
-                from records
-                where seen and not mass and email is not null and first is null
-                    and not email_of_a_named
-            ), named as (
-                select rec, t, t // {SESSION_SECONDS} as hour, last
-                from records where seen and first is not null and length(last) >= 3
-            )
-            select distinct l.rec, r.rec
-            from nameless as l join named as r using (hour)
-            where length(l.letters) >= 4 and abs(l.t - r.t) <= {SESSION_SECONDS + _SLACK_SECONDS}
-                and contains(l.letters, r.last)""").fetchnumpy()
-    finally:
-        con.close()
-    return np.column_stack([found["rec"], found["rec_1"]]).astype(np.int64)
+        cell = observed.astype("datetime64[s]").astype(np.int64) // SESSION_SECONDS
+        cells = np.unique(cell[seeds & seen])
+        seen &= np.isin(cell, np.concatenate([cells - 1, cells, cells + 1]))
+    nameless = seen & ~named & email.notna().to_numpy()
+    nameless &= ~email.isin(pd.unique(email[named].dropna())).to_numpy()
+    nameless[nameless] = ~in_a_mass_hour(prepared.iloc[np.flatnonzero(nameless)], mass_hours)
+    named &= seen & prepared["last_name_norm"].notna().to_numpy()
+    left, right = np.flatnonzero(nameless), np.flatnonzero(named)
+    if not len(left) or not len(right):
+        return np.empty((0, 2), dtype=np.int64)
+    found = spelled_sign_ups(
+        pd.DataFrame({"rec": left, "email": email.to_numpy()[left], "t": observed[left]}),
+        pd.DataFrame(
+            {
+                "rec": right,
+                "t": observed[right],
+                "first": prepared["first_name_norm"].to_numpy(dtype=object)[right],
+                "last": prepared["last_name_norm"].to_numpy(dtype=object)[right],
+            }
+        ),
+        slack_seconds=_SLACK_SECONDS,
+    )
+    return found[["left_rec", "right_rec"]].to_numpy(np.int64).reshape(-1, 2)
 
 
 # -- what changed -----------------------------------------------------------------------------

@@ -5,7 +5,8 @@ each, the incremental run's answer is compared, record for record and edge for e
 identity.resolve on all records so far, carrying ids over from its own previous answer and
 scoring with the same stored Splink model. The deliveries include a record that merges two
 existing customers, a record gone, a record changed, and a contact value crossing the
-overloaded threshold; a steward override added and `--full-refresh` resolve every record.
+overloaded threshold, a sign-up spelling the name of a customer delivered the day before; a
+steward override added and `--full-refresh` resolve every record.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from identity.deterministic import SESSION_SECONDS, mass_hours, session_sign_up_pairs
 from identity.edges import EDGE_COLUMNS
 from identity.guards import MAX_PEOPLE_PER_CONTACT
 from identity.incremental import (
@@ -27,6 +29,7 @@ from identity.incremental import (
     LastResolution,
     StoredModelScorer,
     resolve_incrementally,
+    sign_up_pairs,
     typo_pairs,
 )
 from identity.overrides import Override
@@ -204,6 +207,26 @@ def _splink_match_record(records: pd.DataFrame) -> tuple[dict, tuple[str, ...]]:
     return row, tuple(person[list(RECORD_KEY)])
 
 
+def _sign_up_record(records: pd.DataFrame) -> tuple[dict, tuple[str, ...]]:
+    """A new nameless Klaviyo profile whose address spells a delivered CRM contact's whole name,
+    first seen twenty minutes after it: only the candidate graph's sign-up edge brings the
+    contact's customer into the next day's neighbourhood (identity.incremental.sign_up_pairs)."""
+    plain = records["first_name"].str.fullmatch("[A-Za-z]{3,}", na=False) & records[
+        "last_name"
+    ].str.fullmatch("[A-Za-z]{3,}", na=False)
+    named = records.loc[plain & (records["source_system"] == "crm")]
+    person = named.iloc[len(named) // 3]
+    row = {c: None for c in records.columns}
+    row.update(
+        source_system="marketing",
+        source_entity="profiles",
+        source_record_id="incremental-test-sign-up",
+        email=f"{person['first_name']}.{person['last_name']}@signs-up.example".lower(),
+        observed_at=pd.Timestamp(person["observed_at"]) + pd.Timedelta(minutes=20),
+    )
+    return row, tuple(person[list(RECORD_KEY)])
+
+
 def _overloading_records(records: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     """Records of more distinct named people than the guard allows, all with one phone that
     one person held so far: the phone becomes overloaded."""
@@ -234,13 +257,17 @@ def test_incremental_runs_give_the_full_resolution_answer(demo_records: pd.DataF
     # the next days: new records, one of them joining an existing customer by Splink only
     second_records = _up_to(demo_records, 0.94)
     splink_match, existing = _splink_match_record(second_records)
-    second_records = pd.concat([second_records, pd.DataFrame([splink_match])], ignore_index=True)
+    sign_up, signed_up = _sign_up_record(_up_to(demo_records, 0.9))
+    second_records = pd.concat(
+        [second_records, pd.DataFrame([splink_match, sign_up])], ignore_index=True
+    )
     second = chain.deliver(second_records)
     assert second.mode == INCREMENTAL, second.reason
     assert 0 < second.records_resolved < len(second_records)
     assert_same_answer(second, chain.reference)
     resolved = second.resolution.records.set_index(list(RECORD_KEY))["customer_id"]
     assert resolved[("crm", "contacts", "incremental-test-splink")] == resolved[existing]
+    assert resolved[("marketing", "profiles", "incremental-test-sign-up")] == resolved[signed_up]
 
     # a new record merging two existing customers, one gone, one changed, more new records
     third_records = _up_to(demo_records, 0.97)
@@ -436,3 +463,49 @@ def test_typo_pairs_of_some_records_match_on_random_typos() -> None:
         found = {tuple(pair) for pair in typo_pairs(records, seeds).tolist()}
         wanted = {p for p in every if {emails[p[0]], emails[p[1]]} & addresses}
         assert wanted <= found <= every
+
+
+def test_sign_up_edges_are_the_pairs_the_sign_up_rule_can_accept(
+    demo_records: pd.DataFrame,
+) -> None:
+    """The candidate graph's sign-up edges are the rule's candidates on every nameless record
+    (none missing, whatever the other rules leave nameless), not every address that holds a
+    family name (such edges joined a third of the records at 1M into one component, D077);
+    those of some records are every edge of theirs."""
+    prepared = prepare(demo_records)
+    mass = mass_hours(prepared)
+    edges = {tuple(pair) for pair in sign_up_pairs(prepared, mass).tolist()}
+    per_record = np.arange(len(prepared))
+    rule = session_sign_up_pairs(prepared, per_record, mass)
+    accepted = set(zip(rule["left_rec"].tolist(), rule["right_rec"].tolist(), strict=True))
+    assert len(accepted) >= 5, "the demo company has sign-ups"
+    observed = prepared["observed_at"].to_numpy(dtype="datetime64[s]").astype(np.int64)
+    beyond = {
+        (a, b) for a, b in edges - accepted if abs(observed[a] - observed[b]) > SESSION_SECONDS
+    }
+    assert accepted <= edges and edges - accepted == beyond, "only the window's slack is extra"
+    resolved = resolve(demo_records, None, CONFIG).records
+    labels = pd.factorize(
+        resolved.set_index(list(RECORD_KEY)).loc[
+            pd.MultiIndex.from_frame(prepared[list(RECORD_KEY)]), "customer_id"
+        ]
+    )[0]
+    later = session_sign_up_pairs(prepared, labels, mass)
+    assert set(zip(later["left_rec"].tolist(), later["right_rec"].tolist(), strict=True)) <= edges
+
+    family = prepared.dropna(subset=["first_name_norm", "last_name_norm"]).iloc[0]
+    holding_only = prepared.iloc[[family.name]].assign(
+        first_name_norm=None,
+        last_name_norm=None,
+        email_key=f"x{family['last_name_norm']}q@example.net",
+    )
+    with_stranger = pd.concat([prepared, holding_only], ignore_index=True)
+    stranger = len(with_stranger) - 1
+    assert not any(stranger in pair for pair in sign_up_pairs(with_stranger, mass).tolist())
+
+    rng = np.random.default_rng(7)
+    for _ in range(5):
+        seeds = rng.random(len(prepared)) < 0.02
+        found = {tuple(pair) for pair in sign_up_pairs(prepared, mass, seeds).tolist()}
+        wanted = {p for p in edges if seeds[p[0]] or seeds[p[1]]}
+        assert wanted <= found <= edges
