@@ -114,6 +114,34 @@ def test_identity_resolutions_own_connections_take_the_memory_limit(monkeypatch)
         resolve(records(shop_customer, typo), config=rules_only)
 
 
+@pytest.mark.parametrize(
+    ("limit", "resident_gib", "expected_gib"),
+    [
+        ("4GB", 0, 3.725),  # the whole limit (4 GB in binary units)
+        ("4GB", 1, 2.725),  # what the process leaves of it
+        ("4GB", 3, 1.0),  # at least the floor, however much the process holds
+        ("512MB", 3, 0.477),  # never above the run's own limit
+    ],
+)
+def test_a_scratch_connection_gets_what_the_process_leaves_of_the_limit(
+    monkeypatch, limit: str, resident_gib: int, expected_gib: float
+) -> None:
+    """A step holding gigabytes of frames (identity at 1M) opens its scratch DuckDB with the
+    run's memory_limit less what it holds: at the whole limit beside them it went 4.5 GB past
+    it (D078)."""
+    from warehouse import connections
+
+    assert connections._resident_bytes() > 0, "read from /proc"
+    monkeypatch.setenv(ENV_MEMORY_LIMIT, limit)
+    monkeypatch.setattr(connections, "_resident_bytes", lambda: resident_gib << 30)
+    con = connections.connect_scratch()
+    try:
+        got = connections._setting_bytes(con, "memory_limit") / (1 << 30)
+    finally:
+        con.close()
+    assert got == pytest.approx(expected_gib, abs=0.1)  # DuckDB shows a tenth, cut off
+
+
 def test_every_connection_of_a_run_is_opened_with_the_settings() -> None:
     """The steps' code opens DuckDB only through warehouse.connections (memory_limit and the
     offline extension settings); a plain duckdb.connect() there would ignore the limit."""
