@@ -715,12 +715,16 @@ def spelled_sign_ups(
     con = connect_scratch()  # the run's memory_limit
     try:
         con.register("l_frame", nameless[["rec", "email", "t"]])
-        con.register(
-            "r_frame",
-            named[["rec", "t", "first", "last"]].assign(
-                first_keys=_keys_of_three_letters_or_more(named["first"].to_numpy(dtype=object))
-            ),
-        )
+        con.register("named_frame", named[["rec", "t", "first", "last"]])
+        # the nickname keys once per distinct given name, not a list per record (2.3M lists
+        # at 1M, a gigabyte of Python objects in the worker that finds these pairs)
+        con.register("name_keys", _name_keys(pd.unique(named["first"].to_numpy(dtype=object))))
+        con.execute("""
+            create temp view r_frame as
+            select n.*, coalesce(k.first_keys, []::varchar[]) as first_keys
+            from named_frame as n left join (
+                select first, list(key order by key) as first_keys from name_keys group by first
+            ) as k using (first)""")
         con.execute(f"""
             create temp table l as
             select rec, t, unnest([h - 1, h, h + 1]) as hour, left(letters, 1) as initial, letters
@@ -806,12 +810,12 @@ class WholeDataFacts:
         return cls(name_vocabulary(prepared), mass_hours(prepared))
 
 
-def _keys_of_three_letters_or_more(first_names: np.ndarray) -> list[list[str]]:
-    """Per given name, its nickname keys of three letters or more, sorted; computed once per
-    distinct name (millions of records, thousands of names)."""
-    codes, names = pd.factorize(pd.Series(first_names, dtype=object))
-    keys = [sorted(k for k in first_name_keys(f) if len(k) >= 3) for f in names]
-    return [keys[c] for c in codes]
+def _name_keys(first_names: np.ndarray) -> pd.DataFrame:
+    """(first, key): each distinct given name's nickname keys of three letters or more."""
+    pairs = [
+        (f, k) for f in first_names if isinstance(f, str) for k in first_name_keys(f) if len(k) >= 3
+    ]
+    return pd.DataFrame(pairs, columns=["first", "key"], dtype=object)
 
 
 def _isin(values: np.ndarray, among: Collection[str]) -> np.ndarray:
