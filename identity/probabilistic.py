@@ -915,17 +915,35 @@ def _clusters_without_contradiction(rows: pd.DataFrame, pairs: pd.DataFrame) -> 
     )
 
 
+def _address_names_holder(side: str) -> str:
+    """SQL: the side's e-mail spells its holder's name: the given name (three letters or more),
+    or the initial next to the family name (`tammybowman@`, `eric_quinn@`, `jdoe@`)."""
+    letters = f"regexp_replace(split_part(email_{side}, '@', 1), '[^a-z]', '', 'g')"
+    initial = f"left(first_name_{side}, 1)"
+    return (
+        f"((length(first_name_{side}) >= 3 and strpos({letters}, first_name_{side}) > 0) "
+        f"or strpos({letters}, {initial} || last_name_{side}) > 0 "
+        f"or strpos({letters}, last_name_{side} || {initial}) > 0)"
+    )
+
+
 def _against(comparison: str) -> str:
     """What a comparison of the model holds against a whole-name pair: its weight when negative.
-    Two different e-mails are no evidence against the pair when one of them is that side's
-    family address (`thebowmans@` on the CRM contact staff typed, `tammybowman@` on her help-desk
-    account): a person holds the household's address beside their own, so the difference is
-    what one person's records look like, and the rule already lets such a pair through
-    (`_NAME_ONLY`). Counted against, it took 4 bits off every such pair (issue 12, D078)."""
+    Two different e-mails are no evidence against the pair when one is that side's family
+    address and the other spells its holder's name (`thebowmans@` on the CRM contact staff
+    typed, `tammybowman@` on her help-desk account): a person holds the household's address
+    beside their own, so the difference is what one person's records look like, and the rule
+    already lets such a pair through (`_NAME_ONLY`). Counted against, it took 4 bits off every
+    such pair (issue 12, D078). An own address that names someone else (`lauren_hicks@` beside
+    the Myers' family address) still counts against: that is a namesake's."""
     weight = f"least(coalesce(mw_{comparison}, 0), 0)"
     if comparison != "email":
         return weight
-    return f"(case when {_family_address('l')} or {_family_address('r')} then 0 else {weight} end)"
+    household_and_own = " or ".join(
+        f"({_family_address(a)} and {_address_names_holder(b)})"
+        for a, b in (("l", "r"), ("r", "l"))
+    )
+    return f"(case when {household_and_own} then 0 else {weight} end)"
 
 
 def merge_scored_pairs(
