@@ -728,7 +728,10 @@ def with_first_prefix(rows: pd.DataFrame) -> pd.DataFrame:
 
 def _exact_m(model: dict, column: str) -> float:
     """m of the exact level of a name comparison in a trained model."""
-    return _level_m(model, column, "exact")
+    m = _level_m(model, column, "exact")
+    if m is None:
+        raise ValueError(f"the model has no m for an exact {column}")
+    return m
 
 
 def _starts_one_name(first_names: pd.Series, given_counts: dict[str, int]) -> np.ndarray:
@@ -744,8 +747,9 @@ def _starts_one_name(first_names: pd.Series, given_counts: dict[str, int]) -> np
     return np.array([starts_one(n) for n in first_names.tolist()], dtype=bool)
 
 
-def _level_m(model: dict, column: str, label: str) -> float:
-    """m of a level of a name comparison in a trained model: `exact`, or a level's label."""
+def _level_m(model: dict, column: str, label: str) -> float | None:
+    """m of a level of a name comparison in a trained model: `exact`, or a level's label; None
+    where training left the level without one (a level the data never showed among matches)."""
     (comparison,) = (c for c in model["comparisons"] if c["output_column_name"] == column)
     (level,) = (
         lvl
@@ -756,7 +760,8 @@ def _level_m(model: dict, column: str, label: str) -> float:
             else lvl.get("label_for_charts") == label
         )
     )
-    return float(level["m_probability"])
+    m = level.get("m_probability")
+    return float(m) if m is not None else None
 
 
 def name_bits(
@@ -837,9 +842,11 @@ def _name_only_pairs(
             }
         ),
     )
+    # a level without an m (none of the data's matches showed it) takes no pair: `case` is null
     level_m = " ".join(
-        f"when {gamma} then {_level_m(model, 'first_name', label)!r}"
+        f"when {gamma} then {m!r}"
         for gamma, label in _GIVEN_NAME_FORM_LEVELS.items()
+        if (m := _level_m(model, "first_name", label)) is not None
     )
     others = [
         c["output_column_name"]
