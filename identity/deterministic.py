@@ -418,11 +418,13 @@ def spells_names(
     plural `s` at the end? `sarasmith@`, `abaker@`, `theryans@` are; `bittneyolson@`,
     `kshmidt@` (a letter dropped from a name) and `theddoyles@` (a letter doubled) are not.
 
-    `typo_at`: positions of the letters a typo touched (`typo_sites`). A letter there is no
-    initial: `millerr.david@` beside `miller.david@` is `miller` with an `r` doubled, not
-    `miller r. david`; `stephnphillips@` is `stephen` with the `e` dropped, not `steph n.`
-    (issue 12, D078: every such reading on the second profile was a typo of the person's own
-    address, which the rule then took for a namesake's)."""
+    `typo_at`: positions of the letters a typo touched (`typo_sites`). A letter there, between
+    two parts, is no initial: `millerr.david@` beside `miller.david@` is `miller` with an `r`
+    doubled, not `miller r. david`; `stephnphillips@` is `stephen` with the `e` dropped, not
+    `steph n.` (issue 12, D078: every such reading on the second profile was a typo of the
+    person's own address, which the rule then took for a namesake's). At the start or the end
+    an initial is where addresses put one (`jwilliams@` beside `williams@`, `sarahd@` beside
+    `sarad@`: at 100,000 customers those are namesakes' addresses, not typos)."""
     letters = local_letters(address)
     n = len(letters)
     # states[i]: (initials used, kind of the last part: "" start, "name", "word", "initial")
@@ -430,7 +432,7 @@ def spells_names(
     states: list[set[tuple[int, str]]] = [{(0, "")}] + [set() for _ in range(n)]
     for i in range(n):
         for used, last in states[i]:
-            if not used and last != "word" and i not in typo_at:
+            if not used and last != "word" and (i not in typo_at or i in (0, n - 1)):
                 states[i + 1].add((1, "initial"))
             for j in range(i + 2, n + 1):
                 part = letters[i:j]
