@@ -385,19 +385,54 @@ def name_vocabulary(prepared: pd.DataFrame) -> frozenset[str]:
     return frozenset(n for n in counts.index[counts >= 2] if len(n) >= 2) | ADDRESS_WORDS
 
 
-def spells_names(address: str, vocabulary: frozenset[str]) -> bool:
+def local_letters(address: str) -> str:
+    """The letters of an address's local part (`sara.smith84@` -> `sarasmith`)."""
+    return _NON_LETTERS.sub("", address.partition("@")[0])
+
+
+def typo_sites(a: str, b: str) -> tuple[frozenset[int], frozenset[int]]:
+    """For two strings one dropped, doubled or swapped letter apart: the positions in each
+    that the edit touches (in `millerrdavid` / `millerdavid` the doubled `r`, 5 and 6 of the
+    first, and the `r` before the gap, 5 of the second). Equal strings touch nothing."""
+    if a == b:
+        return frozenset(), frozenset()
+    head = next(
+        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(map(len, (a, b)))
+    )
+    tail = 0
+    while tail < min(len(a), len(b)) - head and a[len(a) - 1 - tail] == b[len(b) - 1 - tail]:
+        tail += 1
+
+    def site(x: str) -> frozenset[int]:
+        end = len(x) - tail  # the letters from `head` up to `end` differ; the edit borders them
+        return frozenset(range(max(min(head, end) - 1, 0), min(max(head, end) + 1, len(x))))
+
+    return site(a), site(b)
+
+
+def spells_names(
+    address: str, vocabulary: frozenset[str], typo_at: frozenset[int] = frozenset()
+) -> bool:
     """Are the letters of the address's local part a sequence of known names (`vocabulary`,
     address words included), with at most one initial, not next to an address word, and a
     plural `s` at the end? `sarasmith@`, `abaker@`, `theryans@` are; `bittneyolson@`,
-    `kshmidt@` (a letter dropped from a name) and `theddoyles@` (a letter doubled) are not."""
-    letters = _NON_LETTERS.sub("", address.partition("@")[0])
+    `kshmidt@` (a letter dropped from a name) and `theddoyles@` (a letter doubled) are not.
+
+    `typo_at`: positions of the letters a typo touched (`typo_sites`). A letter there, between
+    two parts, is no initial: `millerr.david@` beside `miller.david@` is `miller` with an `r`
+    doubled, not `miller r. david`; `stephnphillips@` is `stephen` with the `e` dropped, not
+    `steph n.` (issue 12, D079: every such reading on the second profile was a typo of the
+    person's own address, which the rule then took for a namesake's). At the start or the end
+    an initial is where addresses put one (`jwilliams@` beside `williams@`, `sarahd@` beside
+    `sarad@`: at 100,000 customers those are namesakes' addresses, not typos)."""
+    letters = local_letters(address)
     n = len(letters)
     # states[i]: (initials used, kind of the last part: "" start, "name", "word", "initial")
     # with which letters[:i] splits into parts
     states: list[set[tuple[int, str]]] = [{(0, "")}] + [set() for _ in range(n)]
     for i in range(n):
         for used, last in states[i]:
-            if not used and last != "word":
+            if not used and last != "word" and (i not in typo_at or i in (0, n - 1)):
                 states[i + 1].add((1, "initial"))
             for j in range(i + 2, n + 1):
                 part = letters[i:j]
@@ -491,7 +526,7 @@ def link_typo_neighbours(
         )
         and (
             _single_separators(email[n]) == _single_separators(email[r])  # a doubled one
-            or not (spells_names(email[n], vocabulary) and spells_names(email[r], vocabulary))
+            or not _both_spell_names(email[n], email[r], vocabulary)
             or (
                 address_names(email[n], first[r], last[r])
                 and not address_names(email[r], first[r], last[r])
@@ -502,6 +537,15 @@ def link_typo_neighbours(
     pairs = pairs[usable]
     left, right = pairs["left_rec"].to_numpy(np.int64), pairs["right_rec"].to_numpy(np.int64)
     return _attach_pairs(prepared, labels, left, right)
+
+
+def _both_spell_names(sign_up: str, held: str, vocabulary: frozenset[str]) -> bool:
+    """Do a nameless sign-up's address and a named holder's one typo apart both spell names?
+    Then they are two people's (`sarasmith@` / `sarahsmith@`). The sign-up's is read with no
+    initial on a letter the typo touched: that letter is the typo (`millerr.david@`). The
+    holder's is read as before: it is checked against the holder's name (`address_names`)."""
+    sites, _ = typo_sites(local_letters(sign_up), local_letters(held))
+    return spells_names(sign_up, vocabulary, sites) and spells_names(held, vocabulary)
 
 
 def typo_neighbours(prepared: pd.DataFrame, labels: np.ndarray) -> pd.DataFrame:

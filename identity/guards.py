@@ -162,9 +162,19 @@ def short_form_evidence(
         or (
             typo_tolerant and (name_typo(x, y) or x in b.last_names or y in a.last_names)
         )  # given/family swapped
-        for x in a.first_names
-        for y in b.first_names
+        for x in speaking_names(a)
+        for y in speaking_names(b)
     )
+
+
+def speaking_names(profile: Profile) -> frozenset[str]:
+    """The given names a cluster is known by: those of its names that every one of its names
+    is a form of (its common keys), else all of them. A cluster of `Jeremy` and `Jezza`, a
+    nickname of Jeremy, is Jeremy's: the short form `Jer` on a CRM contact sharing its e-mail
+    and phone is a form of that name, though not of the nickname (issue 12, D079: such clusters
+    refused the short form that the cluster of `Jeremy` alone takes)."""
+    common = profile.first_names & (profile.first_keys or frozenset())
+    return common or profile.first_names
 
 
 def name_typo(x: str, y: str) -> bool:

@@ -60,7 +60,7 @@ from identity.deterministic import (
 from identity.guards import CONTACT_COLUMNS, overloaded_values
 from identity.overrides import Override, locate
 from identity.probabilistic import (
-    NAME_ONLY_BLOCK,
+    NAME_ONLY_BLOCKS,
     PREDICTION_BLOCKS,
     ProbabilisticConfig,
     RowCounts,
@@ -69,6 +69,7 @@ from identity.probabilistic import (
     splink_rows,
     trained_model,
     training_sample,
+    with_first_prefix,
     with_name_frequencies,
     with_spelled_names,
 )
@@ -805,11 +806,13 @@ def _splink_neighbours(
 def _sharing_a_block(stored: pd.DataFrame, fresh: pd.DataFrame) -> np.ndarray:
     """Per stored row: does it share a prediction blocking key with a fresh row? (Splink's
     blocking rules' equalities, as semi-joins in DuckDB.)"""
-    blocks = [[(c, c) for c in cols] for cols in (*PREDICTION_BLOCKS, NAME_ONLY_BLOCK)]
+    blocks = [[(c, c) for c in cols] for cols in (*PREDICTION_BLOCKS, *NAME_ONLY_BLOCKS)]
     blocks.append([("first_name", "last_name"), ("last_name", "first_name")])  # names swapped
     columns = sorted({c for block in blocks for pair in block for c in pair})
     con = connect_scratch()
     try:
+        # (the whole-name rule's derived blocking column, made on both sides alike)
+        stored, fresh = with_first_prefix(stored), with_first_prefix(fresh)
         con.register("stored", stored.loc[:, columns].assign(row=np.arange(len(stored))))
         con.register("fresh", fresh.loc[:, columns])
         found = con.execute(

@@ -45,7 +45,7 @@ from identity.deterministic import (
     one_typo,
 )
 from identity.guards import last_names_overlap, profiles_by_label
-from identity.normalise import first_name_keys, map_unique
+from identity.normalise import first_name_keys, map_unique, one_edit
 from warehouse.connections import connect_scratch
 
 log = logging.getLogger(__name__)
@@ -180,8 +180,16 @@ ACCEPTANCE = (
 #: without frequencies (with them, a rare given name pushed namesakes' one-typo addresses over
 #: the threshold at 100,000 customers).
 NAME_ONLY_MIN_POSTERIOR_BITS = float(np.log2(0.9 / 0.1))  # P(same person) >= 0.9
-#: The blocking rule that brings such pairs together (scored on its own: `_name_only_pairs`).
-NAME_ONLY_BLOCK = ("first_name", "last_name")
+#: The blocking rules that bring such pairs together (scored on their own: `_name_only_pairs`):
+#: the same family name and the same given name, its class (a nickname of one given name takes
+#: that name's: `doug` -> `douglas`) or its first three letters (`jen` / `jennifer`; the column
+#: `first_prefix`, made by `with_first_prefix`).
+NAME_ONLY_BLOCKS = (
+    ("first_name", "last_name"),
+    ("first_class", "last_name"),
+    ("first_prefix", "last_name"),
+)
+FIRST_PREFIX_LETTERS = 3
 #: The key in a model (`trained_model` plus `with_name_frequencies`) holding the frequencies.
 NAME_FREQUENCIES = "touchpoint_name_frequencies"
 _NAME_LEVELS = ("first_name", "last_name")
@@ -197,8 +205,28 @@ def _family_address(side: str) -> str:
     )
 
 
+#: Given names that are one name's forms, as the whole-name rule takes them, by the level of the
+#: model's given-name comparison they agree at (`_settings`; its m is what the agreement weighs,
+#: a nickname or short form being a weaker one than the same name): 6, the same name; 5, one a
+#: nickname of the other where both stand for one given name only (`Doug` / `Douglas`: the
+#: first-name class; not `Pat` / `Patrick`, `Pat` being Patricia's too, nor `Mandy` / `Randy`,
+#: both nicknames of a `Miranda`); 4, one the start of the other, three letters or more, that
+#: starts no other given name the data holds (`Derr` / `Derrick`, `Carol` / `Carolann`: the
+#: short forms staff type into a CRM contact; not `Dan` beside Daniel and Danielle). Read with
+#: the rows' `name_evidence` as `n` (left) and `o` (right).
+_GIVEN_NAME_FORMS = (
+    "(p.gamma_first_name = 6 "
+    "or (p.gamma_first_name = 5 and n.first_class = o.first_class "
+    "and (list_contains(p.first_keys_l, p.first_name_r) "
+    "or list_contains(p.first_keys_r, p.first_name_l))) "
+    "or (p.gamma_first_name = 4 and least(length(p.first_name_l), length(p.first_name_r)) >= 3 "
+    "and (case when length(p.first_name_l) < length(p.first_name_r) then n.starts_one_name "
+    "else o.starts_one_name end)))"
+)
+_GIVEN_NAME_FORM_LEVELS = {6: "exact", 5: "nickname", 4: "short form"}
+
 _NAME_ONLY = (
-    "first_name_l = first_name_r and last_name_l = last_name_r "
+    "last_name_l = last_name_r "
     f"and (email_l is null or email_r is null or {_family_address('l')} "
     f"or {_family_address('r')}) "
     f"and (phone_l is null or phone_r is null) and {_BIRTH_DATES_AGREE} "
@@ -692,15 +720,48 @@ def predicted_pairs(
     )
 
 
+def with_first_prefix(rows: pd.DataFrame) -> pd.DataFrame:
+    """`rows` with `first_prefix`, the first letters of the given name that one of the
+    whole-name rule's blocking rules joins on (`NAME_ONLY_BLOCKS`)."""
+    return rows.assign(first_prefix=rows["first_name"].str.slice(0, FIRST_PREFIX_LETTERS))
+
+
 def _exact_m(model: dict, column: str) -> float:
     """m of the exact level of a name comparison in a trained model."""
+    m = _level_m(model, column, "exact")
+    if m is None:
+        raise ValueError(f"the model has no m for an exact {column}")
+    return m
+
+
+def _starts_one_name(first_names: pd.Series, given_counts: dict[str, int]) -> np.ndarray:
+    """Per row: is its given name the start of exactly one longer given name of the data (the
+    one full form a short form can stand for)?"""
+    known = np.array(sorted(given_counts), dtype=object)
+
+    def starts_one(name: str) -> bool:
+        first = int(np.searchsorted(known, name, side="right"))
+        last = int(np.searchsorted(known, name + "\uffff", side="left"))
+        return last - first == 1  # the names after `name` that start with it
+
+    return np.array([starts_one(n) for n in first_names.tolist()], dtype=bool)
+
+
+def _level_m(model: dict, column: str, label: str) -> float | None:
+    """m of a level of a name comparison in a trained model: `exact`, or a level's label; None
+    where training left the level without one (a level the data never showed among matches)."""
     (comparison,) = (c for c in model["comparisons"] if c["output_column_name"] == column)
     (level,) = (
         lvl
         for lvl in comparison["comparison_levels"]
-        if lvl["sql_condition"] == f'"{column}_l" = "{column}_r"'
+        if (
+            lvl["sql_condition"] == f'"{column}_l" = "{column}_r"'
+            if label == "exact"
+            else lvl.get("label_for_charts") == label
+        )
     )
-    return float(level["m_probability"])
+    m = level.get("m_probability")
+    return float(m) if m is not None else None
 
 
 def name_bits(
@@ -741,52 +802,155 @@ def _name_only_pairs(
     rare &= prior_bits + bits >= min_posterior_bits
     if rare.sum() < 2:
         return pd.DataFrame(columns=["unique_id_l", "unique_id_r", "match_probability", "evidence"])
-    candidates = rows.loc[rare]
-    block = " and ".join([*(f"l.{c} = r.{c}" for c in NAME_ONLY_BLOCK), "l.cluster <> r.cluster"])
+    candidates = with_first_prefix(rows.loc[rare])
     whole_name = {
         **model,
         "blocking_rules_to_generate_predictions": [
-            {"blocking_rule": block, "sql_dialect": "duckdb"}
+            {
+                "blocking_rule": " and ".join(
+                    [*(f"l.{c} = r.{c}" for c in block), "l.cluster <> r.cluster"]
+                ),
+                "sql_dialect": "duckdb",
+            }
+            for block in NAME_ONLY_BLOCKS
         ],
         "retain_intermediate_calculation_columns": True,
     }
     predictions = _linker(con, candidates, whole_name, "identity_rows_by_name").inference.predict(
         warning_mode="never"
     )
+    # the given name weighed by the share of rows holding it, the family name's bits apart: a
+    # pair of two forms is weighed by the more frequent one's share (as Splink's term-frequency
+    # adjustment does on a fuzzy level) and by the m of the level the two forms agree at
+    given_counts = frequencies["first_name"]
+    given_total = sum(given_counts.values())
+    given_share = (
+        candidates["first_name"].map(given_counts).fillna(1).to_numpy(dtype=np.float64)
+        / given_total
+    )
+    family_bits = bits[rare] - np.log2(_exact_m(model, "first_name") / given_share)
     con.register(
         "name_evidence",
         pa.table(
             {
                 "unique_id": candidates["unique_id"].to_numpy(np.int64),
-                "name_bits": bits[rare],
+                "given_share": given_share,
+                "family_bits": family_bits,
+                "first_class": candidates["first_class"].to_numpy(dtype=object),
+                "starts_one_name": _starts_one_name(candidates["first_name"], given_counts),
                 "spelled": spelled[rare],
             }
         ),
+    )
+    # a level without an m (none of the data's matches showed it) takes no pair: `case` is null
+    level_m = " ".join(
+        f"when {gamma} then {m!r}"
+        for gamma, label in _GIVEN_NAME_FORM_LEVELS.items()
+        if (m := _level_m(model, "first_name", label)) is not None
     )
     others = [
         c["output_column_name"]
         for c in model["comparisons"]
         if c["output_column_name"] not in _NAME_LEVELS
     ]
-    against = " + ".join(f"least(coalesce(mw_{c}, 0), 0)" for c in others)
+    against = " + ".join(_against(c) for c in others)
     # rounded: the weights move in their last bits from one run to the next (found by the demo's
     # reproducibility test), and a customer's match_probability must not
-    return con.execute(
+    pairs = con.execute(
         f"""
         with p as (
-            select p.*, n.name_bits, n.spelled as spelled_l, o.spelled as spelled_r,
-                n.name_bits + {against} as evidence
+            select p.*, n.spelled as spelled_l, o.spelled as spelled_r,
+                log2((case p.gamma_first_name {level_m} end)
+                    / greatest(n.given_share, o.given_share)) + n.family_bits as name_bits
             from {predictions.physical_name} as p
             join name_evidence as n on n.unique_id = p.unique_id_l
             join name_evidence as o on o.unique_id = p.unique_id_r
-        )
-        select unique_id_l, unique_id_r,
+            where {_GIVEN_NAME_FORMS}
+        ), weighed as (select *, name_bits + {against} as evidence from p)
+        select unique_id_l, unique_id_r, cluster_l, cluster_r,
             round(1 / (1 + pow(2, -(evidence + ?))), 12) as match_probability,
             round(evidence, 9) as evidence
-        from p where {_NAME_ONLY} and evidence + ? >= ?
+        from weighed where {_NAME_ONLY} and evidence + ? >= ?
         """,
         [prior_bits, prior_bits, min_posterior_bits],
     ).df()
+    keep = _clusters_without_contradiction(rows, pairs)
+    return pairs.loc[keep, ["unique_id_l", "unique_id_r", "match_probability", "evidence"]]
+
+
+def _clusters_without_contradiction(rows: pd.DataFrame, pairs: pd.DataFrame) -> np.ndarray:
+    """Per pair of `pairs` (`cluster_l`, `cluster_r`): do the two deterministic clusters hold
+    nothing against each other: no two postal codes, phones or birth dates of which none agree
+    (postal codes and birth dates up to a typo)? The whole-name rule asks this of the two rows
+    it compares, but it merges their clusters: a help-desk `Tiffy Chase` with no postal code of
+    her own is the Stripe customer's `Tiffany Chase` of another town, not the CRM's (issue 12,
+    D079). Asked of the clusters' rows in `rows`: an incremental run that passes fewer of a
+    cluster's rows finds fewer contradictions, so it never refuses what the full run takes."""
+    if pairs.empty:
+        return np.zeros(0, dtype=bool)
+    involved = pd.unique(pd.concat([pairs["cluster_l"], pairs["cluster_r"]]))
+    held = rows.loc[rows["cluster"].isin(involved)]
+    values: dict[str, dict[int, frozenset[str]]] = {}
+    for field, columns in {
+        "postal_code": ["postal_code"],
+        "phone": ["phone", "phone2"],
+        "birth_date": ["birth_date"],
+    }.items():
+        long = pd.concat(
+            [held.loc[:, ["cluster", c]].set_axis(["cluster", "value"], axis=1) for c in columns]
+        ).dropna()
+        values[field] = {
+            int(c): frozenset(v) for c, v in long.groupby("cluster")["value"].agg(set).items()
+        }
+
+    def agree(field: str, a: frozenset[str], b: frozenset[str]) -> bool:
+        if not a or not b or a & b:
+            return True
+        return field != "phone" and any(one_edit(x, y) for x in a for y in b)
+
+    return np.array(
+        [
+            all(
+                agree(
+                    field, held_by.get(int(left), frozenset()), held_by.get(int(right), frozenset())
+                )
+                for field, held_by in values.items()
+            )
+            for left, right in zip(pairs["cluster_l"], pairs["cluster_r"], strict=True)
+        ],
+        dtype=bool,
+    )
+
+
+def _address_names_holder(side: str) -> str:
+    """SQL: the side's e-mail spells its holder's name: the given name (three letters or more),
+    or the initial next to the family name (`tammybowman@`, `eric_quinn@`, `jdoe@`)."""
+    letters = f"regexp_replace(split_part(email_{side}, '@', 1), '[^a-z]', '', 'g')"
+    initial = f"left(first_name_{side}, 1)"
+    return (
+        f"((length(first_name_{side}) >= 3 and strpos({letters}, first_name_{side}) > 0) "
+        f"or strpos({letters}, {initial} || last_name_{side}) > 0 "
+        f"or strpos({letters}, last_name_{side} || {initial}) > 0)"
+    )
+
+
+def _against(comparison: str) -> str:
+    """What a comparison of the model holds against a whole-name pair: its weight when negative.
+    Two different e-mails are no evidence against the pair when one is that side's family
+    address and the other spells its holder's name (`thebowmans@` on the CRM contact staff
+    typed, `tammybowman@` on her help-desk account): a person holds the household's address
+    beside their own, so the difference is what one person's records look like, and the rule
+    already lets such a pair through (`_NAME_ONLY`). Counted against, it took 4 bits off every
+    such pair (issue 12, D079). An own address that names someone else (`lauren_hicks@` beside
+    the Myers' family address) still counts against: that is a namesake's."""
+    weight = f"least(coalesce(mw_{comparison}, 0), 0)"
+    if comparison != "email":
+        return weight
+    household_and_own = " or ".join(
+        f"({_family_address(a)} and {_address_names_holder(b)})"
+        for a, b in (("l", "r"), ("r", "l"))
+    )
+    return f"(case when {household_and_own} then 0 else {weight} end)"
 
 
 def merge_scored_pairs(

@@ -12,8 +12,8 @@ from tests.identity.conftest import DemoIdentity
 
 pytestmark = pytest.mark.slow
 
-#: the issue's target is 0.99; the floor sits just under the measured 0.9989
-MIN_F1 = 0.998
+#: the issue's target is 0.99; the floor sits just under the measured 0.9991 (D079)
+MIN_F1 = 0.999
 
 
 @pytest.mark.parametrize("mode", ["full", "deterministic"])
@@ -35,9 +35,9 @@ def test_demo_company_resolves_with_f1_of_at_least_099_and_no_trap(
     if mode == "full":
         assert scores.f1 >= MIN_F1, scores.summary()
         assert scores.precision >= 0.9995, scores.summary()  # measured 1.0000
-        # resolved customers within 1 % of the real people (target); measured +0.50 %
+        # resolved customers within 1 % of the real people (target); measured +0.44 % (D079)
         result = evaluate(resolution.records, truth, traps)
-        assert abs(result.customer_excess) <= 0.0055, result.summary()
+        assert abs(result.customer_excess) <= 0.005, result.summary()
 
 
 def test_the_probabilistic_step_adds_recall_without_losing_precision(

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pandas as pd
 
 from identity import ResolutionConfig, resolve
-from identity.deterministic import spells_names
-from identity.guards import is_name_form, merge_profiles, overloaded_values
+from identity.deterministic import spells_names, typo_sites
+from identity.guards import Profile, is_name_form, merge_profiles, overloaded_values
+from identity.normalise import first_name_keys
 from identity.records import prepare
 from tests.identity.builders import customers, named, records, same
 
@@ -511,3 +512,49 @@ def test_a_sign_up_spelling_two_people_of_the_session_joins_neither() -> None:
     )
     ids = customers(resolve(recs, config=DETERMINISTIC).records)
     assert len({ids["003A"], ids["1"], ids["K1"]}) == 3
+
+
+def test_a_short_form_is_a_form_of_the_name_a_cluster_is_known_by() -> None:
+    """D079: a cluster of `Jeremy` and his nickname `Jezza` (explicit ids joined them) is
+    Jeremy's; a CRM contact `Jer` sharing its e-mail and phone is a short form of that name, as
+    it is beside a cluster of `Jeremy` alone. A short form of neither name still refuses."""
+    contacts = frozenset({"j@x.com", "+1"})
+    jeremy = Profile(
+        first_keys=first_name_keys("jeremy") & first_name_keys("jezza"),
+        first_names=frozenset({"jeremy", "jezza"}),
+        last_names=frozenset({"thompson"}),
+        contacts=contacts,
+    )
+    jer = named("jer", last_names=frozenset({"thompson"}), contacts=contacts)
+    assert merge_profiles(jer, jeremy) is not None
+    assert merge_profiles(named("jez", last_names=jer.last_names, contacts=contacts), jeremy)
+    mary = named("mar", last_names=jer.last_names, contacts=contacts)
+    assert merge_profiles(mary, jeremy) is None
+
+
+def test_a_letter_the_typo_touched_is_no_initial() -> None:
+    """D079: `millerr.david@` beside `miller.david@` is `miller` with an `r` doubled, not
+    `miller r. david`: the sign-up is the holder's typo, while two addresses that spell two
+    names (`sarasmith@` / `sarahsmith@`) stay two people's."""
+    names = frozenset({"miller", "david", "stephen", "phillips", "steph", "sara", "smith"})
+    assert typo_sites("millerrdavid", "millerdavid") == (frozenset({5, 6, 7}), frozenset({5, 6}))
+    assert spells_names("millerr.david@x.com", names)  # read with an initial
+    assert not spells_names("millerr.david@x.com", names, frozenset({5, 6, 7}))
+    sites, _ = typo_sites("stephnphillips", "stephenphillips")
+    assert not spells_names("stephnphillips@x.com", names, sites)
+    sites, _ = typo_sites("sarasmith", "sarahsmith")
+    assert spells_names("sarasmith@x.com", names, sites)  # no initial needed
+    # at the start or the end an initial is where addresses put one: `jsmith@` beside
+    # `smith@` is a namesake's (at 100,000 customers most such sign-ups were)
+    sites, _ = typo_sites("jsmith", "smith")
+    assert spells_names("jsmith@x.com", names, sites)
+    sites, _ = typo_sites("sarad", "sara")
+    assert spells_names("sarad@x.com", names, sites)
+    recs = records(
+        _shop("1", "David", "Miller", "miller.david@x.com"),
+        _shop("2", "David", "Ray", "davidray@x.com"),
+        _shop("3", "Anna", "Miller", "annamiller@x.com"),
+        dict(system="marketing", id="K1", email="millerr.david@x.com", observed_at="2025-06-01"),
+    )
+    ids = customers(resolve(recs, config=DETERMINISTIC).records)
+    assert same(ids, "1", "K1")

@@ -13,8 +13,12 @@ import pandas as pd
 import pytest
 
 from identity.probabilistic import (
+    _GIVEN_NAME_FORMS,
     _NAME_ONLY,
     NAME_FREQUENCIES,
+    _against,
+    _clusters_without_contradiction,
+    _starts_one_name,
     name_frequencies,
     spelled_name,
     splink_rows,
@@ -59,7 +63,6 @@ def test_the_whole_name_with_nothing_against_it() -> None:
 
 
 def test_anything_against_the_whole_name_refuses() -> None:
-    assert not nothing_against(first_name=("mathew", "matthew"))  # the model's levels weigh that
     assert not nothing_against(email=("mshepherd@aol.com", "mathew.shepherd@aol.com"))
     # an address with the family name and another given name is somebody's own
     assert not nothing_against(email=("terri_shepherd@aol.com", "mathew.shepherd@aol.com"))
@@ -131,3 +134,101 @@ def _record(
     return dict(
         system=system, id=record_id, first_name=first, last_name=last, email=email, **fields
     )
+
+
+def _given_name_forms(
+    first: tuple[str, str], gamma: int, starts_one_name: tuple[bool, bool] = (True, True)
+) -> bool:
+    """Evaluate `_GIVEN_NAME_FORMS` on two given names at one level of the model's comparison."""
+    from identity.normalise import first_name_class, first_name_keys
+
+    con = duckdb.connect()
+    try:
+        sides = [
+            {
+                "first_name": name,
+                "keys": sorted(first_name_keys(name)),
+                "first_class": first_name_class(name),
+                "starts_one_name": starts,
+            }
+            for name, starts in zip(first, starts_one_name, strict=True)
+        ]
+        row = con.execute(
+            f"""select {_GIVEN_NAME_FORMS} from
+            (select ? as gamma_first_name, ? as first_name_l, ? as first_name_r,
+                cast(? as varchar[]) as first_keys_l, cast(? as varchar[]) as first_keys_r) as p,
+            (select ? as first_class, ? as starts_one_name) as n,
+            (select ? as first_class, ? as starts_one_name) as o""",
+            [
+                gamma,
+                sides[0]["first_name"],
+                sides[1]["first_name"],
+                sides[0]["keys"],
+                sides[1]["keys"],
+                sides[0]["first_class"],
+                sides[0]["starts_one_name"],
+                sides[1]["first_class"],
+                sides[1]["starts_one_name"],
+            ],
+        )
+        return bool(row.fetchone()[0])
+    finally:
+        con.close()
+
+
+def test_the_whole_name_takes_a_given_names_unambiguous_forms() -> None:
+    """D079: a CRM contact's `Doug` or `Derr` beside the `Douglas` / `Derrick` of another
+    system is one name; a nickname of several names or a short form of several is not."""
+    assert _given_name_forms(("mathew", "mathew"), 6)
+    assert _given_name_forms(("doug", "douglas"), 5)  # a nickname of one given name
+    assert not _given_name_forms(("pat", "patrick"), 5)  # Pat is Patricia's too
+    assert not _given_name_forms(("mandy", "randy"), 5)  # two nicknames of a Miranda
+    assert _given_name_forms(("derr", "derrick"), 4)  # a short form that starts one name
+    assert not _given_name_forms(("dan", "danielle"), 4, (False, True))  # Daniel's too
+    assert not _given_name_forms(("j", "john"), 4)  # an initial is less than a name
+    assert not _given_name_forms(("mathew", "matthew"), 3)  # a typo: the model's levels weigh it
+
+
+def test_a_short_form_starts_one_name_of_the_data() -> None:
+    counts = {"dan": 2, "daniel": 5, "danielle": 3, "derr": 1, "derrick": 4}
+    names = pd.Series(["dan", "derr", "derrick", "daniel"])
+    assert _starts_one_name(names, counts).tolist() == [False, True, False, True]
+
+
+def _email_weight(email: tuple[str, str], first: str = "tammy", last: str = "bowman") -> float:
+    con = duckdb.connect()
+    try:
+        row = con.execute(
+            f"""select {_against("email")} from (select ? as email_l, ? as email_r,
+                ? as first_name_l, ? as first_name_r, ? as last_name_l, ? as last_name_r,
+                false as spelled_l, false as spelled_r, -4.0 as mw_email)""",
+            [*email, first, first, last, last],
+        )
+        return float(row.fetchone()[0])
+    finally:
+        con.close()
+
+
+def test_a_family_address_beside_the_persons_own_is_no_evidence_against() -> None:
+    """D079: the CRM contact under `thebowmans@` and the help desk's `tammybowman@` are what one
+    person's records look like; an address naming someone else still counts against."""
+    assert _email_weight(("thebowmans@gmail.com", "tammybowman@gmail.com")) == 0
+    assert _email_weight(("tbowman@gmail.com", "bowmanfamily@gmail.com")) == 0
+    assert _email_weight(("thebowmans@gmail.com", "lauren_hicks@gmail.com")) == -4
+    assert _email_weight(("tammyb@gmail.com", "tammybowman@gmail.com")) == -4  # two own addresses
+
+
+def test_the_whole_name_asks_both_clusters_for_nothing_against() -> None:
+    """D079: a row with no postal code of its own does not hide its cluster's other town."""
+    rows = pd.DataFrame(
+        {
+            "cluster": [1, 1, 2, 3, 4],
+            "postal_code": ["67115", None, "10975", "10976", None],
+            "phone": [None, None, "+15167734385", None, "+12125550101"],
+            "phone2": [None] * 5,
+            "birth_date": [None] * 5,
+        }
+    )
+    pairs = pd.DataFrame({"cluster_l": [1, 2, 2], "cluster_r": [2, 3, 4]})
+    # 1 and 2: other towns; 2 and 3: a postal code one typo off; 2 and 4: two phones
+    assert _clusters_without_contradiction(rows, pairs).tolist() == [False, True, False]
