@@ -31,6 +31,7 @@ from identity.incremental import (
 from identity.overrides import Override, load_overrides
 from identity.resolve import Resolution, ResolutionConfig, resolve
 from identity.schema import INPUT_COLUMNS, OUTPUT_COLUMNS, RECORD_KEY
+from warehouse.connections import fit_memory_limit
 
 SCHEMA = "identity"
 RESOLVED_RECORDS = f"{SCHEMA}.resolved_records"
@@ -417,13 +418,10 @@ def resolve_incrementally_in_warehouse(
     stored state allows (identity.incremental), every record on `full_refresh`."""
     if overrides is None:
         overrides = load_overrides()
-    result = resolve_incrementally(
-        read_records(con, source),
-        read_last_resolution(con),
-        config,
-        overrides,
-        full_refresh=full_refresh,
-    )
+    records, last = read_records(con, source), read_last_resolution(con)
+    fit_memory_limit(con)  # the read's cached blocks give way to the resolution's frames
+    result = resolve_incrementally(records, last, config, overrides, full_refresh=full_refresh)
+    fit_memory_limit(con)  # the answer's frames are held while it is written
     write_resolution(con, result.resolution, result.state, result.changed)
     return result
 

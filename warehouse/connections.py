@@ -30,24 +30,32 @@ def connect_build(build_db: Path) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(build_db), config={**_BASE_CONFIG, "memory_limit": memory_limit()})
 
 
-#: The least a scratch connection gets, however much the process holds already: DuckDB spills
-#: what does not fit (identity's typo join at 1M: 27.6 s under 1 GB, 18.4 s under 4 GB).
-SCRATCH_MEMORY_FLOOR = 1 << 30
+#: The least a connection gets however much the process holds already: DuckDB spills what does
+#: not fit (identity's typo join at 1M: 27.6 s under 1 GB, 18.4 s under 4 GB).
+MEMORY_FLOOR = 1 << 30
 
 
 def connect_scratch() -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB for a step's own work beside the build (identity resolution's
-    candidate joins and Splink, writing the publications), with the build's settings. Its
-    memory_limit is the run's (`--memory-limit`, TOUCHPOINT_MEMORY_LIMIT) less what this process
-    already holds, and at least `SCRATCH_MEMORY_FLOOR`: DuckDB counts only its own memory, and a
-    step holding gigabytes of frames (identity at 1M: 6 GB) plus a scratch connection at the
-    whole limit went 4.5 GB past it (D078)."""
+    candidate joins and Splink, writing the publications), with the build's settings and its
+    memory_limit fitted to what the process leaves of the run's (`fit_memory_limit`)."""
     con = duckdb.connect(":memory:", config={**_BASE_CONFIG, "memory_limit": memory_limit()})
-    limit = _size_bytes(memory_limit()) or _setting_bytes(con, "memory_limit")
-    budget = max(limit - _resident_bytes(), min(SCRATCH_MEMORY_FLOOR, limit))
-    if budget < limit:
-        con.execute(f"SET memory_limit = '{budget}B'")
+    fit_memory_limit(con)
     return con
+
+
+def fit_memory_limit(con: duckdb.DuckDBPyConnection) -> None:
+    """Set `con`'s memory_limit to the run's (`--memory-limit`, TOUCHPOINT_MEMORY_LIMIT) less what
+    the rest of this process holds (its resident memory but `con`'s own), at least
+    `MEMORY_FLOOR`, never above the run's. DuckDB counts only its own memory: a step holding
+    gigabytes of frames (identity at 1M: 6 GB) beside a connection at the whole limit went
+    4.5 GB past it (D078). A step that builds frames after opening its connection calls this
+    again before the connection's next large work (identity before writing its answer)."""
+    limit = _size_bytes(memory_limit()) or _setting_bytes(con, "memory_limit")
+    row = con.execute("select coalesce(sum(memory_usage_bytes), 0) from duckdb_memory()").fetchone()
+    others = max(_resident_bytes() - int(row[0] if row else 0), 0)
+    budget = max(limit - others, min(MEMORY_FLOOR, limit))
+    con.execute(f"SET memory_limit = '{budget}B'")
 
 
 _UNITS = {"B": 1, "BYTES": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12}
