@@ -27,6 +27,7 @@ from identity.incremental import (
     IncrementalState,
     LastResolution,
     resolve_incrementally,
+    settings_fingerprint,
 )
 from identity.overrides import Override, load_overrides
 from identity.resolve import Resolution, ResolutionConfig, resolve
@@ -230,13 +231,19 @@ def drop_incremental_state(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"drop table if exists {table}")
 
 
-def read_last_resolution(con: duckdb.DuckDBPyConnection) -> LastResolution | None:
-    """The last run's resolution and incremental state (None: no run yet)."""
+def read_last_resolution(
+    con: duckdb.DuckDBPyConnection, rows: bool = True
+) -> LastResolution | None:
+    """The last run's resolution and incremental state (None: no run yet). `rows=False`: what a
+    resolution of every record needs of it, the records' ids and the state's settings and
+    model, without the edges and the state's per-record rows (3 GB at 1M, held beside the whole
+    resolution when read: D080)."""
     if not has_previous(con):
         return None
     records = _frame(con, f"select {', '.join(OUTPUT_COLUMNS)} from {RESOLVED_RECORDS}")
-    edges = _frame(con, f"select {', '.join(EDGE_COLUMNS)} from {RESOLVED_EDGES}")
-    return LastResolution(records, edges, _read_state(con))
+    edges_query = f"select {', '.join(EDGE_COLUMNS)} from {RESOLVED_EDGES}"
+    edges = _frame(con, edges_query if rows else f"{edges_query} limit 0")
+    return LastResolution(records, edges, _read_state(con, rows))
 
 
 def _frame(con: duckdb.DuckDBPyConnection, query: str) -> pd.DataFrame:
@@ -248,7 +255,15 @@ def _frame(con: duckdb.DuckDBPyConnection, query: str) -> pd.DataFrame:
         return con.execute(query).to_arrow_table().to_pandas()
 
 
-def _read_state(con: duckdb.DuckDBPyConnection) -> IncrementalState | None:
+def stored_settings(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The settings fingerprint the stored state was made with (None: no state)."""
+    if not all(_table_exists(con, t.split(".")[1]) for t in _STATE_TABLES):
+        return None
+    rows = con.execute(f"select settings from {STATE}").fetchall()
+    return rows[0][0] if rows else None
+
+
+def _read_state(con: duckdb.DuckDBPyConnection, rows_too: bool = True) -> IncrementalState | None:
     if not all(_table_exists(con, t.split(".")[1]) for t in _STATE_TABLES):
         return None
     row = con.execute(
@@ -258,7 +273,8 @@ def _read_state(con: duckdb.DuckDBPyConnection) -> IncrementalState | None:
     if row is None:
         return None
     settings, model, lambda_prior, overloaded, vocabulary, hours = row
-    rows = _frame(con, f"select * exclude (customer_id) from {STATE_SPLINK_ROWS}")
+    none = "" if rows_too else " limit 0"
+    rows = _frame(con, f"select * exclude (customer_id) from {STATE_SPLINK_ROWS}{none}")
     for column in _NULLABLE_INTEGERS:
         if column in rows:
             rows[column] = rows[column].astype("Int64")
@@ -271,7 +287,7 @@ def _read_state(con: duckdb.DuckDBPyConnection) -> IncrementalState | None:
             frozenset(json.loads(vocabulary)),
             frozenset((system, pd.Timestamp(hour)) for system, hour in json.loads(hours)),
         ),
-        inputs=_frame(con, f"select * exclude (customer_id) from {STATE_INPUTS}"),
+        inputs=_frame(con, f"select * exclude (customer_id) from {STATE_INPUTS}{none}"),
         splink_rows=rows,
     )
 
@@ -418,7 +434,11 @@ def resolve_incrementally_in_warehouse(
     stored state allows (identity.incremental), every record on `full_refresh`."""
     if overrides is None:
         overrides = load_overrides()
-    records, last = read_records(con, source), read_last_resolution(con)
+    # a resolution of every record (asked for, or the code, configuration or overrides changed)
+    # needs only the last ids of the stored resolution, not its edges and per-record state
+    settings = settings_fingerprint(config or ResolutionConfig(), overrides)
+    every_record = full_refresh or stored_settings(con) != settings
+    records, last = read_records(con, source), read_last_resolution(con, not every_record)
     fit_memory_limit(con)  # the read's cached blocks give way to the resolution's frames
     result = resolve_incrementally(records, last, config, overrides, full_refresh=full_refresh)
     fit_memory_limit(con)  # the answer's frames are held while it is written
@@ -430,5 +450,5 @@ def _table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     row = con.execute(
         "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
         [SCHEMA, table],
-    ).fetchone()
-    return bool(row and row[0])
+    ).fetchall()  # to the end: DuckDB refuses a relation's query beside an unfinished result
+    return bool(row and row[0][0])

@@ -72,3 +72,54 @@ def test_a_state_column_empty_on_a_full_run_takes_text_on_the_next_incremental_w
     con.execute("insert into identity.resolution_inputs by name from fresh")
     rows = con.execute("select id, n from identity.resolution_inputs order by n").fetchall()
     assert rows == [(None, 1), (None, 2), ("x", 3)]
+
+
+def test_a_resolution_of_every_record_reads_only_the_last_ids(monkeypatch) -> None:
+    """A full refresh, or a run after identity's code, configuration or overrides changed,
+    resolves every record: it reads the last ids and the state's settings, not the edges and the
+    state's per-record rows (3 GB at 1M, held beside the whole resolution, D080); a next day
+    with unchanged settings reads them all. Ids stay stable either way."""
+    from identity import store
+    from identity.resolve import ResolutionConfig
+
+    con = duckdb.connect()
+    people = [
+        dict(system="shop", id=str(n), first_name=f"Ann{n}", last_name="Lee", email=f"a{n}@x.com",
+             shop_customer_id=str(n), observed_at="2025-01-01")
+        for n in range(5)
+    ]  # fmt: skip
+    _load(con, records(*people))
+    first = store.resolve_incrementally_in_warehouse(con, config=DETERMINISTIC, overrides=[])
+    read: list[str] = []
+    frame = store._frame
+
+    def spying(con: duckdb.DuckDBPyConnection, query: str) -> pd.DataFrame:
+        read.append(query)
+        return frame(con, query)
+
+    monkeypatch.setattr(store, "_frame", spying)
+    per_record = (store.RESOLVED_EDGES, store.STATE_INPUTS, store.STATE_SPLINK_ROWS)
+
+    def rows_read() -> set[str]:
+        return {t for q in read for t in per_record if t in q and not q.endswith("limit 0")}
+
+    refreshed = store.resolve_incrementally_in_warehouse(
+        con, config=DETERMINISTIC, overrides=[], full_refresh=True
+    )
+    assert refreshed.reason == "full refresh requested"
+    assert rows_read() == set()
+    other = ResolutionConfig(probabilistic=None, max_people_per_contact=9)
+    read.clear()
+    changed = store.resolve_incrementally_in_warehouse(con, config=other, overrides=[])
+    assert changed.reason == "identity's code, configuration or steward overrides changed"
+    assert rows_read() == set()
+    read.clear()
+    next_day = store.resolve_incrementally_in_warehouse(con, config=other, overrides=[])
+    assert next_day.reason != changed.reason
+    assert rows_read() == set(per_record)
+    for later in (refreshed, changed, next_day):
+        ids = later.resolution.records.set_index("source_record_id")["customer_id"]
+        assert (
+            ids.to_dict()
+            == first.resolution.records.set_index("source_record_id")["customer_id"].to_dict()
+        )
