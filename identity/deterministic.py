@@ -733,29 +733,24 @@ def session_sign_up_pairs(
     right_idx = np.flatnonzero(whole_name & ~np.isnat(observed))
     if not len(left_idx) or not len(right_idx):
         return pd.DataFrame({"left_rec": [], "right_rec": []}, dtype=np.int64)
-    first = prepared["first_name_norm"].to_numpy(dtype=object)
-    return spelled_sign_ups(
-        pd.DataFrame({"rec": left_idx, "email": email[left_idx], "t": observed[left_idx]}),
-        pd.DataFrame(
-            {
-                "rec": right_idx,
-                "t": observed[right_idx],
-                "first": first[right_idx],
-                "last": prepared["last_name_norm"].to_numpy(dtype=object)[right_idx],
-            }
-        ),
-    )
+    return spelled_sign_ups(prepared, left_idx, right_idx)
 
 
 def spelled_sign_ups(
-    nameless: pd.DataFrame, named: pd.DataFrame, slack_seconds: int = 0
+    prepared: pd.DataFrame, nameless: np.ndarray, named: np.ndarray, slack_seconds: int = 0
 ) -> pd.DataFrame:
-    """(left_rec, right_rec): a `nameless` record (rec, email, t) and a `named` record (rec, t,
-    first, last) first seen within the hour of it (and `slack_seconds`) whose whole name the
-    address's letters spell, as `link_session_sign_ups` reads them. The one test of spelling:
-    the rule and the incremental candidate graph (identity.incremental) both call it, so the
-    graph holds every pair the rule can accept and no pair it cannot."""
+    """(left_rec, right_rec): a record of `nameless` and one of `named` (positions in
+    `prepared`) first seen within the hour of it (and `slack_seconds`) whose whole name the
+    first's address's letters spell, as `link_session_sign_ups` reads them. The one test of
+    spelling: the rule and the incremental candidate graph (identity.incremental) both call it,
+    so the graph holds every pair the rule can accept and no pair it cannot."""
     window = SESSION_SECONDS + slack_seconds
+    observed = prepared["observed_at"].to_numpy(dtype="datetime64[ns]")
+    email = prepared["email_key"].to_numpy(dtype=object)
+    first = prepared["first_name_norm"].to_numpy(dtype=object)[named]
+    last = prepared["last_name_norm"].to_numpy(dtype=object)[named]
+    nameless = pd.DataFrame({"rec": nameless, "email": email[nameless], "t": observed[nameless]})
+    named = pd.DataFrame({"rec": named, "t": observed[named], "first": first, "last": last})
     con = connect_scratch()  # the run's memory_limit
     try:
         con.register("l_frame", nameless[["rec", "email", "t"]])

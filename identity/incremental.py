@@ -443,18 +443,7 @@ def sign_up_pairs(
     left, right = np.flatnonzero(nameless), np.flatnonzero(named)
     if not len(left) or not len(right):
         return np.empty((0, 2), dtype=np.int64)
-    found = spelled_sign_ups(
-        pd.DataFrame({"rec": left, "email": email.to_numpy()[left], "t": observed[left]}),
-        pd.DataFrame(
-            {
-                "rec": right,
-                "t": observed[right],
-                "first": prepared["first_name_norm"].to_numpy(dtype=object)[right],
-                "last": prepared["last_name_norm"].to_numpy(dtype=object)[right],
-            }
-        ),
-        slack_seconds=_SLACK_SECONDS,
-    )
+    found = spelled_sign_ups(prepared, left, right, slack_seconds=_SLACK_SECONDS)
     return found[["left_rec", "right_rec"]].to_numpy(np.int64).reshape(-1, 2)
 
 

@@ -51,11 +51,26 @@ def fit_memory_limit(con: duckdb.DuckDBPyConnection) -> None:
     gigabytes of frames (identity at 1M: 6 GB) beside a connection at the whole limit went
     4.5 GB past it (D078). A step that builds frames after opening its connection calls this
     again before the connection's next large work (identity before writing its answer)."""
-    limit = _size_bytes(memory_limit()) or _setting_bytes(con, "memory_limit")
-    row = con.execute("select coalesce(sum(memory_usage_bytes), 0) from duckdb_memory()").fetchone()
-    others = max(_resident_bytes() - int(row[0] if row else 0), 0)
+    limit = _run_limit_bytes()
+    rows = con.execute(
+        "select coalesce(sum(memory_usage_bytes), 0) from duckdb_memory()"
+    ).fetchall()
+    others = max(_resident_bytes() - int(rows[0][0]), 0)
     budget = max(limit - others, min(MEMORY_FLOOR, limit))
     con.execute(f"SET memory_limit = '{budget}B'")
+
+
+def _run_limit_bytes() -> int:
+    """The run's memory_limit in bytes (a share like the default `80%` as DuckDB reckons it on a
+    connection of its own: a fitted connection's setting is no longer the run's)."""
+    exact = _size_bytes(memory_limit())
+    if exact is not None:
+        return exact
+    probe = duckdb.connect(":memory:", config={**_BASE_CONFIG, "memory_limit": memory_limit()})
+    try:
+        return _setting_bytes(probe, "memory_limit")
+    finally:
+        probe.close()
 
 
 _UNITS = {"B": 1, "BYTES": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12}
@@ -73,8 +88,8 @@ def _size_bytes(text: str) -> int | None:
 
 def _setting_bytes(con: duckdb.DuckDBPyConnection, name: str) -> int:
     """A DuckDB size setting in bytes, as DuckDB shows it (`3.7 GiB`: to a tenth, cut off)."""
-    row = con.execute("select current_setting(?)", [name]).fetchone()
-    return _size_bytes(str(row[0] if row else "0")) or 0
+    rows = con.execute("select current_setting(?)", [name]).fetchall()
+    return _size_bytes(str(rows[0][0] if rows else "0")) or 0
 
 
 def _resident_bytes() -> int:

@@ -142,6 +142,25 @@ def test_a_scratch_connection_gets_what_the_process_leaves_of_the_limit(
     assert got == pytest.approx(expected_gib, abs=0.1)  # DuckDB shows a tenth, cut off
 
 
+def test_a_connection_fitted_twice_is_fitted_to_the_runs_limit_not_its_own(monkeypatch) -> None:
+    """The identity step fits its build connection after reading and again before writing:
+    under the default share (`80%`) the second fit starts from the run's limit, not from the
+    first fit's."""
+    from warehouse import connections
+
+    monkeypatch.delenv(ENV_MEMORY_LIMIT, raising=False)
+    monkeypatch.setattr(connections, "_resident_bytes", lambda: 1 << 30)
+    con = connections.connect_scratch()
+    try:
+        once = connections._setting_bytes(con, "memory_limit")
+        connections.fit_memory_limit(con)
+        assert connections._setting_bytes(con, "memory_limit") == once
+        # (DuckDB shows a setting to a tenth of a GiB, cut off)
+        assert once == pytest.approx(connections._run_limit_bytes() - (1 << 30), abs=0.2 * 2**30)
+    finally:
+        con.close()
+
+
 def test_every_connection_of_a_run_is_opened_with_the_settings() -> None:
     """The steps' code opens DuckDB only through warehouse.connections (memory_limit and the
     offline extension settings); a plain duckdb.connect() there would ignore the limit."""
