@@ -73,7 +73,7 @@ from identity.probabilistic import (
     with_name_frequencies,
     with_spelled_names,
 )
-from identity.records import check_record_keys, prepare
+from identity.records import check_record_keys, prepare, text_objects
 from identity.resolve import Resolution, ResolutionConfig, link_deterministically, resolve
 from identity.schema import (
     CONTACT_POINTS,
@@ -559,17 +559,10 @@ def resolve_incrementally(
     previous = last.records if last is not None else None
     before = last.state if last is not None else None
 
-    def full(
-        reason: str,
-        model_from: IncrementalState | None = None,
-        published: pd.DataFrame | None = None,
-    ) -> IncrementalResolution:
-        if published is None:
-            published = _graph_columns(prepare(records))
+    def full(reason: str, model_from: IncrementalState | None = None) -> IncrementalResolution:
         return _resolve_all(
-            records, previous, config, overrides, settings, fingerprints, published,
-            reason, model_from,
-        )  # fmt: skip
+            records, previous, config, overrides, settings, fingerprints, reason, model_from
+        )
 
     if full_refresh:
         return full("full refresh requested")
@@ -607,7 +600,10 @@ def resolve_incrementally(
         overloaded, whole_data,
     )  # fmt: skip
     if affected is None:
-        return full(f"affected records above {affected_share_limit:.0%} of all", before, published)
+        # the rules normalise every record again rather than take the published values: one
+        # code path for a full resolution, and none of this run's frames held beside it
+        del published, graph, candidate, in_typo_pair
+        return full(f"affected records above {affected_share_limit:.0%} of all", before)
     lap("incremental_closure_seconds")
     result = _combine(
         records, last, before, config, overrides, settings, fingerprints, published,
@@ -669,7 +665,7 @@ def _frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
 def _values(column: pd.Series) -> np.ndarray:
     if column.name == "observed_at":
         return column.to_numpy(dtype="datetime64[ns]")
-    return column.to_numpy(dtype=object, na_value=None)
+    return text_objects(column)
 
 
 def _published(records: pd.DataFrame, stored: _Stored, before: IncrementalState) -> pd.DataFrame:
@@ -679,10 +675,10 @@ def _published(records: pd.DataFrame, stored: _Stored, before: IncrementalState)
     fresh_at = np.flatnonzero(stored.changed)
     kept_at = np.flatnonzero(~stored.changed)
     fresh = prepare(records.iloc[fresh_at].reset_index(drop=True))
-    from_state = before.inputs.iloc[stored.in_state[kept_at]]
+    state_rows = stored.in_state[kept_at]
     out = {}
-    for column in GRAPH_COLUMNS:
-        kept = _values(from_state[column])
+    for column in GRAPH_COLUMNS:  # a column at a time: the stored state is not copied whole
+        kept = _values(before.inputs[column].iloc[state_rows])
         values = np.empty(len(records), dtype=kept.dtype)
         values[kept_at] = kept
         values[fresh_at] = _values(fresh[column])
@@ -933,23 +929,27 @@ def _resolve_all(
     overrides: list[Override],
     settings: str,
     fingerprints: np.ndarray,
-    published: pd.DataFrame,
     reason: str,
     model_from: IncrementalState | None,
 ) -> IncrementalResolution:
-    """Resolve every record; train Splink's model unless `model_from` gives the stored one.
-    `published`: GRAPH_COLUMNS of every record."""
-    overloaded = overloaded_values(published, config.max_people_per_contact)
-    whole_data = WholeDataFacts.of(published)
+    """Resolve every record; train Splink's model unless `model_from` gives the stored one."""
+    prepared = prepare(records)
+    overloaded = overloaded_values(prepared, config.max_people_per_contact)
+    whole_data = WholeDataFacts.of(prepared)
     if model_from is None:
         scorer = _scorer(config, None, 0.0, train=True)
     else:
         scorer = _scorer(config, model_from.model, model_from.lambda_prior, train=False)
     keyed = None if previous is None else previous.loc[:, [*RECORD_KEY, "customer_id"]]
+    # the rules take the prepared records as they are, so nothing is normalised twice
     resolution = resolve(
         records, keyed, config, overrides, overloaded=overloaded, whole_data=whole_data,
-        scorer=scorer,
+        scorer=scorer, published=prepared,
     )  # fmt: skip
+    # the graph's text as Python objects, made only now: at a million records 2 GB that the
+    # rules' stage, the run's peak, need not hold beside the records it links
+    published = _graph_columns(prepared)
+    del prepared
     graph = _blanked(published, overloaded)
     typos = typo_pairs(graph)
     candidate = candidate_components(graph, overrides, whole_data.mass_hours, typos)

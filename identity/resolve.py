@@ -83,15 +83,19 @@ def link_deterministically(
     overrides: list[Override],
     overloaded: frozenset[str] | None = None,
     whole_data: WholeDataFacts | None = None,
+    published: pd.DataFrame | None = None,
 ) -> DeterministicLinks:
     """Normalise `records` and link them by the deterministic rules.
 
     `overloaded` (the contact values held by too many people) and `whole_data` (the names and
     mass hours two rules count): when the caller counted them over more records than these (the
-    Spark path resolves one group of components at a time)."""
+    Spark path resolves one group of components at a time). `published`: `prepare(records)`,
+    when the caller has it already (normalising a million records again costs seconds and a
+    second copy of them)."""
     stats: dict[str, float] = {}
     clock = _Clock(stats)
-    published = prepare(records)
+    if published is None:
+        published = prepare(records)
     rank = observation_order(published)
     if overloaded is None:
         overloaded = overloaded_values(published, config.max_people_per_contact)
@@ -139,6 +143,7 @@ def resolve(
     overloaded: frozenset[str] | None = None,
     whole_data: WholeDataFacts | None = None,
     scorer: Scorer | None = None,
+    published: pd.DataFrame | None = None,
 ) -> Resolution:
     """Resolve `records` (the `int_identity_records` layout) into customers.
 
@@ -147,10 +152,13 @@ def resolve(
     `overloaded`, `whole_data` and `scorer`: for a caller that resolves a group of whole
     components of a larger set (scale_out/resolve_on_spark.py): the overloaded values and the
     rules' whole-data counts over the whole set, and the pairs its probabilistic step accepted;
-    by default all come from `records`.
+    by default all come from `records`. `published`: `identity.records.prepare(records)`, when
+    the caller has it (`link_deterministically`).
     """
     config = config or ResolutionConfig()
-    linked = link_deterministically(records, config, overrides or [], overloaded, whole_data)
+    linked = link_deterministically(
+        records, config, overrides or [], overloaded, whole_data, published
+    )
     stats: dict[str, float] = {"records": float(len(records)), **linked.stats}
     clock = _Clock(stats)
     published, prepared, rank = linked.published, linked.prepared, linked.rank

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import pandas as pd
 import phonenumbers
 import pytest
 
@@ -20,6 +21,7 @@ from identity.normalise import (
     normalise_street,
     one_edit,
 )
+from identity.records import text_objects
 
 
 @pytest.mark.parametrize(
@@ -166,6 +168,19 @@ def test_map_unique_keeps_nulls_and_order() -> None:
     out = map_unique(["a", None, "b", "a"], upper)
     assert list(out) == ["A", None, "B", "A"]
     assert sorted(calls) == ["a", "b"]  # once per distinct value
+
+
+@pytest.mark.parametrize("dtype", ["string", "str", object])
+def test_text_objects_hold_one_python_string_per_distinct_value(dtype: object) -> None:
+    """The identity frames' text as Python strings without a copy per row (D083): equal values
+    are one object, nulls are None, the order is the column's."""
+    column = pd.Series(["shop", None, "crm", "shop", "", "crm"], dtype=dtype)  # type: ignore[call-overload]
+    out = text_objects(column)
+    assert out.dtype == object
+    assert list(out) == ["shop", None, "crm", "shop", "", "crm"]
+    assert out[0] is out[3] and out[2] is out[5]
+    assert out[1] is None
+    assert len(text_objects(column.iloc[:0])) == 0
 
 
 @pytest.mark.parametrize(
