@@ -48,7 +48,7 @@ from identity.components import (
     shared_key_components,
 )
 from identity.guards import EMPTY, profiles_by_label, suspect_components
-from identity.normalise import first_name_keys
+from identity.normalise import address_names, first_name_keys
 from identity.schema import CONTACT_POINTS, ID_RULES, OWNERSHIP_SYSTEMS
 from warehouse.connections import connect_scratch
 
@@ -333,23 +333,6 @@ def _guarded_union(
         else:
             uf.union(component, node + n_nodes)  # the value's nameless records stay together
     return dense_labels(uf.labels()[:n_strong][strong]), frozenset(shared)
-
-
-def address_names(value: str, first_name: str, last_name: str | None = None) -> bool:
-    """Does the e-mail's local part spell the holder's first name (or the name it is a nickname
-    of), or their initial next to their family name? `jane.doe@` and `jdoe@` name Jane Doe; a
-    household's `thedoes@` names nobody."""
-    local, at, _ = value.partition("@")
-    if not at:
-        return False
-    if any(len(k) >= 3 and k in local for k in first_name_keys(first_name)):
-        return True
-    letters = _NON_LETTERS.sub("", local)
-    return (
-        isinstance(last_name, str)
-        and len(last_name) >= 3
-        and (f"{first_name[0]}{last_name}" in letters or f"{last_name}{first_name[0]}" in letters)
-    )
 
 
 def _before(a: np.datetime64, b: object) -> bool:
@@ -775,7 +758,13 @@ def spelled_sign_ups(
             create temp table r as
             select rec, t, first, last, first_keys,
                 floor(epoch(t) / {SESSION_SECONDS})::bigint as hour,
-                unnest(list_distinct([left(first, 1), left(last, 1)])) as initial
+                -- a diminutive's full names may start with another letter (`Kit` spelled
+                -- `christopherward@`, `Lisa` spelled `melissawilson@`); not a full name's
+                -- (`Hannah` is in the nickname list as Joanna's: `joanna.lewis04@` is not hers)
+                unnest(list_distinct([left(first, 1), left(last, 1)] || case
+                    when length(first) <= {DIMINUTIVE_MAX_LETTERS}
+                    then list_transform(first_keys, lambda k: left(k, 1)) else [] end
+                )) as initial
             from r_frame
             where length(last) >= 3""")
         return con.execute(f"""
@@ -802,6 +791,12 @@ def spelled_sign_ups(
     finally:
         con.close()
 
+
+#: A given name this short is a diminutive (`Kit`, `Lisa`, `Liz`, `Ted`): a sign-up in the visit
+#: may spell any of the full names it stands for, whatever their first letter (issue 12, D081).
+#: A longer one is a name of its own, though the nickname list has it for another's (`Hannah`
+#: for Joanna's; at 100,000 customers `joanna.lewis04@` joined a Hannah Lewis of the visit).
+DIMINUTIVE_MAX_LETTERS = 4
 
 #: An hour in which a system first saw this many times its typical hour's records is a mass
 #: event (a list's first campaign send, an import), not visits: a visit creates a few records.

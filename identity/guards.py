@@ -22,12 +22,13 @@ claimed the value first (see `deterministic`).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from identity.normalise import first_name_keys, one_edit
+from identity.normalise import address_names, first_name_keys, one_edit
 from identity.schema import (
     EXCLUSIVE_NAMESPACES,
     ID_RULES,
@@ -114,6 +115,7 @@ def merge_profiles(
             and b.last_names
             and not last_names_overlap(a.last_names, b.last_names, typo_tolerant)
             and not _first_names_overlap(a.first_names, b.first_names, typo_tolerant)
+            and not family_name_outweighed(a, b)
         ):
             return None
     if (
@@ -154,7 +156,10 @@ def short_form_evidence(
     if not (
         a.last_names
         and b.last_names
-        and last_names_overlap(a.last_names, b.last_names, typo_tolerant)
+        and (
+            last_names_overlap(a.last_names, b.last_names, typo_tolerant)
+            or family_name_outweighed(a, b)
+        )
     ):
         return False
     return all(
@@ -164,6 +169,44 @@ def short_form_evidence(
         )  # given/family swapped
         for x in speaking_names(a)
         for y in speaking_names(b)
+    )
+
+
+def family_name_outweighed(a: Profile, b: Profile) -> bool:
+    """Can two clusters under different family names be one person's, their given names being
+    forms of one name? When they share `CONTACTS_FOR_SHORT_FORMS` contact points, one of them an
+    e-mail that names one of them: a given name of theirs, or an initial next to a family name
+    of theirs (`bradleyd@` and a phone shared by the shop's `Bradley Solis` and the CRM's
+    `Brad Davis`; `bburton@` and a phone shared by `Brandon Baker` and `Bran Burton`). A
+    personal address and a phone in common are one person's, whose family name changed or
+    which staff typed as another (a maiden name, a partner's). Two contact points and the
+    family name already outweigh a given name the nickname list does not know (rule 3); this is
+    the same evidence for the other name. A household's address (`thesmiths@`, `garcia.home@`)
+    names nobody, so members of other family names who share it and a landline stay apart."""
+    shared = a.contacts & b.contacts
+    if len(shared) < CONTACTS_FOR_SHORT_FORMS:
+        return False
+    first_names = a.first_names | b.first_names
+    last_names = a.last_names | b.last_names
+    return any(
+        "@" in value
+        and not _household_address(value, last_names)
+        and any(address_names(value, first, last) for first in first_names for last in last_names)
+        for value in shared
+    )
+
+
+_HOUSEHOLD_WORDS = re.compile(r"(the|family|home|s)*")
+
+
+def _household_address(value: str, last_names: frozenset[str]) -> bool:
+    """Is the e-mail a family name of `last_names` and the words households add to one
+    (`thesmiths@`, `smithfamily@`, `smith.home@`)? Read so, `thesmiths@` would name an
+    `E. Smith`."""
+    letters = re.sub(r"[^a-z]", "", value.partition("@")[0])
+    return any(
+        len(last) >= 3 and last in letters and _HOUSEHOLD_WORDS.fullmatch(letters.replace(last, ""))
+        for last in last_names
     )
 
 

@@ -303,3 +303,20 @@ def map_unique(values: Iterable[Any] | pd.Series, fn: Callable[[Any], Any]) -> n
     codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
     mapped = np.array([fn(v) for v in uniques] + [None], dtype=object)
     return mapped[codes]  # code -1 (null) picks the trailing None
+
+
+def address_names(value: str, first_name: str, last_name: str | None = None) -> bool:
+    """Does the e-mail's local part spell the holder's first name (or the name it is a nickname
+    of), or their initial next to their family name? `jane.doe@` and `jdoe@` name Jane Doe; a
+    household's `thedoes@` names nobody."""
+    local, at, _ = value.partition("@")
+    if not at:
+        return False
+    if any(len(k) >= 3 and k in local for k in first_name_keys(first_name)):
+        return True
+    letters = _NON_LETTERS.sub("", local)
+    return (
+        isinstance(last_name, str)
+        and len(last_name) >= 3
+        and (f"{first_name[0]}{last_name}" in letters or f"{last_name}{first_name[0]}" in letters)
+    )

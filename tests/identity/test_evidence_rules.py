@@ -352,10 +352,23 @@ def test_a_sign_up_spelling_the_name_more_fully_than_the_record_joins_it() -> No
         ("Ann", "Lee", "annabel.leeds@x.com"),
         ("Tom", "Hill", "tkxhill@x.com"),
     ]
-    recs = records(
+    recs = _contacts_and_sign_ups_in_visits(people)
+    ids = customers(resolve(recs, config=DETERMINISTIC).records)
+    for n in range(3):
+        assert same(ids, f"003{n}", f"K{n}"), people[n]
+    assert not same(ids, "0033", "K3")  # `davidw@`: David W., whoever
+    assert not same(ids, "0034", "K4")  # Leeds is not Lee
+    assert not same(ids, "0035", "K5")  # two letters between the initial and the family name
+
+
+def _contacts_and_sign_ups_in_visits(people: list[tuple[str, str, str]]) -> pd.DataFrame:
+    """Per (given name, family name, the sign-up's address): a CRM contact (`003<n>`) staff
+    opened under the family address and, 25 minutes later in the same visit, a newsletter
+    sign-up (`K<n>`) with the person's own address; one visit a day."""
+    return records(
         *(
             row
-            for n, (first, last, address) in enumerate(people)
+            for n, (first, last, sign_up_address) in enumerate(people)
             for row in (
                 dict(
                     system="crm",
@@ -369,18 +382,12 @@ def test_a_sign_up_spelling_the_name_more_fully_than_the_record_joins_it() -> No
                 dict(
                     system="marketing",
                     id=f"K{n}",
-                    email=address,
+                    email=sign_up_address,
                     observed_at=f"2026-03-{10 + n}T21:25:00",
                 ),
             )
         )
     )
-    ids = customers(resolve(recs, config=DETERMINISTIC).records)
-    for n in range(3):
-        assert same(ids, f"003{n}", f"K{n}"), people[n]
-    assert not same(ids, "0033", "K3")  # `davidw@`: David W., whoever
-    assert not same(ids, "0034", "K4")  # Leeds is not Lee
-    assert not same(ids, "0035", "K5")  # two letters between the initial and the family name
 
 
 def _julie_butlers_contact(observed_at: str) -> dict[str, str]:
@@ -558,3 +565,51 @@ def test_a_letter_the_typo_touched_is_no_initial() -> None:
     )
     ids = customers(resolve(recs, config=DETERMINISTIC).records)
     assert same(ids, "1", "K1")
+
+
+def test_a_sign_up_spelling_the_full_name_a_nickname_stands_for_joins_it() -> None:
+    """`Kit` is Christopher's (and Katherine's) nickname, `Lisa` Melissa's: a sign-up in the
+    visit whose address spells the full name joins the one person of the visit it spells,
+    although the address does not start with the nickname's letter; a full name's other
+    readings do not count (issue 12, D081)."""
+    people = [
+        ("Kit", "Ward", "christopherward@live.com"),
+        ("Lisa", "Wilson", "melissawilson@optonline.net"),
+        # a full name the nickname list has for another's: Hannah is not Joanna
+        ("Hannah", "Lewis", "joanna.lewis04@yahoo.com"),
+    ]
+    recs = _contacts_and_sign_ups_in_visits(people)
+    ids = customers(resolve(recs, config=DETERMINISTIC).records)
+    assert same(ids, "0030", "K0") and same(ids, "0031", "K1")
+    assert not same(ids, "0032", "K2")
+
+
+def test_a_personal_address_and_a_phone_outweigh_a_changed_family_name() -> None:
+    """A shop customer and a CRM contact sharing an address that names one of them and a phone,
+    under forms of one given name and two family names (a maiden name, a partner's): one
+    person. Two members of other family names sharing the household's address and landline
+    stay apart, as does a shared personal address without a second contact point."""
+    shared = frozenset({"bradleyd@outlook.com", "+17733419822"})
+    bradley = named("bradley", last_names=frozenset({"solis"}), contacts=shared)
+    brad = named("brad", last_names=frozenset({"davis"}), contacts=shared)
+    assert merge_profiles(bradley, brad) is not None
+    # a short form the nickname list does not know, under the other family name
+    brandon = named(
+        "brandon", last_names=frozenset({"baker"}), contacts=frozenset({"bburton@x.net", "+1504"})
+    )
+    bran = named(
+        "bran", last_names=frozenset({"burton"}), contacts=frozenset({"bburton@x.net", "+1504"})
+    )
+    assert merge_profiles(brandon, bran) is not None
+    one_contact = named(
+        "brad", last_names=frozenset({"davis"}), contacts=frozenset({"bradleyd@outlook.com"})
+    )
+    assert merge_profiles(bradley, one_contact) is None
+    household = frozenset({"thesmiths@x.com", "+12125550101"})
+    edward = named("edward", last_names=frozenset({"smith"}), contacts=household)
+    ed = named("ed", last_names=frozenset({"jones"}), contacts=household)
+    assert merge_profiles(edward, ed) is None  # `thesmiths@` reads `e smith` but names nobody
+    nobody = frozenset({"sunny22@x.com", "+12125550101"})
+    chris = named("chris", last_names=frozenset({"lopez"}), contacts=nobody)
+    christina = named("christina", last_names=frozenset({"davis"}), contacts=nobody)
+    assert merge_profiles(chris, christina) is None  # the address names neither

@@ -335,7 +335,7 @@ def test_a_resolution_of_every_record_normalises_each_record_once(
     demo_records: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A first run (and a full refresh) normalises the records once and hands the rules that
-    frame: normalising again cost 11 s and a second copy of every record at 1M (D083)."""
+    frame: normalising again cost 11 s and a second copy of every record at 1M (D082)."""
     import importlib
 
     prepared_rows: list[int] = []

@@ -13,9 +13,11 @@ import pytest
 
 from identity.guards import merge_profiles, name_typo, names_swapped
 from identity.probabilistic import (
+    _FAMILY_INITIAL,
     ACCEPTANCE,
     ScoredPairs,
     _first_keys_column,
+    _settings,
     first_keys,
     merge_scored_pairs,
 )
@@ -24,7 +26,7 @@ from tests.identity.builders import named, records
 
 # gamma levels of the Splink comparisons (identity.probabilistic._settings)
 FIRST_EXACT, FIRST_NICKNAME, FIRST_ELSE = 5, 4, 0
-LAST_EXACT, LAST_ELSE = 2, 0
+LAST_EXACT, LAST_INITIAL, LAST_ELSE = 4, 1, 0
 
 PAIR: dict[str, Any] = {
     "first_name": None,
@@ -92,6 +94,36 @@ def test_the_whole_name_first_seen_within_the_hour_is_a_match() -> None:
     assert accepted(FIRST_EXACT, LAST_EXACT, first_seen=(1_000_000, 1_000_000 + hour))
     assert not accepted(FIRST_EXACT, LAST_EXACT, first_seen=(1_000_000, 1_000_000 + hour + 1))
     assert not accepted(FIRST_ELSE, LAST_EXACT, first_seen=(1_000_000, 1_000_100))
+
+
+def test_a_family_initial_is_a_level_the_model_weighs_but_no_whole_name() -> None:
+    """Zendesk names a user who writes in from a social network `Elizabeth C.`; the agent adds
+    the e-mail later. The family initial is a level of the family-name comparison of its own
+    (EM weighs it; it was counted as another family name, which kept `Elizabeth C.` from
+    `Eliz Cummings` on one e-mail), between the names swapped and a disagreement, and it is not
+    the whole name that stands in for a personal identifier (issue 12, D081)."""
+    con = duckdb.connect()
+    try:
+
+        def initial(left: str, right: str) -> bool:
+            sql = f"select {_FAMILY_INITIAL} from (select ? as last_name_l, ? as last_name_r)"
+            row = con.execute(sql, [left, right]).fetchone()
+            return bool(row and row[0])
+
+        assert initial("c", "cummings") and initial("cummings", "c")
+        assert not initial("c", "davis") and not initial("cummings", "cumming")
+    finally:
+        con.close()
+    settings = _settings(0.01).get_settings("duckdb").as_dict()
+    (last_name,) = (c for c in settings["comparisons"] if c["output_column_name"] == "last_name")
+    labels = [level.get("label_for_charts") for level in last_name["comparison_levels"]]
+    assert labels[-2:] == ["family initial", "All other comparisons"]
+    # gammas count down from the top level after the null level: exact is 4, the initial 1
+    assert len(labels) - 2 == LAST_EXACT
+    assert len(labels) - 1 - labels.index("family initial") == LAST_INITIAL
+    assert accepted(FIRST_EXACT, LAST_EXACT, street=STREET)
+    assert not accepted(FIRST_EXACT, LAST_INITIAL, street=STREET)  # no whole name at one place
+    assert accepted(FIRST_EXACT, LAST_INITIAL, email=("elizabethc@x.com", "elizabethc@x.com"))
 
 
 def test_a_personal_identifier_is_needed_and_contradictions_refuse() -> None:

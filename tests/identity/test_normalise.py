@@ -172,7 +172,7 @@ def test_map_unique_keeps_nulls_and_order() -> None:
 
 @pytest.mark.parametrize("dtype", ["string", "str", object])
 def test_text_objects_hold_one_python_string_per_distinct_value(dtype: object) -> None:
-    """The identity frames' text as Python strings without a copy per row (D083): equal values
+    """The identity frames' text as Python strings without a copy per row (D082): equal values
     are one object, nulls are None, the order is the column's."""
     column = pd.Series(["shop", None, "crm", "shop", "", "crm"], dtype=dtype)  # type: ignore[call-overload]
     out = text_objects(column)

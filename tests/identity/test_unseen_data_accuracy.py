@@ -24,9 +24,9 @@ TARGET_F1, TARGET_PRECISION, TARGET_CUSTOMER_EXCESS, TARGET_TRAP_SHARE = 0.99, 0
 
 # (data set) -> floors: F1, precision, |customer excess| (at most), trap share (at most)
 FLOORS = {
-    # 0.9964, 1.0, +1.36 % = 2,011 for 1,984 people (target: 1 %, not met; the full-size profile
-    # is at +0.84 %), 0 of 1,013 traps (D079; +1.56 % before it)
-    "vendor_conventions": (0.996, 0.999, 0.014, TARGET_TRAP_SHARE),
+    # 0.9965, 1.0, +1.31 % = 2,010 for 1,984 people (target: 1 %, not met; the full-size profile
+    # is at +0.84 %), 0 of 1,013 traps (D081; +1.36 % before it, +1.56 % before D079)
+    "vendor_conventions": (0.996, 0.999, 0.0135, TARGET_TRAP_SHARE),
     # FEBRL is fixed data and the matcher is seeded: the floors sit just under the figures
     "febrl4": (0.996, TARGET_PRECISION, 0.008, 0.0),  # 0.9963, 1.0, +0.74 %
     "febrl3": (0.995, TARGET_PRECISION, TARGET_CUSTOMER_EXCESS, 0.0),  # 0.9954, 1.0, +1.00 %
