@@ -18,7 +18,7 @@
         unique_key=['journey', 'instance_key', 'step_number'],
         incremental_strategy='merge',
         on_schema_change='fail',
-        merge_clauses=merge_clauses_with_tombstones('step'),
+        merge_clauses=merge_clauses_with_tombstones('step', ['journey', 'instance_key', 'step_number']),
         post_hook="{{ keep_decided_inputs(ref('int_journey_instance_inputs'), 'instance_id') }}",
     )
 }}

@@ -9,7 +9,7 @@
         unique_key='session_id',
         incremental_strategy='merge',
         on_schema_change='fail',
-        merge_clauses=merge_clauses_with_tombstones('anonymous_id'),
+        merge_clauses=merge_clauses_with_tombstones('anonymous_id', 'session_id'),
         post_hook="{{ keep_decided_inputs(ref('int_session_inputs'), 'session_id') }}",
     )
 }}

@@ -14,7 +14,7 @@
         unique_key='touchpoint_id',
         incremental_strategy='merge',
         on_schema_change='fail',
-        merge_clauses=merge_clauses_with_tombstones('occurred_at'),
+        merge_clauses=merge_clauses_with_tombstones('occurred_at', 'touchpoint_id'),
     )
 }}
 
